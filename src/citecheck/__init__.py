@@ -8,7 +8,7 @@ Importing the package is cheap: the network stack is imported only by the stages
 """
 
 from ._version import __version__
-from .clean import CleanResult, Cleaner, RemovedParam, Unwrapped, clean_url, explain
+from .clean import Cleaner, CleanResult, RemovedParam, Unwrapped, clean_url, explain
 from .clearurls import load_clearurls
 from .errors import CitecheckError, ConfigError, InputError, RulesError
 from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule, load_rules

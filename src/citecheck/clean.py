@@ -10,6 +10,7 @@ name is decoded only to be matched; kept pairs are emitted exactly as written.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,7 +132,8 @@ class Cleaner:
         self._generic: list[RemoveRule | KeepRule | UnwrapRule] = []
         self._by_site: dict[str, list[RemoveRule | KeepRule | UnwrapRule]] = {}
         self._by_wildcard: dict[str, list[RemoveRule | KeepRule | UnwrapRule]] = {}
-        for rule in (*remove, *keep, *unwrap):
+        every: tuple[RemoveRule | KeepRule | UnwrapRule, ...] = (*remove, *keep, *unwrap)
+        for rule in every:
             if rule.url_pattern is not None or (isinstance(rule, UnwrapRule) and rule.decode == "regex"):
                 continue
             if not rule.sites:
@@ -149,10 +151,8 @@ class Cleaner:
         """Rules whose sites match ``host``: most specific site first."""
         key = host.rstrip(".")
         if not key.isascii():
-            try:
+            with contextlib.suppress(UnicodeError):
                 key = key.encode("idna").decode("ascii")
-            except UnicodeError:
-                pass
         if key.startswith("[") or _is_ipv4(key):
             return []
         labels = key.split(".")
@@ -270,17 +270,20 @@ class Cleaner:
             if target is not None:
                 return self._clean(target, rec, depth + 1)
 
-        extra_remove: list[RemoveRule] = [r for r in profile.by_path_remove if r.applies_to_path(path)]
+        # Path-scoped rules are the most specific, so they are asked first; URL-regex rules last.
+        scoped: list[RemoveRule] = [r for r in profile.by_path_remove if r.applies_to_path(path)]
         extra_keep: list[KeepRule] = [r for r in profile.by_path_keep if r.applies_to_path(path)]
+        by_url: list[RemoveRule] = []
         if self._url_remove or self._url_keep:
             whole = parts.unsplit()
-            extra_remove += [r for r in self._url_remove if r.applies_to_path(path) and r.applies_to_url(whole)]
+            by_url = [r for r in self._url_remove if r.applies_to_path(path) and r.applies_to_url(whole)]
             extra_keep += [r for r in self._url_keep if r.applies_to_path(path) and r.applies_to_url(whole)]
+        extra_remove = (scoped, by_url)
         keep_all = profile.keep_all or any(k.keeps_all for k in extra_keep)
 
         if not keep_all:
-            if profile.path_patterns or any(r.path_patterns for r in extra_remove):
-                path = _cut_path(path, profile.path_patterns, extra_remove, rec)
+            if profile.path_patterns or any(r.path_patterns for r in (*scoped, *by_url)):
+                path = _cut_path(path, profile.path_patterns, [*scoped, *by_url], rec)
             query = parts.query
             if query:
                 query = self._filter(query, profile, extra_remove, extra_keep, rec, "query")
@@ -301,19 +304,21 @@ class Cleaner:
         self,
         text: str,
         profile: _HostProfile,
-        extra_remove: list[RemoveRule],
+        extra_remove: tuple[list[RemoveRule], list[RemoveRule]],
         extra_keep: list[KeepRule],
         rec: _Recorder | None,
         location: str,
     ) -> str:
         """Drop named parameters and empty pairs; keep the rest exactly as written."""
+        scoped, by_url = extra_remove
         if location == "query":
             exact, prefixes, prefix_ids = profile.exact, profile.prefixes, profile.prefix_ids
             patterns: tuple[RemoveRule, ...] | list[RemoveRule] = profile.patterns
         else:
             exact, prefixes, prefix_ids = profile.frag_exact, profile.frag_prefixes, profile.frag_prefix_ids
             patterns = [r for r in profile.patterns if r.fragment]
-            extra_remove = [r for r in extra_remove if r.fragment]
+            scoped = [r for r in scoped if r.fragment]
+            by_url = [r for r in by_url if r.fragment]
         keep_exact, keep_prefixes = profile.keep_exact, profile.keep_prefixes
         pieces = text.split("&")
         kept: list[str] = []
@@ -327,13 +332,15 @@ class Cleaner:
             name = name.lower()
             if name.startswith("amp;"):
                 name = name[4:]
-            rule_id = exact.get(name)
+            rule_id = next((r.id for r in scoped if r.matches_name(name)), None) if scoped else None
+            if rule_id is None:
+                rule_id = exact.get(name)
             if rule_id is None and prefixes and name.startswith(prefixes):
                 rule_id = next(i for p, i in prefix_ids if name.startswith(p))
             if rule_id is None and patterns:
                 rule_id = next((r.id for r in patterns if any(p.fullmatch(name) for p in r.patterns)), None)
-            if rule_id is None and extra_remove:
-                rule_id = next((r.id for r in extra_remove if r.matches_name(name)), None)
+            if rule_id is None and by_url:
+                rule_id = next((r.id for r in by_url if r.matches_name(name)), None)
             if rule_id is not None and not (
                 name in keep_exact
                 or (keep_prefixes and name.startswith(keep_prefixes))
@@ -381,9 +388,7 @@ class Cleaner:
         return text
 
 
-def _cut_path(
-    path: str, general: tuple[RemoveRule, ...], extra: list[RemoveRule], rec: _Recorder | None
-) -> str:
+def _cut_path(path: str, general: tuple[RemoveRule, ...], extra: list[RemoveRule], rec: _Recorder | None) -> str:
     for rule in (*general, *extra):
         for pattern in rule.path_patterns:
             if rec is not None:

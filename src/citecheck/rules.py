@@ -230,16 +230,20 @@ class RuleSet:
         version = data.get("citecheck_rules")
         if version != FORMAT_VERSION:
             raise RulesError(
-                f"{source}: expected \"citecheck_rules\": {FORMAT_VERSION} (got {version!r}); "
+                f'{source}: expected "citecheck_rules": {FORMAT_VERSION} (got {version!r}); '
                 "for a ClearURLs file use load_clearurls / --clearurls"
             )
         unknown = set(data) - {"citecheck_rules", "remove", "keep", "unwrap", "note"}
         if unknown:
             raise RulesError(f"{source}: unknown top-level keys {sorted(unknown)}")
         seen: set[str] = set()
-        remove = tuple(_remove_rule(e, f"{source}: remove[{i}]", seen) for i, e in enumerate(_list(data, "remove", source)))
+        remove = tuple(
+            _remove_rule(e, f"{source}: remove[{i}]", seen) for i, e in enumerate(_list(data, "remove", source))
+        )
         keep = tuple(_keep_rule(e, f"{source}: keep[{i}]", seen) for i, e in enumerate(_list(data, "keep", source)))
-        unwrap = tuple(_unwrap_rule(e, f"{source}: unwrap[{i}]", seen) for i, e in enumerate(_list(data, "unwrap", source)))
+        unwrap = tuple(
+            _unwrap_rule(e, f"{source}: unwrap[{i}]", seen) for i, e in enumerate(_list(data, "unwrap", source))
+        )
         return cls(remove=remove, keep=keep, unwrap=unwrap, sources=(source,))
 
 
@@ -344,7 +348,7 @@ def _unwrap_rule(entry: Any, where: str, seen: set[str]) -> UnwrapRule:
     params = _strings(entry, "params", where)
     if decode in ("param", "base64-param") and not params:
         raise RulesError(f"{where}: decode {decode!r} needs 'params'")
-    texts = {}
+    texts: dict[str, str] = {}
     for key in ("prefix", "marker", "scheme", "strip"):
         value = entry.get(key, "https" if key == "scheme" else "")
         if not isinstance(value, str):
@@ -372,6 +376,9 @@ def _unwrap_rule(entry: Any, where: str, seen: set[str]) -> UnwrapRule:
         params=tuple(p.lower() for p in params),
         relative=relative,
         pattern=pattern,
-        **texts,
+        prefix=texts["prefix"],
+        marker=texts["marker"],
+        scheme=texts["scheme"],
+        strip=texts["strip"],
         **common,
     )

@@ -1,0 +1,73 @@
+"""The hand-written splitter: boundaries exact, authority checked, nothing re-encoded."""
+
+from __future__ import annotations
+
+import pytest
+
+from citecheck import is_http_url
+from citecheck.urls import SplitURL, split_url
+
+
+def test_split_keeps_parts_as_written() -> None:
+    parts = split_url("HTTPS://u:p@Ex.COM:8443/a%2Fb;x?q=1&&r#frag?x")
+    assert parts == SplitURL("https", "u:p@", "ex.com", ":8443", "/a%2Fb;x", "q=1&&r", "frag?x")
+    assert parts.origin() == "https://u:p@ex.com:8443"
+    assert parts.unsplit() == "https://u:p@ex.com:8443/a%2Fb;x?q=1&&r#frag?x"
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "fragment"),
+    [
+        ("http://a.com", None, None),
+        ("http://a.com?", "", None),
+        ("http://a.com#", None, ""),
+        ("http://a.com/#x?y", None, "x?y"),
+        ("http://a.com?x#", "x", ""),
+    ],
+)
+def test_absent_and_empty_are_distinguished(url: str, query: str | None, fragment: str | None) -> None:
+    parts = split_url(url)
+    assert parts is not None
+    assert (parts.query, parts.fragment) == (query, fragment)
+    assert parts.path == "/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com",
+        "http://127.0.0.1:8000/x",
+        "http://[::1]/",
+        "http://[2001:db8::1]:8080/",
+        "https://bücher.example/",
+        "https://a.example./trailing-dot",
+        "https://a_b.example/",
+    ],
+)
+def test_valid(url: str) -> None:
+    assert is_http_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/",
+        "https:example.com",
+        "https://",
+        "https://:80/",
+        "https://user@/",
+        "https://ex ample.com/",
+        "https://ex%41mple.com/",
+        "https://example.com:65536/",
+        "https://example.com:-1/",
+        "https://example.com:１２/",
+        "https://[::1]x/",
+        "https://[zz::1]/",
+        "https://.example.com/",
+        "https://exa\tmple.com/",
+        "https://example.com/\x7f",
+        "htt://example.com/",
+    ],
+)
+def test_invalid(url: str) -> None:
+    assert not is_http_url(url)
