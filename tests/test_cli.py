@@ -201,3 +201,19 @@ def test_clean_does_not_import_the_network_stack() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "clearurls"
+
+
+def test_clearurls_file_merges_and_warnings_are_plain() -> None:
+    done = run("clean", "--clearurls", str(FIXTURES / "js_only.json"), "https://a.example/?utm_source=1&x=2")
+    assert done.returncode == 0
+    assert done.stdout.decode().strip() == "https://a.example/?x=2"
+    stderr = done.stderr.decode()
+    assert stderr.startswith("citecheck: warning: ")
+    assert "Traceback" not in stderr
+    assert "cli.py" not in stderr
+    done = run("clean", "--clearurls", str(FIXTURES / "not_clearurls.json"), "https://a.example/")
+    assert done.returncode == 2
+    assert b"not_clearurls.json" in done.stderr

@@ -6,9 +6,10 @@ import citecheck
 
 
 def test_exported_members() -> None:
-    assert citecheck.__all__ == sorted(citecheck.__all__, key=lambda name: (name.startswith("_"), name.lower()))
+    assert citecheck.__all__ == sorted(citecheck.__all__)
     assert set(citecheck.__all__) == {
         "CitecheckError",
+        "ClearURLsWarning",
         "CleanResult",
         "Cleaner",
         "ConfigError",
@@ -26,6 +27,7 @@ def test_exported_members() -> None:
         "is_http_url",
         "load_clearurls",
         "load_rules",
+        "read_clearurls",
     }
     for name in citecheck.__all__:
         assert hasattr(citecheck, name), name

@@ -9,7 +9,7 @@ Importing the package is cheap: the network stack is imported only by the stages
 
 from ._version import __version__
 from .clean import Cleaner, CleanResult, RemovedParam, Unwrapped, clean_url, explain
-from .clearurls import load_clearurls
+from .clearurls import ClearURLsWarning, load_clearurls, read_clearurls
 from .errors import CitecheckError, ConfigError, InputError, RulesError
 from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule, load_rules
 from .urls import is_http_url
@@ -18,6 +18,7 @@ __all__ = [
     "CitecheckError",
     "CleanResult",
     "Cleaner",
+    "ClearURLsWarning",
     "ConfigError",
     "InputError",
     "KeepRule",
@@ -33,4 +34,5 @@ __all__ = [
     "is_http_url",
     "load_clearurls",
     "load_rules",
+    "read_clearurls",
 ]

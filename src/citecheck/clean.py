@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
@@ -35,7 +36,8 @@ class RemovedParam:
     name: str
     value: str | None
     rule: str
-    #: ``query``, ``fragment`` or ``path`` (a path segment such as Amazon's ``/ref=...``).
+    #: ``query``, ``fragment``, ``path`` (a path segment such as Amazon's ``/ref=...``) or
+    #: ``url`` (a ClearURLs rawRule cut out of the whole URL).
     location: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -256,49 +258,54 @@ class Cleaner:
         )
 
     def _clean(self, url: str, rec: _Recorder | None, depth: int) -> str:
-        text = url.strip()
-        if self._url_remove:
-            text = self._apply_raw_rules(text, rec)
-        parts = split_url(text)
+        parts = split_url(url.strip())
         if parts is None:
             return url
         profile = self._profile(parts.host)
-        path = parts.path
 
+        # Unwrap first: a wrapper's own parameters do not matter once its target is known.
         if depth < MAX_UNWRAP_DEPTH and (profile.unwrap or self._url_unwrap):
             target = self._unwrap(parts, profile, rec)
             if target is not None:
                 return self._clean(target, rec, depth + 1)
 
         # Path-scoped rules are the most specific, so they are asked first; URL-regex rules last.
-        scoped: list[RemoveRule] = [r for r in profile.by_path_remove if r.applies_to_path(path)]
-        extra_keep: list[KeepRule] = [r for r in profile.by_path_keep if r.applies_to_path(path)]
+        scoped: list[RemoveRule] = [r for r in profile.by_path_remove if r.applies_to_path(parts.path)]
+        extra_keep: list[KeepRule] = [r for r in profile.by_path_keep if r.applies_to_path(parts.path)]
         by_url: list[RemoveRule] = []
         if self._url_remove or self._url_keep:
             whole = parts.unsplit()
-            by_url = [r for r in self._url_remove if r.applies_to_path(path) and r.applies_to_url(whole)]
-            extra_keep += [r for r in self._url_keep if r.applies_to_path(path) and r.applies_to_url(whole)]
-        extra_remove = (scoped, by_url)
-        keep_all = profile.keep_all or any(k.keeps_all for k in extra_keep)
+            by_url = [r for r in self._url_remove if r.applies_to_path(parts.path) and r.applies_to_url(whole)]
+            extra_keep += [r for r in self._url_keep if r.applies_to_path(parts.path) and r.applies_to_url(whole)]
 
-        if not keep_all:
-            if profile.path_patterns or any(r.path_patterns for r in (*scoped, *by_url)):
-                path = _cut_path(path, profile.path_patterns, [*scoped, *by_url], rec)
-            query = parts.query
-            if query:
-                query = self._filter(query, profile, extra_remove, extra_keep, rec, "query")
-            fragment = parts.fragment
-            if fragment and "=" in fragment and fragment[0] not in "/!":
-                fragment = self._filter(fragment, profile, extra_remove, extra_keep, rec, "fragment")
-        else:
+        if profile.keep_all or any(k.keeps_all for k in extra_keep):
             query = "&".join(p for p in parts.query.split("&") if p) if parts.query else None
-            fragment = parts.fragment
-        out = f"{parts.scheme}://{parts.userinfo}{parts.host}{parts.port}{path}"
+            return _join(parts, parts.path, query, parts.fragment)
+
+        raw = [(r.id, p) for r in by_url for p in r.raw_patterns]
+        if raw:
+            before = parts.unsplit()
+            cut, removed = _cut(before, raw, "url", rec is not None)
+            reparsed = split_url(cut) if cut != before else None
+            if reparsed is not None:
+                parts = reparsed
+                if rec is not None:
+                    rec.removed.extend(removed)
+        path = parts.path
+        cuts = [(r.id, p) for r in (*profile.path_patterns, *scoped, *by_url) for p in r.path_patterns]
+        if cuts:
+            path, removed = _cut(path, cuts, "path", rec is not None)
+            path = path or "/"
+            if rec is not None:
+                rec.removed.extend(removed)
+        extra_remove = (scoped, by_url)
+        query = parts.query
         if query:
-            out += "?" + query
-        if fragment:
-            out += "#" + fragment
-        return out
+            query = self._filter(query, profile, extra_remove, extra_keep, rec, "query")
+        fragment = parts.fragment
+        if fragment and "=" in fragment and fragment[0] not in "/!":
+            fragment = self._filter(fragment, profile, extra_remove, extra_keep, rec, "fragment")
+        return _join(parts, path, query, fragment)
 
     def _filter(
         self,
@@ -375,30 +382,30 @@ class Cleaner:
             return target
         return None
 
-    def _apply_raw_rules(self, text: str, rec: _Recorder | None) -> str:
-        """ClearURLs rawRules: regex cuts over the whole URL, for rules whose scope matches."""
-        for rule in self._url_remove:
-            if not rule.raw_patterns or not rule.applies_to_url(text):
-                continue
-            for pattern in rule.raw_patterns:
-                for match in list(pattern.finditer(text)):
-                    if rec is not None and match.group(0):
-                        rec.removed.append(RemovedParam(name=match.group(0), value=None, rule=rule.id, location="url"))
-                text = pattern.sub("", text)
-        return text
+
+def _join(parts: SplitURL, path: str, query: str | None, fragment: str | None) -> str:
+    out = f"{parts.scheme}://{parts.userinfo}{parts.host}{parts.port}{path}"
+    if query:
+        out += "?" + query
+    if fragment:
+        out += "#" + fragment
+    return out
 
 
-def _cut_path(path: str, general: tuple[RemoveRule, ...], extra: list[RemoveRule], rec: _Recorder | None) -> str:
-    for rule in (*general, *extra):
-        for pattern in rule.path_patterns:
-            if rec is not None:
-                rec.removed.extend(
-                    RemovedParam(name=m.group(0), value=None, rule=rule.id, location="path")
-                    for m in pattern.finditer(path)
-                    if m.group(0)
-                )
-            path = pattern.sub("", path)
-    return path or "/"
+def _cut(
+    text: str, cuts: list[tuple[str, re.Pattern[str]]], location: str, record: bool
+) -> tuple[str, list[RemovedParam]]:
+    """Cut every match of the (rule id, regex) pairs out of ``text``; say what went if asked."""
+    removed: list[RemovedParam] = []
+    for rule_id, pattern in cuts:
+        if record:
+            removed.extend(
+                RemovedParam(name=m.group(0), value=None, rule=rule_id, location=location)
+                for m in pattern.finditer(text)
+                if m.group(0)
+            )
+        text = pattern.sub("", text)
+    return text, removed
 
 
 def _is_ipv4(host: str) -> bool:

@@ -98,10 +98,16 @@ def _cleaner(args: argparse.Namespace) -> Cleaner:
     for path in args.rules:
         rules = rules.merge(load_rules(path))
     if args.clearurls:
+        import warnings
+
         from .clearurls import load_clearurls
 
         for path in args.clearurls:
-            rules = rules.merge(load_clearurls(path))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                rules = rules.merge(load_clearurls(path))
+            for warning in caught:
+                print(f"citecheck: warning: {warning.message}", file=sys.stderr)
     return Cleaner(rules)
 
 

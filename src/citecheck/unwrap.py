@@ -20,6 +20,7 @@ __all__ = ["decode_target"]
 
 _MAX_TARGET = 16_384
 _LOOKS_ENCODED = re.compile(r"^https?%3a", re.IGNORECASE)
+_BARE_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(?::\d+)?(?:[/?#]|$)", re.IGNORECASE)
 
 
 def _finish(candidate: str, parts: SplitURL, rule: UnwrapRule) -> str | None:
@@ -161,7 +162,11 @@ def _regex(parts: SplitURL, rule: UnwrapRule) -> str | None:
     match = rule.pattern.search(parts.unsplit())
     if not match or not match.group(1):
         return None
-    return _finish(unquote(match.group(1)), parts, rule)
+    target = unquote(match.group(1)).strip()
+    if not target.lower().startswith(("http://", "https://")) and _BARE_HOST.match(target):
+        # ClearURLs redirections may capture "example.com/path"; like ClearURLs, assume a scheme.
+        target = f"{rule.scheme}://{target}"
+    return _finish(target, parts, rule)
 
 
 _DECODERS: dict[str, Callable[[SplitURL, UnwrapRule], str | None]] = {
