@@ -89,16 +89,54 @@ class CleanResult:
 
 
 @dataclass(slots=True)
-class _HostProfile:
-    """Every rule that applies to one host, flattened into lookup tables."""
+class _Names:
+    """Parameter names one location (query or fragment) loses on one host, as lookup tables.
 
+    Site prefixes are asked before the exact-name dict so that a site's own family (BBC's
+    ``at_*``) is credited to the site even when a generic rule also lists one of its names.
+    """
+
+    site_prefixes: tuple[str, ...] = ()
+    site_prefix_ids: tuple[tuple[str, str], ...] = ()
     exact: dict[str, str] = field(default_factory=dict)
     prefixes: tuple[str, ...] = ()
     prefix_ids: tuple[tuple[str, str], ...] = ()
     patterns: tuple[RemoveRule, ...] = ()
-    frag_exact: dict[str, str] = field(default_factory=dict)
-    frag_prefixes: tuple[str, ...] = ()
-    frag_prefix_ids: tuple[tuple[str, str], ...] = ()
+
+    def lookup(self, name: str) -> str | None:
+        """The id of the rule naming ``name`` (decoded, lowercased), or None."""
+        if self.site_prefixes and name.startswith(self.site_prefixes):
+            return next(i for p, i in self.site_prefix_ids if name.startswith(p))
+        rule_id = self.exact.get(name)
+        if rule_id is None and self.prefixes and name.startswith(self.prefixes):
+            rule_id = next(i for p, i in self.prefix_ids if name.startswith(p))
+        if rule_id is None and self.patterns:
+            rule_id = next((r.id for r in self.patterns if any(p.fullmatch(name) for p in r.patterns)), None)
+        return rule_id
+
+    @classmethod
+    def build(cls, rules: list[RemoveRule], generic: set[str]) -> _Names:
+        names = cls()
+        site_ids: list[tuple[str, str]] = []
+        prefix_ids: list[tuple[str, str]] = []
+        for rule in rules:
+            for name in rule.params:
+                names.exact.setdefault(name, rule.id)
+            (prefix_ids if rule.id in generic else site_ids).extend((p, rule.id) for p in rule.prefixes)
+        names.site_prefix_ids, names.site_prefixes = tuple(site_ids), tuple(p for p, _ in site_ids)
+        names.prefix_ids, names.prefixes = tuple(prefix_ids), tuple(p for p, _ in prefix_ids)
+        names.patterns = tuple(r for r in rules if r.patterns)
+        return names
+
+
+@dataclass(slots=True)
+class _HostProfile:
+    """Every rule that applies to one host, flattened into lookup tables."""
+
+    query: _Names = field(default_factory=_Names)
+    fragment: _Names = field(default_factory=_Names)
+    #: Whole-fragment trackers without ``=`` (ShareThis ``#sthash...``): (rule id, regex).
+    fragment_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     path_patterns: tuple[RemoveRule, ...] = ()
     keep_all: bool = False
     keep_exact: frozenset[str] = frozenset()
@@ -130,13 +168,13 @@ class Cleaner:
         # Rules scoped by a URL regex (ClearURLs) cannot be cached per host: checked per URL.
         self._url_remove = tuple(r for r in remove if r.url_pattern is not None)
         self._url_keep = tuple(r for r in keep if r.url_pattern is not None)
-        self._url_unwrap = tuple(r for r in unwrap if r.url_pattern is not None or r.decode == "regex")
+        self._url_unwrap = tuple(r for r in unwrap if _url_scoped(r))
         self._generic: list[RemoveRule | KeepRule | UnwrapRule] = []
         self._by_site: dict[str, list[RemoveRule | KeepRule | UnwrapRule]] = {}
         self._by_wildcard: dict[str, list[RemoveRule | KeepRule | UnwrapRule]] = {}
         every: tuple[RemoveRule | KeepRule | UnwrapRule, ...] = (*remove, *keep, *unwrap)
         for rule in every:
-            if rule.url_pattern is not None or (isinstance(rule, UnwrapRule) and rule.decode == "regex"):
+            if _url_scoped(rule):
                 continue
             if not rule.sites:
                 self._generic.append(rule)
@@ -174,13 +212,9 @@ class Cleaner:
         if profile is not None:
             return profile
         rules = self._site_rules(host) + self._generic
+        generic = {rule.id for rule in self._generic}
         profile = _HostProfile()
-        exact: dict[str, str] = {}
-        frag: dict[str, str] = {}
-        prefix_ids: list[tuple[str, str]] = []
-        frag_prefix_ids: list[tuple[str, str]] = []
-        patterns: list[RemoveRule] = []
-        path_patterns: list[RemoveRule] = []
+        plain: list[RemoveRule] = []
         by_path_remove: list[RemoveRule] = []
         by_path_keep: list[KeepRule] = []
         keep_exact: set[str] = set()
@@ -200,25 +234,11 @@ class Cleaner:
             elif rule.paths:
                 by_path_remove.append(rule)
             else:
-                for name in rule.params:
-                    exact.setdefault(name, rule.id)
-                    if rule.fragment:
-                        frag.setdefault(name, rule.id)
-                prefix_ids.extend((p, rule.id) for p in rule.prefixes)
-                if rule.fragment:
-                    frag_prefix_ids.extend((p, rule.id) for p in rule.prefixes)
-                if rule.patterns:
-                    patterns.append(rule)
-                if rule.path_patterns:
-                    path_patterns.append(rule)
-        profile.exact = exact
-        profile.prefix_ids = tuple(prefix_ids)
-        profile.prefixes = tuple(p for p, _ in prefix_ids)
-        profile.frag_exact = frag
-        profile.frag_prefix_ids = tuple(frag_prefix_ids)
-        profile.frag_prefixes = tuple(p for p, _ in frag_prefix_ids)
-        profile.patterns = tuple(patterns)
-        profile.path_patterns = tuple(path_patterns)
+                plain.append(rule)
+        profile.query = _Names.build(plain, generic)
+        profile.fragment = _Names.build([r for r in plain if r.fragment], generic)
+        profile.fragment_patterns = tuple((r.id, p) for r in plain for p in r.fragment_patterns)
+        profile.path_patterns = tuple(r for r in plain if r.path_patterns)
         profile.by_path_remove = tuple(by_path_remove)
         profile.by_path_keep = tuple(by_path_keep)
         profile.keep_exact = frozenset(keep_exact)
@@ -258,14 +278,15 @@ class Cleaner:
         )
 
     def _clean(self, url: str, rec: _Recorder | None, depth: int) -> str:
-        parts = split_url(url.strip())
+        text = url.strip()
+        parts = split_url(text)
         if parts is None:
             return url
         profile = self._profile(parts.host)
 
         # Unwrap first: a wrapper's own parameters do not matter once its target is known.
         if depth < MAX_UNWRAP_DEPTH and (profile.unwrap or self._url_unwrap):
-            target = self._unwrap(parts, profile, rec)
+            target = self._unwrap(text, parts, profile, rec)
             if target is not None:
                 return self._clean(target, rec, depth + 1)
 
@@ -303,8 +324,15 @@ class Cleaner:
         if query:
             query = self._filter(query, profile, extra_remove, extra_keep, rec, "query")
         fragment = parts.fragment
-        if fragment and "=" in fragment and fragment[0] not in "/!":
-            fragment = self._filter(fragment, profile, extra_remove, extra_keep, rec, "fragment")
+        if fragment and fragment[0] not in "/!":
+            for rule_id, pattern in profile.fragment_patterns:
+                if pattern.fullmatch(fragment):
+                    if rec is not None:
+                        rec.removed.append(RemovedParam(name=fragment, value=None, rule=rule_id, location="fragment"))
+                    fragment = None
+                    break
+            if fragment and "=" in fragment:
+                fragment = self._filter(fragment, profile, extra_remove, extra_keep, rec, "fragment")
         return _join(parts, path, query, fragment)
 
     def _filter(
@@ -318,14 +346,12 @@ class Cleaner:
     ) -> str:
         """Drop named parameters and empty pairs; keep the rest exactly as written."""
         scoped, by_url = extra_remove
-        if location == "query":
-            exact, prefixes, prefix_ids = profile.exact, profile.prefixes, profile.prefix_ids
-            patterns: tuple[RemoveRule, ...] | list[RemoveRule] = profile.patterns
-        else:
-            exact, prefixes, prefix_ids = profile.frag_exact, profile.frag_prefixes, profile.frag_prefix_ids
-            patterns = [r for r in profile.patterns if r.fragment]
+        names = profile.query
+        if location != "query":
+            names = profile.fragment
             scoped = [r for r in scoped if r.fragment]
             by_url = [r for r in by_url if r.fragment]
+        lookup = names.lookup
         keep_exact, keep_prefixes = profile.keep_exact, profile.keep_prefixes
         pieces = text.split("&")
         kept: list[str] = []
@@ -341,11 +367,7 @@ class Cleaner:
                 name = name[4:]
             rule_id = next((r.id for r in scoped if r.matches_name(name)), None) if scoped else None
             if rule_id is None:
-                rule_id = exact.get(name)
-            if rule_id is None and prefixes and name.startswith(prefixes):
-                rule_id = next(i for p, i in prefix_ids if name.startswith(p))
-            if rule_id is None and patterns:
-                rule_id = next((r.id for r in patterns if any(p.fullmatch(name) for p in r.patterns)), None)
+                rule_id = lookup(name)
             if rule_id is None and by_url:
                 rule_id = next((r.id for r in by_url if r.matches_name(name)), None)
             if rule_id is not None and not (
@@ -368,7 +390,7 @@ class Cleaner:
             return text
         return "&".join(kept)
 
-    def _unwrap(self, parts: SplitURL, profile: _HostProfile, rec: _Recorder | None) -> str | None:
+    def _unwrap(self, text: str, parts: SplitURL, profile: _HostProfile, rec: _Recorder | None) -> str | None:
         for rule in (*profile.unwrap, *self._url_unwrap):
             if not rule.applies_to_path(parts.path):
                 continue
@@ -378,9 +400,16 @@ class Cleaner:
             if target is None or split_url(target) is None:
                 continue
             if rec is not None:
-                rec.wrappers.append(Unwrapped(wrapper=parts.unsplit(), rule=rule.id))
+                rec.wrappers.append(Unwrapped(wrapper=text, rule=rule.id))
             return target
         return None
+
+
+def _url_scoped(rule: RemoveRule | KeepRule | UnwrapRule) -> bool:
+    """Rules that only a regex over the whole URL can place (ClearURLs): checked per URL."""
+    if rule.url_pattern is not None:
+        return True
+    return isinstance(rule, UnwrapRule) and rule.decode == "regex" and not rule.sites
 
 
 def _join(parts: SplitURL, path: str, query: str | None, fragment: str | None) -> str:

@@ -55,13 +55,15 @@ DECODERS = frozenset(
     }
 )
 
-_SITE_RE = re.compile(r"^(?:\*\.)?([a-z0-9\u00a1-\U0010ffff_-]+(?:\.[a-z0-9\u00a1-\U0010ffff_-]+)*)(\.\*)?$")
+# A string, not a compiled pattern: compiling it costs milliseconds that `citecheck clean`
+# should not pay at import; re's own cache compiles it once, on first use.
+_SITE_PATTERN = r"^(?:\*\.)?([a-z0-9\u00a1-\U0010ffff_-]+(?:\.[a-z0-9\u00a1-\U0010ffff_-]+)*)(\.\*)?$"
 
 
 def _normalise_site(site: str, where: str) -> str:
     """Lowercase a site key and turn Unicode labels into punycode, so lookups are ASCII."""
     text = site.strip().lower().rstrip(".")
-    match = _SITE_RE.match(text)
+    match = re.match(_SITE_PATTERN, text)
     if not match:
         raise RulesError(f"{where}: {site!r} is not a site (use 'example.com' or 'name.*')")
     name, wildcard = match.group(1), match.group(2) or ""
@@ -143,6 +145,8 @@ class RemoveRule(_Scoped):
     patterns: tuple[re.Pattern[str], ...] = ()
     #: Also remove these parameters from ``#key=value`` fragments.
     fragment: bool = False
+    #: Regexes that, matching a whole fragment, drop it (ShareThis ``#sthash.x.dpuf``, ``#_=_``).
+    fragment_patterns: tuple[re.Pattern[str], ...] = ()
     #: Regexes whose matches are cut out of the path (e.g. Amazon's ``/ref=...``).
     path_patterns: tuple[re.Pattern[str], ...] = ()
     #: Regexes whose matches are cut out of the whole URL (ClearURLs rawRules).
@@ -181,8 +185,9 @@ class UnwrapRule(_Scoped):
     prefix: str = ""
     #: For ``path-segment``: the segment marker, e.g. ``RU=``.
     marker: str = ""
-    #: For ``path``: the scheme to add when the embedded target has none.
-    scheme: str = "https"
+    #: The scheme to add when the target has none: ``path`` defaults to https, ``regex`` to
+    #: http (as ClearURLs does); ``param`` adds one only when this is set.
+    scheme: str = ""
     #: For ``base64-param``: a prefix to strip before decoding (Bing's ``a1``).
     strip: str = ""
     #: The target may be relative to the wrapper's origin (YouTube's attribution_link).
@@ -312,18 +317,28 @@ def _strings(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
 
 
 def _remove_rule(entry: Any, where: str, seen: set[str]) -> RemoveRule:
-    common = _common(entry, where, seen, {"params", "param_patterns", "fragment", "path_patterns"})
+    keys = {"params", "param_patterns", "fragment", "fragment_patterns", "path_patterns"}
+    common = _common(entry, where, seen, keys)
     where = common.pop("_where")
     params, prefixes = _split_params(_strings(entry, "params", where), where)
     patterns = tuple(_compile(p, where, re.IGNORECASE) for p in _strings(entry, "param_patterns", where))
+    fragment_patterns = tuple(_compile(p, where) for p in _strings(entry, "fragment_patterns", where))
     path_patterns = tuple(_compile(p, where) for p in _strings(entry, "path_patterns", where))
     fragment = entry.get("fragment", False)
     if not isinstance(fragment, bool):
         raise RulesError(f"{where}: 'fragment' must be true or false")
-    if not (params or prefixes or patterns or path_patterns):
-        raise RulesError(f"{where}: a remove rule needs 'params', 'param_patterns' or 'path_patterns'")
+    if not (params or prefixes or patterns or path_patterns or fragment_patterns):
+        raise RulesError(
+            f"{where}: a remove rule needs 'params', 'param_patterns', 'path_patterns' or 'fragment_patterns'"
+        )
     return RemoveRule(
-        params=params, prefixes=prefixes, patterns=patterns, fragment=fragment, path_patterns=path_patterns, **common
+        params=params,
+        prefixes=prefixes,
+        patterns=patterns,
+        fragment=fragment,
+        fragment_patterns=fragment_patterns,
+        path_patterns=path_patterns,
+        **common,
     )
 
 
@@ -350,7 +365,7 @@ def _unwrap_rule(entry: Any, where: str, seen: set[str]) -> UnwrapRule:
         raise RulesError(f"{where}: decode {decode!r} needs 'params'")
     texts: dict[str, str] = {}
     for key in ("prefix", "marker", "scheme", "strip"):
-        value = entry.get(key, "https" if key == "scheme" else "")
+        value = entry.get(key, "")
         if not isinstance(value, str):
             raise RulesError(f"{where}: {key!r} must be a string")
         texts[key] = value
@@ -358,7 +373,7 @@ def _unwrap_rule(entry: Any, where: str, seen: set[str]) -> UnwrapRule:
         raise RulesError(f"{where}: decode 'path' needs a 'prefix' starting with '/'")
     if decode == "path-segment" and not texts["marker"]:
         raise RulesError(f"{where}: decode 'path-segment' needs a 'marker'")
-    if texts["scheme"] not in ("http", "https"):
+    if texts["scheme"] not in ("", "http", "https"):
         raise RulesError(f"{where}: 'scheme' must be 'http' or 'https'")
     relative = entry.get("relative", False)
     if not isinstance(relative, bool):

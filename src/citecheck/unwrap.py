@@ -54,9 +54,17 @@ def _query_values(query: str | None, names: tuple[str, ...]) -> list[str]:
     return [found[n] for n in names if n in found]
 
 
+def _with_scheme(target: str, scheme: str) -> str:
+    """Give a bare ``host/path`` target a scheme; leave anything else alone."""
+    target = target.strip()
+    if scheme and not target.lower().startswith(("http://", "https://")) and _BARE_HOST.match(target):
+        return f"{scheme}://{target}"
+    return target
+
+
 def _param(parts: SplitURL, rule: UnwrapRule) -> str | None:
     for value in _query_values(parts.query, rule.params):
-        candidate = _finish(unquote(value), parts, rule)
+        candidate = _finish(_with_scheme(unquote(value), rule.scheme), parts, rule)
         if candidate and (candidate.lower().startswith(("http://", "https://")) or rule.relative):
             return candidate
     return None
@@ -93,7 +101,7 @@ def _path(parts: SplitURL, rule: UnwrapRule) -> str | None:
     if _LOOKS_ENCODED.match(rest):
         return _finish(rest, parts, rule)
     if not rest.lower().startswith(("http://", "https://", "http:/", "https:/")):
-        rest = f"{rule.scheme}://{rest}"
+        rest = f"{rule.scheme or 'https'}://{rest}"
     elif not rest.lower().startswith(("http://", "https://")):
         # Some servers squash '//' to '/' inside a path.
         scheme, _, tail = rest.partition(":/")
@@ -162,11 +170,8 @@ def _regex(parts: SplitURL, rule: UnwrapRule) -> str | None:
     match = rule.pattern.search(parts.unsplit())
     if not match or not match.group(1):
         return None
-    target = unquote(match.group(1)).strip()
-    if not target.lower().startswith(("http://", "https://")) and _BARE_HOST.match(target):
-        # ClearURLs redirections may capture "example.com/path"; like ClearURLs, assume a scheme.
-        target = f"{rule.scheme}://{target}"
-    return _finish(target, parts, rule)
+    # ClearURLs redirections may capture "example.com/path"; like ClearURLs, assume http.
+    return _finish(_with_scheme(unquote(match.group(1)), rule.scheme or "http"), parts, rule)
 
 
 _DECODERS: dict[str, Callable[[SplitURL, UnwrapRule], str | None]] = {
