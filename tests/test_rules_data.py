@@ -151,6 +151,10 @@ FRAGMENTS: list[tuple[str, str]] = [
         "https://www.example.com/news/story.amp.html",
     ),
     ("https://www.example.com/a#section=2&utm_source=x", "https://www.example.com/a#section=2"),
+    ("https://www.example.com/2014/05/story.html#sthash.Xq8kL2mN.dpuf", "https://www.example.com/2014/05/story.html"),
+    ("https://www.example.com/post/42#.VBpLL0tdXIc", "https://www.example.com/post/42"),
+    ("https://www.example.com/post/42#.U1Y8r3y1Zj8.twitter", "https://www.example.com/post/42"),
+    ("https://www.example.org/welcome#_=_", "https://www.example.org/welcome"),
 ]
 
 # Fragments that must come through untouched.
@@ -162,6 +166,9 @@ KEPT_FRAGMENTS: list[str] = [
     "https://www.example.com/a#fbclid",
     "https://docs.example.com/guide#ref=setup",
     "https://www.example.com/a#page=4",
+    "https://www.example.com/a#.section",
+    "https://www.example.com/a#sthash",
+    "https://www.example.com/a#_top",
 ]
 
 # --------------------------------------------------------------------------------------------

@@ -88,12 +88,25 @@ class CleanResult:
         }
 
 
+#: Marks "not decided yet" in the per-name memo (rule ids are never this string).
+_UNDECIDED = "\x00"
+_MAX_MEMO = 8192
+
+
+def _normalise_name(raw: str) -> str:
+    """A parameter name as rules see it: percent-decoded, lowercased, HTML ``amp;`` dropped."""
+    name = unquote_plus(raw) if "%" in raw or "+" in raw else raw
+    name = name.lower()
+    return name[4:] if name.startswith("amp;") else name
+
+
 @dataclass(slots=True)
 class _Names:
     """Parameter names one location (query or fragment) loses on one host, as lookup tables.
 
     Site prefixes are asked before the exact-name dict so that a site's own family (BBC's
     ``at_*``) is credited to the site even when a generic rule also lists one of its names.
+    ``memo`` remembers the decision per name *as written*, so the common case is one dict hit.
     """
 
     site_prefixes: tuple[str, ...] = ()
@@ -102,9 +115,12 @@ class _Names:
     prefixes: tuple[str, ...] = ()
     prefix_ids: tuple[tuple[str, str], ...] = ()
     patterns: tuple[RemoveRule, ...] = ()
+    keep_exact: frozenset[str] = frozenset()
+    keep_prefixes: tuple[str, ...] = ()
+    memo: dict[str, str | None] = field(default_factory=dict)
 
     def lookup(self, name: str) -> str | None:
-        """The id of the rule naming ``name`` (decoded, lowercased), or None."""
+        """The id of the rule naming ``name`` (normalised), or None."""
         if self.site_prefixes and name.startswith(self.site_prefixes):
             return next(i for p, i in self.site_prefix_ids if name.startswith(p))
         rule_id = self.exact.get(name)
@@ -114,9 +130,23 @@ class _Names:
             rule_id = next((r.id for r in self.patterns if any(p.fullmatch(name) for p in r.patterns)), None)
         return rule_id
 
+    def kept(self, name: str) -> bool:
+        return name in self.keep_exact or bool(self.keep_prefixes and name.startswith(self.keep_prefixes))
+
+    def decide(self, raw: str) -> str | None:
+        """The rule that removes the name written ``raw``, or None to keep it (memoised)."""
+        name = _normalise_name(raw)
+        rule_id = self.lookup(name)
+        if rule_id is not None and self.kept(name):
+            rule_id = None
+        if len(self.memo) >= _MAX_MEMO:
+            self.memo.clear()
+        self.memo[raw] = rule_id
+        return rule_id
+
     @classmethod
-    def build(cls, rules: list[RemoveRule], generic: set[str]) -> _Names:
-        names = cls()
+    def build(cls, rules: list[RemoveRule], generic: set[str], keep: tuple[frozenset[str], tuple[str, ...]]) -> _Names:
+        names = cls(keep_exact=keep[0], keep_prefixes=keep[1])
         site_ids: list[tuple[str, str]] = []
         prefix_ids: list[tuple[str, str]] = []
         for rule in rules:
@@ -139,8 +169,6 @@ class _HostProfile:
     fragment_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     path_patterns: tuple[RemoveRule, ...] = ()
     keep_all: bool = False
-    keep_exact: frozenset[str] = frozenset()
-    keep_prefixes: tuple[str, ...] = ()
     #: Rules limited to some paths, checked per URL.
     by_path_remove: tuple[RemoveRule, ...] = ()
     by_path_keep: tuple[KeepRule, ...] = ()
@@ -184,6 +212,8 @@ class Cleaner:
                 else:
                     self._by_site.setdefault(site, []).append(rule)
         self._profiles: dict[str, _HostProfile] = {}
+        self._shared: dict[tuple[int, ...], _HostProfile] = {}
+        self._per_url = bool(self._url_remove or self._url_keep)
 
     # -- compiling ---------------------------------------------------------------------------
 
@@ -209,9 +239,19 @@ class Cleaner:
 
     def _profile(self, host: str) -> _HostProfile:
         profile = self._profiles.get(host)
-        if profile is not None:
-            return profile
-        rules = self._site_rules(host) + self._generic
+        if profile is None:
+            site_rules = self._site_rules(host)
+            # Hosts with the same site rules share one compiled profile (and its memo).
+            key = tuple(id(rule) for rule in site_rules)
+            profile = self._shared.get(key)
+            if profile is None:
+                profile = self._shared[key] = self._compile_profile(site_rules)
+            if len(self._profiles) >= _MAX_PROFILES:
+                self._profiles.clear()
+            self._profiles[host] = profile
+        return profile
+
+    def _compile_profile(self, site_rules: list[RemoveRule | KeepRule | UnwrapRule]) -> _HostProfile:
         generic = {rule.id for rule in self._generic}
         profile = _HostProfile()
         plain: list[RemoveRule] = []
@@ -220,7 +260,7 @@ class Cleaner:
         keep_exact: set[str] = set()
         keep_prefixes: list[str] = []
         unwrap: list[UnwrapRule] = []
-        for rule in rules:
+        for rule in site_rules + self._generic:
             if isinstance(rule, UnwrapRule):
                 unwrap.append(rule)
             elif isinstance(rule, KeepRule):
@@ -235,18 +275,14 @@ class Cleaner:
                 by_path_remove.append(rule)
             else:
                 plain.append(rule)
-        profile.query = _Names.build(plain, generic)
-        profile.fragment = _Names.build([r for r in plain if r.fragment], generic)
+        keep = (frozenset(keep_exact), tuple(keep_prefixes))
+        profile.query = _Names.build(plain, generic, keep)
+        profile.fragment = _Names.build([r for r in plain if r.fragment], generic, keep)
         profile.fragment_patterns = tuple((r.id, p) for r in plain for p in r.fragment_patterns)
         profile.path_patterns = tuple(r for r in plain if r.path_patterns)
         profile.by_path_remove = tuple(by_path_remove)
         profile.by_path_keep = tuple(by_path_keep)
-        profile.keep_exact = frozenset(keep_exact)
-        profile.keep_prefixes = tuple(keep_prefixes)
         profile.unwrap = tuple(unwrap)
-        if len(self._profiles) >= _MAX_PROFILES:
-            self._profiles.clear()
-        self._profiles[host] = profile
         return profile
 
     # -- cleaning ----------------------------------------------------------------------------
@@ -282,7 +318,7 @@ class Cleaner:
         parts = split_url(text)
         if parts is None:
             return url
-        profile = self._profile(parts.host)
+        profile = self._profiles.get(parts.host) or self._profile(parts.host)
 
         # Unwrap first: a wrapper's own parameters do not matter once its target is known.
         if depth < MAX_UNWRAP_DEPTH and (profile.unwrap or self._url_unwrap):
@@ -290,39 +326,43 @@ class Cleaner:
             if target is not None:
                 return self._clean(target, rec, depth + 1)
 
-        # Path-scoped rules are the most specific, so they are asked first; URL-regex rules last.
-        scoped: list[RemoveRule] = [r for r in profile.by_path_remove if r.applies_to_path(parts.path)]
-        extra_keep: list[KeepRule] = [r for r in profile.by_path_keep if r.applies_to_path(parts.path)]
+        scoped: list[RemoveRule] = []
         by_url: list[RemoveRule] = []
-        if self._url_remove or self._url_keep:
+        extra_keep: list[KeepRule] = []
+        if profile.by_path_remove or profile.by_path_keep:
+            # Path-scoped rules are the most specific, so they are asked first.
+            scoped = [r for r in profile.by_path_remove if r.applies_to_path(parts.path)]
+            extra_keep = [r for r in profile.by_path_keep if r.applies_to_path(parts.path)]
+        if self._per_url:
             whole = parts.unsplit()
             by_url = [r for r in self._url_remove if r.applies_to_path(parts.path) and r.applies_to_url(whole)]
             extra_keep += [r for r in self._url_keep if r.applies_to_path(parts.path) and r.applies_to_url(whole)]
 
         if profile.keep_all or any(k.keeps_all for k in extra_keep):
             query = "&".join(p for p in parts.query.split("&") if p) if parts.query else None
-            return _join(parts, parts.path, query, parts.fragment)
+            return self._done(_join(parts, parts.path, query, parts.fragment), rec, depth)
 
-        raw = [(r.id, p) for r in by_url for p in r.raw_patterns]
-        if raw:
-            before = parts.unsplit()
-            cut, removed = _cut(before, raw, "url", rec is not None)
-            reparsed = split_url(cut) if cut != before else None
-            if reparsed is not None:
-                parts = reparsed
+        if by_url:
+            raw = [(r.id, p) for r in by_url for p in r.raw_patterns]
+            if raw:
+                before = parts.unsplit()
+                cut, removed = _cut(before, raw, "url", rec is not None)
+                reparsed = split_url(cut) if cut != before else None
+                if reparsed is not None:
+                    parts = reparsed
+                    if rec is not None:
+                        rec.removed.extend(removed)
+        path = parts.path
+        if profile.path_patterns or scoped or by_url:
+            cuts = [(r.id, p) for r in (*profile.path_patterns, *scoped, *by_url) for p in r.path_patterns]
+            if cuts:
+                path, removed = _cut(path, cuts, "path", rec is not None)
+                path = path or "/"
                 if rec is not None:
                     rec.removed.extend(removed)
-        path = parts.path
-        cuts = [(r.id, p) for r in (*profile.path_patterns, *scoped, *by_url) for p in r.path_patterns]
-        if cuts:
-            path, removed = _cut(path, cuts, "path", rec is not None)
-            path = path or "/"
-            if rec is not None:
-                rec.removed.extend(removed)
-        extra_remove = (scoped, by_url)
         query = parts.query
         if query:
-            query = self._filter(query, profile, extra_remove, extra_keep, rec, "query")
+            query = _filter(query, profile.query, scoped, by_url, extra_keep, rec, "query")
         fragment = parts.fragment
         if fragment and fragment[0] not in "/!":
             for rule_id, pattern in profile.fragment_patterns:
@@ -332,63 +372,17 @@ class Cleaner:
                     fragment = None
                     break
             if fragment and "=" in fragment:
-                fragment = self._filter(fragment, profile, extra_remove, extra_keep, rec, "fragment")
-        return _join(parts, path, query, fragment)
+                frag_scoped = [r for r in scoped if r.fragment]
+                frag_by_url = [r for r in by_url if r.fragment]
+                fragment = _filter(fragment, profile.fragment, frag_scoped, frag_by_url, extra_keep, rec, "fragment")
+        return self._done(_join(parts, path, query, fragment), rec, depth)
 
-    def _filter(
-        self,
-        text: str,
-        profile: _HostProfile,
-        extra_remove: tuple[list[RemoveRule], list[RemoveRule]],
-        extra_keep: list[KeepRule],
-        rec: _Recorder | None,
-        location: str,
-    ) -> str:
-        """Drop named parameters and empty pairs; keep the rest exactly as written."""
-        scoped, by_url = extra_remove
-        names = profile.query
-        if location != "query":
-            names = profile.fragment
-            scoped = [r for r in scoped if r.fragment]
-            by_url = [r for r in by_url if r.fragment]
-        lookup = names.lookup
-        keep_exact, keep_prefixes = profile.keep_exact, profile.keep_prefixes
-        pieces = text.split("&")
-        kept: list[str] = []
-        for piece in pieces:
-            if not piece:
-                continue
-            eq = piece.find("=")
-            name = piece if eq < 0 else piece[:eq]
-            if "%" in name or "+" in name:
-                name = unquote_plus(name)
-            name = name.lower()
-            if name.startswith("amp;"):
-                name = name[4:]
-            rule_id = next((r.id for r in scoped if r.matches_name(name)), None) if scoped else None
-            if rule_id is None:
-                rule_id = lookup(name)
-            if rule_id is None and by_url:
-                rule_id = next((r.id for r in by_url if r.matches_name(name)), None)
-            if rule_id is not None and not (
-                name in keep_exact
-                or (keep_prefixes and name.startswith(keep_prefixes))
-                or (extra_keep and any(k.matches_name(name) for k in extra_keep))
-            ):
-                if rec is not None:
-                    rec.removed.append(
-                        RemovedParam(
-                            name=piece if eq < 0 else piece[:eq],
-                            value=None if eq < 0 else piece[eq + 1 :],
-                            rule=rule_id,
-                            location=location,
-                        )
-                    )
-                continue
-            kept.append(piece)
-        if len(kept) == len(pieces):
-            return text
-        return "&".join(kept)
+    def _done(self, out: str, rec: _Recorder | None, depth: int) -> str:
+        if out[-1].isspace():
+            # Removing what followed exposed trailing whitespace (``?x #utm_source=1``): the
+            # next run would strip it, so strip it now and clean again to stay idempotent.
+            return self._clean(out, rec, depth)
+        return out
 
     def _unwrap(self, text: str, parts: SplitURL, profile: _HostProfile, rec: _Recorder | None) -> str | None:
         for rule in (*profile.unwrap, *self._url_unwrap):
@@ -403,6 +397,56 @@ class Cleaner:
                 rec.wrappers.append(Unwrapped(wrapper=text, rule=rule.id))
             return target
         return None
+
+
+def _filter(
+    text: str,
+    names: _Names,
+    scoped: list[RemoveRule],
+    by_url: list[RemoveRule],
+    extra_keep: list[KeepRule],
+    rec: _Recorder | None,
+    location: str,
+) -> str:
+    """Drop named parameters and empty pairs; keep the rest exactly as written."""
+    memo = names.memo
+    per_url = bool(scoped or by_url or extra_keep)
+    pieces = text.split("&")
+    kept: list[str] = []
+    for piece in pieces:
+        if not piece:
+            continue
+        eq = piece.find("=")
+        raw = piece if eq < 0 else piece[:eq]
+        if per_url:
+            rule_id = _decide_with(raw, names, scoped, by_url, extra_keep)
+        else:
+            rule_id = memo.get(raw, _UNDECIDED)
+            if rule_id is _UNDECIDED:
+                rule_id = names.decide(raw)
+        if rule_id is None:
+            kept.append(piece)
+        elif rec is not None:
+            value = None if eq < 0 else piece[eq + 1 :]
+            rec.removed.append(RemovedParam(name=raw, value=value, rule=rule_id, location=location))
+    if len(kept) == len(pieces):
+        return text
+    return "&".join(kept)
+
+
+def _decide_with(
+    raw: str, names: _Names, scoped: list[RemoveRule], by_url: list[RemoveRule], extra_keep: list[KeepRule]
+) -> str | None:
+    """Like :meth:`_Names.decide`, with this URL's path- and URL-scoped rules (not memoised)."""
+    name = _normalise_name(raw)
+    rule_id = next((r.id for r in scoped if r.matches_name(name)), None)
+    if rule_id is None:
+        rule_id = names.lookup(name)
+    if rule_id is None:
+        rule_id = next((r.id for r in by_url if r.matches_name(name)), None)
+    if rule_id is None or names.kept(name) or any(k.matches_name(name) for k in extra_keep):
+        return None
+    return rule_id
 
 
 def _url_scoped(rule: RemoveRule | KeepRule | UnwrapRule) -> bool:
@@ -473,6 +517,8 @@ def clean_url(url: str, *, rules: RuleSet | None = None) -> str:
     >>> clean_url("mailto:someone@example.com?subject=hi")
     'mailto:someone@example.com?subject=hi'
     """
+    if rules is None and _DEFAULT is not None:
+        return _DEFAULT.clean(url)
     return _cleaner(rules).clean(url)
 
 

@@ -14,12 +14,17 @@ from typing import NamedTuple
 
 __all__ = ["SplitURL", "is_http_url", "split_url"]
 
-_AUTHORITY_END = re.compile(r"[/?#]")
+# Scheme, authority, path, query, fragment: one match finds every boundary (RFC 3986 appendix B).
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?\Z", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Characters a registered name may not contain (WHATWG forbidden host code points, plus '%'
 # since we do not percent-decode hosts: such a host is left alone rather than guessed at).
 _BAD_HOST = re.compile(r"[\s<>\\^|\"{}`%/?#@\[\]:*]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Checked authorities, per scheme: hosts repeat, so each is validated and lowercased once.
+_AUTHORITIES: dict[str, dict[str, tuple[str, str, str] | None]] = {"http": {}, "https": {}}
+_MAX_AUTHORITIES = 16_384
+_UNCHECKED = ("", "", "")
 
 
 class SplitURL(NamedTuple):
@@ -52,35 +57,34 @@ def split_url(text: str) -> SplitURL | None:
     host case, a default or empty port, an empty path. An empty query or fragment is kept as ''
     so callers can decide.
     """
-    colon = text.find(":")
-    if colon != 4 and colon != 5:
+    match = _URL.match(text)
+    if match is None:
         return None
-    scheme = text[:colon].lower()
+    scheme, authority, path, query, fragment = match.groups()
+    scheme = scheme.lower()
     if scheme != "http" and scheme != "https":
         return None
-    if text[colon + 1 : colon + 3] != "//" or _CONTROL.search(text):
+    if not text.isprintable() and _CONTROL.search(text):
         return None
-    start = colon + 3
-    match = _AUTHORITY_END.search(text, start)
-    end = match.start() if match else len(text)
-    authority = text[start:end]
-    rest = text[end:]
+    cache = _AUTHORITIES[scheme]
+    checked = cache.get(authority, _UNCHECKED)
+    if checked is _UNCHECKED:
+        checked = _check_authority(scheme, authority)
+        if len(cache) >= _MAX_AUTHORITIES:
+            cache.clear()
+        cache[authority] = checked
+    if checked is None:
+        return None
+    userinfo, host, port = checked
+    return SplitURL(scheme, userinfo, host, port, path or "/", query, fragment)
 
-    fragment: str | None = None
-    hash_at = rest.find("#")
-    if hash_at >= 0:
-        fragment = rest[hash_at + 1 :]
-        rest = rest[:hash_at]
-    query: str | None = None
-    q_at = rest.find("?")
-    if q_at >= 0:
-        query = rest[q_at + 1 :]
-        rest = rest[:q_at]
-    path = rest or "/"
 
+def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None:
+    """(userinfo with '@', lowercased host, ':port' or '') of a valid authority, else None."""
     at = authority.rfind("@")
     userinfo = authority[: at + 1]
     hostport = authority[at + 1 :]
+    port_text: str | None
     if hostport.startswith("["):
         close = hostport.find("]")
         if close < 0:
@@ -104,7 +108,7 @@ def split_url(text: str) -> SplitURL | None:
             return None
         host = host.lower()
     port = ""
-    if port_text is not None and port_text != "":
+    if port_text:
         if not (port_text.isascii() and port_text.isdigit()) or len(port_text) > 5:
             return None
         number = int(port_text)
@@ -112,7 +116,7 @@ def split_url(text: str) -> SplitURL | None:
             return None
         if number != _DEFAULT_PORTS[scheme]:
             port = ":" + port_text
-    return SplitURL(scheme, userinfo, host, port, path, query, fragment)
+    return userinfo, host, port
 
 
 def is_http_url(text: str) -> bool:
