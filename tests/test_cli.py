@@ -128,6 +128,7 @@ def test_file_mode_reports_positions(tmp_path: Path) -> None:
     assert lines[0] == f"{article}:3:6: https://example.com/a?utm_source=x&id=7"
     assert lines[1] == "  -> https://example.com/a?id=7"
     assert lines[2] == f"{article}:3:52: https://example.org/b"
+    assert done.stderr.decode().strip() == "citecheck: 2 links in 1 file, 1 can be cleaned"
     only = run("clean", "--file", str(article), "--only-changed", "--format", "json")
     doc = json.loads(only.stdout)
     assert [u["line"] for u in doc["urls"]] == [3]

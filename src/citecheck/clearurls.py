@@ -36,7 +36,6 @@ skipped, since without it the provider would apply to URLs ClearURLs leaves alon
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -44,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RulesError
-from .rules import RemoveRule, RuleSet, UnwrapRule
+from .rules import RemoveRule, RuleSet, UnwrapRule, read_json_rules
 
 __all__ = ["ClearURLsWarning", "load_clearurls", "read_clearurls"]
 
@@ -83,16 +82,8 @@ def load_clearurls(path: str | Path, *, strict: bool = False) -> RuleSet:
     or raise :class:`RulesError` when ``strict``. Use :func:`read_clearurls` to get the
     warnings as a list instead.
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{source}: cannot read ClearURLs file: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RulesError(f"{source}: not valid JSON: {exc}") from exc
-    ruleset, problems = read_clearurls(data, source, strict=strict)
+    data = read_json_rules(path, "ClearURLs file")
+    ruleset, problems = read_clearurls(data, str(path), strict=strict)
     for problem in problems:
         warnings.warn(problem, ClearURLsWarning, stacklevel=2)
     return ruleset

@@ -147,11 +147,14 @@ def _describe(result: CleanResult) -> list[str]:
     return lines
 
 
-def _emit_results(results: Iterable[tuple[dict[str, Any], CleanResult]], args: argparse.Namespace, out: TextIO) -> int:
-    """Print results in the chosen format; return how many changed."""
-    changed = 0
+def _emit_results(
+    results: Iterable[tuple[dict[str, Any], CleanResult]], args: argparse.Namespace, out: TextIO
+) -> tuple[int, int]:
+    """Print results in the chosen format; return (how many, how many changed)."""
+    total = changed = 0
     collected: list[dict[str, Any]] = []
     for extra, result in results:
+        total += 1
         changed += result.changed
         if args.format == "text":
             where = f"{extra['path']}:{extra['line']}:{extra['column']}: " if "path" in extra else ""
@@ -174,7 +177,7 @@ def _emit_results(results: Iterable[tuple[dict[str, Any], CleanResult]], args: a
     if args.format == "json":
         doc = {"schema_version": CLEAN_SCHEMA_VERSION, "urls": collected, "summary": {"changed": changed}}
         out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-    return changed
+    return total, changed
 
 
 def _from_arguments(cleaner: Cleaner, urls: Sequence[str]) -> Iterator[tuple[dict[str, Any], CleanResult]]:
@@ -230,7 +233,9 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
     if args.files:
         # Read every file before printing, so an unreadable one fails before partial output.
         articles = [(path, _read_article(path)) for path in args.files]
-        _emit_results(_from_files(cleaner, articles), args, out)
+        total, changed = _emit_results(_from_files(cleaner, articles), args, out)
+        files = "file" if len(articles) == 1 else "files"
+        print(f"citecheck: {total} links in {len(articles)} {files}, {changed} can be cleaned", file=sys.stderr)
     if urls:
         _emit_results(_from_arguments(cleaner, urls), args, out)
     if use_stdin:

@@ -257,16 +257,19 @@ _BUILTIN: RuleSet | None = None
 
 def load_rules(path: str | Path) -> RuleSet:
     """Read a rules file of our format. Raises :class:`RulesError` with the file name."""
-    source = str(path)
+    return RuleSet.from_dict(read_json_rules(path, "rules file"), source=str(path))
+
+
+def read_json_rules(path: str | Path, what: str) -> Any:
+    """The parsed JSON of a rules file (a BOM is fine); any failure is a RulesError naming it."""
     try:
-        text = Path(path).read_text("utf-8")
+        text = Path(path).read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{source}: cannot read rules file: {exc}") from exc
+        raise RulesError(f"{path}: cannot read {what}: {exc}") from exc
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RulesError(f"{source}: not valid JSON: {exc}") from exc
-    return RuleSet.from_dict(data, source=source)
+        raise RulesError(f"{path}: not valid JSON: {exc}") from exc
 
 
 def _merge(ours: Sequence[Any], theirs: Sequence[Any]) -> tuple[Any, ...]:
