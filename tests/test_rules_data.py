@@ -176,6 +176,20 @@ KEPT_FRAGMENTS: list[str] = [
 # --------------------------------------------------------------------------------------------
 
 SITES: list[tuple[str, str]] = [
+    (
+        "https://www.nytimes.com/2024/01/05/world/story.html?smid=nytcore-ios-share&referringSource=articleShare&sgrp=c-cb",
+        "https://www.nytimes.com/2024/01/05/world/story.html",
+    ),
+    (
+        "https://www.washingtonpost.com/politics/2024/01/05/story/?wpisrc=nl_most&carta-url=https%3A%2F%2Fs2.example%2F",
+        "https://www.washingtonpost.com/politics/2024/01/05/story/",
+    ),
+    (
+        "https://edition.cnn.com/2024/01/05/politics/story/index.html?recs_exp=more",
+        "https://edition.cnn.com/2024/01/05/politics/story/index.html",
+    ),
+    ("https://vimeo.com/123456?share=copy", "https://vimeo.com/123456"),
+    ("https://www.cbc.ca/news/politics/story-1.7000000?cmp=rss", "https://www.cbc.ca/news/politics/story-1.7000000"),
     # BBC
     (
         "https://www.bbc.co.uk/news/uk-politics-67000000?at_medium=RSS&at_campaign=KARANGA",
