@@ -1,0 +1,177 @@
+"""What a check found, as values: one result per link, per file, and for the whole run.
+
+These are the data every output format renders (``citecheck.report``) and the JSON schema
+(``docs/json-schema.md``) documents. A failing link is data, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .clean import RemovedParam, Unwrapped
+from .extract.model import Link
+
+__all__ = ["SCHEMA_VERSION", "CheckReport", "FileResult", "LinkResult", "Reason", "Verdict"]
+
+#: Version of the JSON document (``--format json``); bumped only on incompatible changes.
+SCHEMA_VERSION = 1
+
+
+class Verdict(StrEnum):
+    """One word a person understands. Offline checks use the first four."""
+
+    OK = "ok"  # nothing to report
+    FIXABLE = "fixable"  # the cited URL should be replaced by a cleaner one (``--fix`` does it)
+    INVALID = "invalid"  # an http(s) URL that cannot be parsed: a person must look
+    SKIPPED = "skipped"  # not checked (another scheme, excluded by configuration)
+
+
+class Reason(StrEnum):
+    """The precise code behind a verdict; also the stable rule id in SARIF and JUnit."""
+
+    TRACKING_PARAMS = "tracking_params"
+    REDIRECT_WRAPPER = "redirect_wrapper"
+    INVALID_URL = "invalid_url"
+    UNSUPPORTED_SCHEME = "unsupported_scheme"
+    EXCLUDED = "excluded"
+
+
+#: Verdicts that make ``citecheck check`` exit 1 (unless fixed).
+FINDINGS = frozenset({Verdict.FIXABLE, Verdict.INVALID})
+
+_DESCRIPTIONS = {
+    Reason.TRACKING_PARAMS: "carries tracking parameters",
+    Reason.REDIRECT_WRAPPER: "is wrapped in a redirect",
+    Reason.INVALID_URL: "is not a valid URL",
+    Reason.UNSUPPORTED_SCHEME: "is not an http(s) URL",
+    Reason.EXCLUDED: "is excluded by configuration",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkResult:
+    """The verdict on one link of one file, with the evidence."""
+
+    path: str
+    link: Link
+    verdict: Verdict
+    reason: Reason | None = None
+    #: The URL to cite instead (equal to ``link.url`` when there is nothing to change).
+    cleaned: str
+    removed: tuple[RemovedParam, ...] = ()
+    wrappers: tuple[Unwrapped, ...] = ()
+    #: True once ``--fix`` has written ``cleaned`` into the file.
+    fixed: bool = False
+
+    @property
+    def is_finding(self) -> bool:
+        """Whether this link needs attention (and was not fixed)."""
+        return self.verdict in FINDINGS and not self.fixed
+
+    @property
+    def message(self) -> str:
+        """One sentence for people: what is wrong and what to cite instead."""
+        if self.reason is None:
+            return "ok"
+        text = f"link {_DESCRIPTIONS[self.reason]}"
+        if self.reason is Reason.TRACKING_PARAMS:
+            names = ", ".join(dict.fromkeys(r.name for r in self.removed))
+            text = f"link carries tracking parameters ({names})"
+        elif self.reason is Reason.REDIRECT_WRAPPER and self.wrappers:
+            text = f"link is wrapped in a redirect ({self.wrappers[0].rule})"
+        if self.verdict is Verdict.FIXABLE:
+            text += f"; {'fixed to' if self.fixed else 'cite'} {self.cleaned}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry of ``links`` in the JSON document (schema version 1)."""
+        link = self.link
+        return {
+            "path": self.path,
+            "line": link.line,
+            "column": link.column,
+            "start": link.start,
+            "end": link.end,
+            "url": link.url,
+            "raw": link.raw,
+            "kind": link.kind.value,
+            "text": link.text,
+            "element": link.element,
+            "verdict": self.verdict.value,
+            "reason": None if self.reason is None else self.reason.value,
+            "message": self.message,
+            "cleaned": self.cleaned,
+            "removed": [r.name for r in self.removed],
+            "removed_detail": [r.to_dict() for r in self.removed],
+            "unwrapped_from": self.wrappers[0].wrapper if self.wrappers else None,
+            "fixed": self.fixed,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileResult:
+    """Every link of one file, or why the file could not be checked."""
+
+    path: str
+    format: str = "text"
+    links: tuple[LinkResult, ...] = ()
+    #: A message when the file could not be read or written (then ``links`` is empty).
+    error: str | None = None
+    #: True when ``--fix`` rewrote the file.
+    rewritten: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "format": self.format, "error": self.error, "rewritten": self.rewritten}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckReport:
+    """The whole run: what every output format renders."""
+
+    files: tuple[FileResult, ...] = ()
+    offline: bool = True
+    #: The run's notices for people (e.g. "2 files skipped"), not tied to one link.
+    notices: tuple[str, ...] = field(default=())
+
+    @property
+    def links(self) -> tuple[LinkResult, ...]:
+        return tuple(link for file in self.files for link in file.links)
+
+    @property
+    def errors(self) -> tuple[FileResult, ...]:
+        return tuple(file for file in self.files if file.error is not None)
+
+    def summary(self) -> dict[str, int]:
+        links = self.links
+        counts = {verdict.value: 0 for verdict in Verdict}
+        for result in links:
+            counts[result.verdict.value] += 1
+        return {
+            "files": len(self.files),
+            "links": len(links),
+            **counts,
+            "findings": sum(r.is_finding for r in links),
+            "fixed": sum(r.fixed for r in links),
+            "errors": len(self.errors),
+        }
+
+    def exit_code(self, *, exit_zero: bool = False) -> int:
+        """Like ruff: 2 if a file could not be handled, 1 if findings remain, else 0."""
+        if self.errors:
+            return 2
+        if exit_zero:
+            return 0
+        return 1 if any(r.is_finding for r in self.links) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--format json`` document."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "offline": self.offline,
+            "links": [r.to_dict() for r in self.links],
+            "files": [f.to_dict() for f in self.files],
+            "summary": self.summary(),
+            "notices": list(self.notices),
+        }
