@@ -138,7 +138,7 @@ def test_file_mode_reports_positions(tmp_path: Path) -> None:
     ("content", "message"),
     [
         (b"\x00\x01\x02binary", b"binary"),
-        (b"caf\xe9 https://a.example/", b"not UTF-8"),
+        (b"caf\xe9 https://a.example/", b"not valid UTF-8"),
     ],
 )
 def test_file_mode_refuses_unreadable_files(tmp_path: Path, content: bytes, message: bytes) -> None:

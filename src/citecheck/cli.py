@@ -14,19 +14,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
-from .errors import CitecheckError, InputError
+from .errors import CitecheckError, ConfigError, InputError
 
 if TYPE_CHECKING:
+    from .check import Checker
     from .clean import Cleaner, CleanResult
+    from .config import Config
+    from .documents import Document
 
 __all__ = ["main"]
+
+
+class UsageError(CitecheckError):
+    """Options that contradict each other: reported like argparse's own errors."""
+
 
 #: JSON output of ``clean`` is versioned so programs can rely on it.
 CLEAN_SCHEMA_VERSION = 1
 #: A stdin line longer than this is not a URL: it is passed through untouched, in pieces.
 MAX_LINE_BYTES = 1 << 20
-#: Article files larger than this are refused rather than read into memory.
-MAX_FILE_BYTES = 64 << 20
 
 _DESCRIPTION = """\
 citecheck keeps citations honest: it cleans tracking parameters and redirect
@@ -75,7 +81,40 @@ def _build_parser() -> argparse.ArgumentParser:
         help="text (default), json (one document), or jsonl (one object per URL, streamed)",
     )
     clean.add_argument("--only-changed", action="store_true", help="with --file: list only links that change")
+    clean.add_argument("--fallback-encoding", metavar="NAME", help="with --file: decode non-UTF-8 files with this")
     _add_rule_options(clean)
+
+    check = commands.add_parser(
+        "check",
+        help="report what is wrong with the links in article files; --fix rewrites them",
+        description=(
+            "Find every cited link in article files (Markdown, HTML, plain text; directories are "
+            "walked) and report, per link, what should change. Offline, links are judged by "
+            "cleaning: tracking parameters and redirect wrappers are findings that --fix rewrites, "
+            "changing nothing in the file but the URLs. Exit codes: 0 nothing to report (or all "
+            "fixed), 1 findings remain, 2 usage, configuration or input error."
+        ),
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin (default: .)")
+    check.add_argument(
+        "--offline", action="store_true", help="clean only, no network (the default until network checks exist)"
+    )
+    check.add_argument("--fix", action="store_true", help="rewrite fixable links in place (atomically)")
+    check.add_argument(
+        "--diff", action="store_true", help="print a unified diff of what --fix would change; write nothing"
+    )
+    check.add_argument(
+        "--format", choices=("text", "json", "github", "sarif", "junit"), help="output format (default text)"
+    )
+    check.add_argument("--exit-zero", action="store_true", default=None, help="exit 0 even if findings remain")
+    check.add_argument("--verbose", "-v", action="store_true", help="also list links that are fine or skipped")
+    check.add_argument("--config", metavar="PATH", help="use this configuration file (default: found upward)")
+    check.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    check.add_argument("--stdin-filename", metavar="NAME", help="with '-': the name that decides the format")
+    check.add_argument("--exclude", action="append", metavar="GLOB", help="also skip paths matching GLOB (repeatable)")
+    check.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
+    check.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 files with this encoding")
+    _add_rule_options(check)
     return parser
 
 
@@ -195,35 +234,12 @@ def _from_stdin(cleaner: Cleaner) -> Iterator[tuple[dict[str, Any], CleanResult]
             yield {"ending": ending}, CleanResult(original=body, cleaned=body, is_http=False)
 
 
-def _read_article(path: str) -> str:
-    file = Path(path)
-    try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} this command reads")
-        data = file.read_bytes()
-    except IsADirectoryError as exc:
-        raise InputError(f"{path}: is a directory") from exc
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{path}: looks like a binary file, not an article")
-    for encoding in ("utf-8-sig", "utf-16"):
-        if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path}: not UTF-8 (or UTF-16 with a BOM) text; convert it first")
+def _from_files(cleaner: Cleaner, documents: Sequence[Document]) -> Iterator[tuple[dict[str, Any], CleanResult]]:
+    from .extract import extract_links, format_for_path
 
-
-def _from_files(cleaner: Cleaner, articles: Sequence[tuple[str, str]]) -> Iterator[tuple[dict[str, Any], CleanResult]]:
-    from .extract import find_links_in_text
-
-    for path, text in articles:
-        for link in find_links_in_text(text):
-            yield {"path": path, "line": link.line, "column": link.column}, cleaner.explain(link.url)
+    for document in documents:
+        for link in extract_links(document.text, format_for_path(document.path)):
+            yield {"path": document.path, "line": link.line, "column": link.column}, cleaner.explain(link.url)
 
 
 def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
@@ -231,11 +247,13 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
     urls = [u for u in args.urls if u != "-"]
     use_stdin = not args.files and (not args.urls or "-" in args.urls)
     if args.files:
+        from .documents import read_document
+
         # Read every file before printing, so an unreadable one fails before partial output.
-        articles = [(path, _read_article(path)) for path in args.files]
-        total, changed = _emit_results(_from_files(cleaner, articles), args, out)
-        files = "file" if len(articles) == 1 else "files"
-        print(f"citecheck: {total} links in {len(articles)} {files}, {changed} can be cleaned", file=sys.stderr)
+        documents = [read_document(path, fallback_encoding=args.fallback_encoding) for path in args.files]
+        total, changed = _emit_results(_from_files(cleaner, documents), args, out)
+        files = "file" if len(documents) == 1 else "files"
+        print(f"citecheck: {total} links in {len(documents)} {files}, {changed} can be cleaned", file=sys.stderr)
     if urls:
         _emit_results(_from_arguments(cleaner, urls), args, out)
     if use_stdin:
@@ -245,6 +263,96 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
             print("citecheck: reading URLs from the terminal, one per line (Ctrl-D to end)", file=sys.stderr)
         _emit_results(_from_stdin(cleaner), args, out)
     return 0
+
+
+def _check_config(args: argparse.Namespace) -> Config:
+    from .config import Config, load_config
+
+    if args.config:
+        config = load_config(Path(args.config))
+    elif args.isolated:
+        config = Config()
+    else:
+        config = load_config()
+    config = config.merged(
+        format=args.format,
+        exit_zero=args.exit_zero,
+        fallback_encoding=args.fallback_encoding,
+        builtin_rules=False if args.no_builtin_rules else None,
+    )
+    if args.fallback_encoding:
+        import codecs
+
+        try:
+            codecs.lookup(args.fallback_encoding)
+        except LookupError as exc:
+            raise ConfigError(f"unknown encoding {args.fallback_encoding!r}") from exc
+    return config.merged(
+        rules=config.rules + tuple(args.rules) if args.rules else None,
+        clearurls=config.clearurls + tuple(args.clearurls) if args.clearurls else None,
+        extend_exclude=config.extend_exclude + tuple(args.exclude) if args.exclude else None,
+        ignore_urls=config.ignore_urls + tuple(args.ignore_url) if args.ignore_url else None,
+    )
+
+
+def _check_command(args: argparse.Namespace, out: TextIO) -> int:
+    from .check import Checker, unified_diff
+    from .report import render
+
+    config = _check_config(args)
+    if args.fix and args.diff:
+        raise UsageError("--fix and --diff do not go together: --diff shows what --fix would do")
+    paths = args.paths or ["."]
+    checker = Checker(config)
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("'-' (stdin) cannot be combined with other paths")
+        return _check_stdin(args, config, checker, out)
+    report, changes = checker.check_paths(paths, fix=args.fix)
+    if args.diff:
+        for path, (old, new) in changes.items():
+            out.write(unified_diff(path, old, new))
+        summary = render(report, "text").splitlines()[-1:] if report.links or report.errors else []
+        for line in summary:
+            print(line, file=sys.stderr)
+        if report.errors:
+            return 2
+        return 0 if config.exit_zero or not changes else 1
+    out.write(render(report, config.format, verbose=args.verbose))
+    return report.exit_code(exit_zero=config.exit_zero)
+
+
+def _check_stdin(args: argparse.Namespace, config: Config, checker: Checker, out: TextIO) -> int:
+    """Check text from stdin; with --fix the fixed text goes to stdout and the report to stderr."""
+    from .check import unified_diff
+    from .documents import decode_document
+    from .extract import format_for_path
+    from .report import render
+
+    name = args.stdin_filename or "-"
+    from .documents import MAX_FILE_BYTES
+
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else b""
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{name}: standard input is larger than {MAX_FILE_BYTES} bytes")
+    document = decode_document(data, path=name, fallback_encoding=config.fallback_encoding)
+    result = checker.check_document(document, format=format_for_path(args.stdin_filename or ""))
+    new_text, fixed = checker.fixed_text(document.text, result)
+    from .results import CheckReport
+
+    if args.fix:
+        out.flush()
+        sys.stdout.buffer.write(document.encode(new_text))
+        sys.stdout.buffer.flush()
+        report = CheckReport(files=(fixed,), offline=config.offline)
+        sys.stderr.write(render(report, config.format, verbose=args.verbose))
+    elif args.diff:
+        out.write(unified_diff(name, document.text, new_text))
+        return 0 if config.exit_zero or new_text == document.text else 1
+    else:
+        report = CheckReport(files=(result,), offline=config.offline)
+        out.write(render(report, config.format, verbose=args.verbose))
+    return report.exit_code(exit_zero=config.exit_zero)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -259,7 +367,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Bytes that were not UTF-8 on stdin go back out exactly as they came.
         out.reconfigure(encoding="utf-8", errors="surrogateescape")
     try:
+        if args.command == "check":
+            return _check_command(args, out)
         return _clean_command(args, out)
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"citecheck: error: {exc}", file=sys.stderr)
+        return 2
     except CitecheckError as exc:
         print(f"citecheck: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -1,7 +1,7 @@
 """What a check found, as values: one result per link, per file, and for the whole run.
 
 These are the data every output format renders (``citecheck.report``) and the JSON schema
-(``docs/json-schema.md``) documents. A failing link is data, never an exception.
+(``docs/output-formats.md``) documents. A failing link is data, never an exception.
 """
 
 from __future__ import annotations
@@ -71,19 +71,23 @@ class LinkResult:
         return self.verdict in FINDINGS and not self.fixed
 
     @property
-    def message(self) -> str:
-        """One sentence for people: what is wrong and what to cite instead."""
+    def problem(self) -> str:
+        """What is wrong, without the remedy: for formats that show the cleaned URL apart."""
         if self.reason is None:
             return "ok"
-        text = f"link {_DESCRIPTIONS[self.reason]}"
         if self.reason is Reason.TRACKING_PARAMS:
             names = ", ".join(dict.fromkeys(r.name for r in self.removed))
-            text = f"link carries tracking parameters ({names})"
-        elif self.reason is Reason.REDIRECT_WRAPPER and self.wrappers:
-            text = f"link is wrapped in a redirect ({self.wrappers[0].rule})"
+            return f"link carries tracking parameters ({names})"
+        if self.reason is Reason.REDIRECT_WRAPPER and self.wrappers:
+            return f"link is wrapped in a redirect ({self.wrappers[0].rule})"
+        return f"link {_DESCRIPTIONS[self.reason]}"
+
+    @property
+    def message(self) -> str:
+        """One sentence for people: what is wrong and what to cite instead."""
         if self.verdict is Verdict.FIXABLE:
-            text += f"; {'fixed to' if self.fixed else 'cite'} {self.cleaned}"
-        return text
+            return f"{self.problem}; {'fixed to' if self.fixed else 'cite'} {self.cleaned}"
+        return self.problem
 
     def to_dict(self) -> dict[str, Any]:
         """The entry of ``links`` in the JSON document (schema version 1)."""
@@ -97,6 +101,7 @@ class LinkResult:
             "url": link.url,
             "raw": link.raw,
             "kind": link.kind.value,
+            "syntax": link.syntax.value,
             "text": link.text,
             "element": link.element,
             "verdict": self.verdict.value,

@@ -4,6 +4,26 @@ A URL in running text is followed by punctuation that belongs to the sentence, n
 (``see https://example.com/a.``). We cut trailing punctuation and quotes, and closing brackets
 that have no opening partner inside the URL, so ``https://en.wikipedia.org/wiki/Foo_(bar)``
 keeps its parenthesis while ``(see https://example.com)`` does not.
+
+Rules, in order:
+
+* Only ``http://`` and ``https://`` (any case) start a URL, and not in the middle of a word
+  (``xhttps://`` is not a URL).
+* A URL never contains whitespace, control characters, ``<``, ``>``, ``"``, a backtick, or the
+  typographic quotes ``“ ” « »``: they end it. So a URL split across a line break is reported
+  as the part on the first line.
+* A URL right after an opening single quote (``'`` or ``‘``) ends at the first matching closing
+  quote that is not followed by a letter or digit: ``'https://example.com/it's'`` gives
+  ``https://example.com/it's`` (an apostrophe inside a word stays in the URL), and
+  ``'https://a.example/x','https://b.example/y'`` gives two URLs. Without an opening quote
+  an apostrophe is part of the URL (``https://en.wikipedia.org/wiki/Ender's_Game``).
+* Trailing ``. , ; : ! ? ' ‘ ’ * _ ~ \\`` are cut (sentence punctuation, emphasis markers), then
+  closing brackets ``) ] }`` that outnumber their opening partner, repeatedly.
+* ``<https://...>`` in plain text is an autolink: the brackets delimit it, nothing is cut, and
+  the brackets are not part of the link.
+
+Every step is a single forward scan or a single regex without nested quantifiers, so the time
+is linear in the input whatever it contains.
 """
 
 from __future__ import annotations
@@ -13,11 +33,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FoundLink", "find_links_in_text"]
+from .model import Link, LinkKind, Syntax
 
-_CANDIDATE = re.compile(r"""https?://[^\s<>"'`\x00-\x1f\x7f\u00a0\u2028\u2029]+""", re.IGNORECASE)
-_TRAILING = ".,;:!?'\"\u2018\u2019\u201c\u201d\u00bb\u203a*_~"
-_PAIRS = {")": "(", "]": "[", "}": "{"}
+__all__ = [
+    "SCHEME",
+    "STOP_CHARS",
+    "TRAILING",
+    "FoundLink",
+    "extract_text",
+    "find_links_in_text",
+    "line_starts",
+    "position",
+]
+
+#: Characters that can never be part of a bare URL (besides ``\s``).
+STOP_CHARS = '<>"`“”«»'
+#: Where a URL can start; one literal, no quantifier: a linear search.
+_START = re.compile(r"(?<![A-Za-z0-9])https?://", re.IGNORECASE)
+#: Where a run of URL characters stops; a single character class.
+_STOP = re.compile(r"[\s" + re.escape(STOP_CHARS) + r"\x00-\x1f\x7f]")
+#: A URI scheme at the start of a destination (two letters at least: ``C:`` is a drive).
+SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]+:")
+#: Cut from the end of a URL: they end sentences or close emphasis far more often than URLs.
+TRAILING = ".,;:!?'\u2018\u2019*_~\\"
+_OPENING = {")": "(", "]": "[", "}": "{"}
+#: An opening quote right before a URL and the closing quote that ends it.
+_QUOTE_CLOSERS = {
+    "'": re.compile(r"'(?![^\W_])"),
+    "\u2018": re.compile(r"\u2019(?![^\W_])"),
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,26 +78,91 @@ class FoundLink:
         return {"url": self.url, "start": self.start, "end": self.end, "line": self.line, "column": self.column}
 
 
-def _trim(candidate: str) -> str:
-    while candidate:
-        last = candidate[-1]
-        if last in _TRAILING or (last in _PAIRS and candidate.count(last) > candidate.count(_PAIRS[last])):
-            candidate = candidate[:-1]
+def _trim(text: str, start: int, end: int) -> int:
+    """The end of the URL in ``text[start:end]`` once sentence punctuation is cut (linear)."""
+    counts = {ch: text.count(ch, start, end) for ch in "()[]{}"}
+    while end > start:
+        last = text[end - 1]
+        if last in TRAILING:
+            end -= 1
+        elif last in _OPENING and counts[last] > counts[_OPENING[last]]:
+            counts[last] -= 1
+            end -= 1
         else:
             break
-    return candidate
+    return end
+
+
+def scan(
+    text: str, start: int = 0, stop: int | None = None, *, autolinks: bool = True
+) -> Iterator[tuple[int, int, bool]]:
+    """``(start, end, is_autolink)`` of every http(s) URL in ``text[start:stop]``, in order.
+
+    With ``autolinks=False`` (Markdown prose, where a real autolink is parsed by Markdown
+    itself) ``<url>`` is treated like any other bare URL.
+    """
+    stop = len(text) if stop is None else stop
+    pos, run_end = start, -1
+    while True:
+        match = _START.search(text, pos, stop)
+        if match is None:
+            return
+        begin, host = match.span()
+        if begin >= run_end:  # a new run of URL characters: find where it stops, once
+            stopper = _STOP.search(text, host, stop)
+            run_end = stopper.start() if stopper else stop
+        end = run_end
+        opener = text[begin - 1] if begin > 0 else ""
+        if autolinks and opener == "<" and end < stop and text[end] == ">":
+            if end > host:
+                yield begin, end, True
+            pos = end
+            continue
+        closer = _QUOTE_CLOSERS.get(opener)
+        if closer is not None:
+            quote = closer.search(text, host, end)
+            if quote is not None:
+                end = quote.start()
+        end = _trim(text, begin, end)
+        if end > host:
+            yield begin, end, False
+        pos = max(end, host)
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line starts; lines end at ``\\n`` (so ``\\r\\n`` works too)."""
+    starts = [0]
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
+def position(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based ``(line, column)`` of ``offset``, in characters."""
+    from bisect import bisect_right
+
+    line = bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+def extract_text(text: str) -> list[Link]:
+    """Every http(s) URL in plain ``text`` as :class:`Link` values (kind bare or autolink)."""
+    starts = line_starts(text)
+    links = []
+    for begin, end, angle in scan(text):
+        line, column = position(starts, begin)
+        raw = text[begin:end]
+        kind = LinkKind.AUTOLINK if angle else LinkKind.BARE
+        links.append(
+            Link(url=raw, raw=raw, start=begin, end=end, line=line, column=column, kind=kind, syntax=Syntax.PLAIN)
+        )
+    return links
 
 
 def find_links_in_text(text: str) -> Iterator[FoundLink]:
     """Every http(s) URL in ``text``, in order, with sentence punctuation left out."""
-    line, line_start, scanned = 1, 0, 0
-    for match in _CANDIDATE.finditer(text):
-        url = _trim(match.group(0))
-        if len(url) <= len("https://") or url.lower() in ("http://", "https://"):
-            continue
-        start = match.start()
-        line += text.count("\n", scanned, start)
-        newline = text.rfind("\n", 0, start)
-        line_start = newline + 1
-        scanned = start
-        yield FoundLink(url=url, start=start, end=start + len(url), line=line, column=start - line_start + 1)
+    for link in extract_text(text):
+        yield FoundLink(url=link.url, start=link.start, end=link.end, line=link.line, column=link.column)

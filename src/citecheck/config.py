@@ -1,0 +1,151 @@
+"""Configuration: ``[tool.citecheck]`` in pyproject.toml, or citecheck.toml, found upward.
+
+Every key has a default here and nowhere else; the CLI overrides keys with its flags. Unknown
+keys are an error (a typo should not silently disable a setting). ``docs/configuration.md``
+documents each key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .documents import ARTICLE_SUFFIXES, DEFAULT_EXCLUDE
+from .errors import ConfigError
+
+__all__ = ["Config", "find_config_file", "load_config"]
+
+OUTPUT_FORMATS = ("text", "json", "github", "sarif", "junit")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Settings of a ``citecheck check`` run. Paths in it are absolute or relative to the cwd."""
+
+    #: Extra rules files in citecheck's format, merged over the built-in rules.
+    rules: tuple[str, ...] = ()
+    #: Extra rules files in the ClearURLs format.
+    clearurls: tuple[str, ...] = ()
+    #: Use the rules shipped with citecheck.
+    builtin_rules: bool = True
+    #: Glob patterns of paths not to walk into (matched against each path component too).
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    #: Added to ``exclude`` (so the defaults stay).
+    extend_exclude: tuple[str, ...] = ()
+    #: File suffixes read when walking a directory.
+    extensions: tuple[str, ...] = ARTICLE_SUFFIXES
+    #: Regular expressions: cited URLs that match one are skipped (reason ``excluded``).
+    ignore_urls: tuple[str, ...] = ()
+    #: Output format: text, json, github, sarif or junit.
+    format: str = "text"
+    #: Exit 0 even when findings remain.
+    exit_zero: bool = False
+    #: Encoding to try when a file is not UTF-8 (none: such files are an error).
+    fallback_encoding: str | None = None
+    #: Only clean (no network). The network checks are not built yet, so this stays true.
+    offline: bool = True
+    #: Where the settings came from, for messages.
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def all_excludes(self) -> tuple[str, ...]:
+        return self.exclude + self.extend_exclude
+
+    def merged(self, **overrides: Any) -> Config:
+        """A copy with the given keys replaced; keys whose value is None are left alone."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+_KEYS = {f.name: f for f in fields(Config) if f.name != "source"}
+_LISTS = {"rules", "clearurls", "exclude", "extend_exclude", "extensions", "ignore_urls"}
+_BOOLS = {"builtin_rules", "exit_zero", "offline"}
+_PATH_LISTS = {"rules", "clearurls"}
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """The nearest citecheck.toml, or pyproject.toml with a [tool.citecheck] table, upward."""
+    directory = (start or Path.cwd()).resolve()
+    for folder in (directory, *directory.parents):
+        candidate = folder / "citecheck.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "citecheck" in tool
+
+
+def load_config(path: Path | None = None, *, search_from: Path | None = None) -> Config:
+    """Settings from ``path``, or from the nearest config file; defaults when there is none."""
+    if path is None:
+        path = find_config_file(search_from)
+        if path is None:
+            return Config()
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("citecheck", {}) if isinstance(tool, dict) else {}
+    else:
+        # citecheck.toml holds the keys at the top level (a [tool.citecheck] table is accepted too).
+        tool = data.get("tool")
+        table = tool["citecheck"] if isinstance(tool, dict) and "citecheck" in tool else data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.citecheck] must be a table")
+    return _from_table(table, path)
+
+
+def _from_table(table: Mapping[str, Any], path: Path) -> Config:
+    values: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        if key not in _KEYS:
+            raise ConfigError(f"{path}: unknown key {raw_key!r} (known: {', '.join(sorted(_KEYS))})")
+        if key in _LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"{path}: {raw_key!r} must be a list of non-empty strings")
+            if key in _PATH_LISTS:
+                value = [str(path.parent / v) for v in value]
+            if key == "extensions":
+                value = [v if v.startswith(".") else "." + v for v in value]
+            if key == "ignore_urls":
+                for pattern in value:
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        raise ConfigError(f"{path}: ignore_urls: bad regular expression {pattern!r}: {exc}") from exc
+            values[key] = tuple(value)
+        elif key in _BOOLS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: {raw_key!r} must be true or false")
+            values[key] = value
+        elif key == "format":
+            if value not in OUTPUT_FORMATS:
+                raise ConfigError(f"{path}: 'format' must be one of {', '.join(OUTPUT_FORMATS)}")
+            values[key] = value
+        elif key == "fallback_encoding":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{path}: 'fallback_encoding' must be an encoding name")
+            values[key] = value
+    if values.get("offline") is False:
+        raise ConfigError(f"{path}: offline = false is not supported yet: network checks are not built")
+    return Config(**values, source=str(path))

@@ -1,0 +1,170 @@
+"""HTML citing attributes at the exact characters of their values, and writing them back."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from citecheck.extract import Link, Syntax, encode_url, extract_links
+from citecheck.extract.html import unescape_attribute
+
+
+def assert_positions(text: str, links: list[Link]) -> None:
+    """Every link's slice is its raw text; line/column agree with a naive count; sorted, disjoint."""
+    last_end = -1
+    for link in links:
+        assert text[link.start : link.end] == link.raw
+        before = text[: link.start]
+        assert link.line == before.count("\n") + 1
+        assert link.column == len(before.split("\n")[-1]) + 1
+        assert link.start >= last_end
+        last_end = link.end
+
+
+def found(text: str) -> list[tuple[str | None, str, str, Syntax]]:
+    links = extract_links(text, "html")
+    assert_positions(text, links)
+    return [(link.element, link.raw, link.url, link.syntax) for link in links]
+
+
+D, S, U = Syntax.HTML_DOUBLE, Syntax.HTML_SINGLE, Syntax.HTML_UNQUOTED
+URL = "https://a.example/x"
+
+CASES: list[tuple[str, list[tuple[str | None, str, str, Syntax]]]] = [
+    (f'<a href="{URL}">x</a>', [("a[href]", URL, URL, D)]),
+    (f"<a href='{URL}'>x</a>", [("a[href]", URL, URL, S)]),
+    (f"<a href={URL}>x</a>", [("a[href]", URL, URL, U)]),
+    (f"<a href={URL}/>x</a>", [("a[href]", URL + "/", URL + "/", U)]),
+    (f'<A HREF="{URL}">x</A>', [("a[href]", URL, URL, D)]),
+    (f'<a\n  class="c"\n  href = "{URL}"\n>x</a>', [("a[href]", URL, URL, D)]),
+    (f'<a title="href=&quot;no&quot;" data-href="no" href="{URL}">', [("a[href]", URL, URL, D)]),
+    (f"<a title='>' href=\"{URL}\">", [("a[href]", URL, URL, D)]),
+    (f'<a href="{URL}" href="https://second.example/">', [("a[href]", URL, URL, D)]),
+    (f'<a href="  {URL}\n">', [("a[href]", URL, URL, D)]),
+    (
+        '<a href="https://a.example/?a=1&amp;b=2">',
+        [("a[href]", "https://a.example/?a=1&amp;b=2", "https://a.example/?a=1&b=2", D)],
+    ),
+    (
+        '<a href="https://a.example/?a=1&b=2">',
+        [("a[href]", "https://a.example/?a=1&b=2", "https://a.example/?a=1&b=2", D)],
+    ),
+    (
+        '<a href="https://a.example/?x=1&copy=2">',
+        [("a[href]", "https://a.example/?x=1&copy=2", "https://a.example/?x=1&copy=2", D)],
+    ),
+    (
+        '<a href="https://a.example/&#x41;&#66;&quot;">',
+        [("a[href]", "https://a.example/&#x41;&#66;&quot;", 'https://a.example/AB"', D)],
+    ),
+    ("<a href='https://a.example/\"q\"'>", [("a[href]", 'https://a.example/"q"', 'https://a.example/"q"', S)]),
+    (
+        f'<area href="{URL}"><blockquote cite="{URL}">q</blockquote><q cite="{URL}">q</q>',
+        [("area[href]", URL, URL, D), ("blockquote[cite]", URL, URL, D), ("q[cite]", URL, URL, D)],
+    ),
+    (f'<del cite="{URL}">d</del><ins cite="{URL}">i</ins>', [("del[cite]", URL, URL, D), ("ins[cite]", URL, URL, D)]),
+    (
+        '<a href="mailto:x@a.example">m</a><a href="doi:10.1/2">d</a>',
+        [("a[href]", "mailto:x@a.example", "mailto:x@a.example", D), ("a[href]", "doi:10.1/2", "doi:10.1/2", D)],
+    ),
+    ('<a href="/about">r</a><a href="#top">t</a><a href="../x">u</a><a href="">e</a><a href>n</a><a>x</a>', []),
+    ('<a href="http://[bad">b</a>', [("a[href]", "http://[bad", "http://[bad", D)]),
+    (
+        f'<link rel="canonical" href="{URL}"><script src="{URL}"></script>'
+        f'<img src="{URL}"><iframe src="{URL}"></iframe><form action="{URL}"></form>',
+        [],
+    ),
+    (f'<script>var s = "<a href=\\"{URL}\\">";</script><style>a[href="{URL}"]{{}}</style>', []),
+    (f'<!-- <a href="{URL}">old</a> -->', []),
+    (f'<template><a href="{URL}">t</a></template>', []),
+    (f"<p>see {URL} in text</p>", []),
+    (f'<blockquote cite="{URL}" title="a"><p>Quoted</p></blockquote>', [("blockquote[cite]", URL, URL, D)]),
+    (f'<a href="{URL}">1</a><a href="{URL}">2</a>', [("a[href]", URL, URL, D)] * 2),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_html_links(text: str, expected: list[tuple[str | None, str, str, Syntax]]) -> None:
+    assert found(text) == expected
+
+
+def test_positions_with_crlf_tabs_and_wide_characters() -> None:
+    text = '<p>日本\r\n\t<a\thref="https://a.example/">Some\n  <b>text</b></a>\r\n<q cite=https://b.example/>x</q>'
+    links = extract_links(text, "html")
+    assert_positions(text, links)
+    assert [(link.line, link.column, link.text) for link in links] == [(2, 11, "Some text"), (4, 9, "x")]
+
+
+def test_unescape_follows_the_attribute_rules() -> None:
+    assert unescape_attribute("a&amp;b&lt;c&gt") == "a&b<c>"
+    assert unescape_attribute("?a=1&copy=2&copy;&copyx") == "?a=1&copy=2©&copyx"
+    assert unescape_attribute("&copy/") == "©/"
+    assert unescape_attribute("&#x26;&#38;&nosuch;") == "&&&nosuch;"
+
+
+# --- encode_url ---------------------------------------------------------------------------------
+
+
+def _replace(text: str, link: Link, raw: str) -> str:
+    return text[: link.start] + raw + text[link.end :]
+
+
+@pytest.mark.parametrize(
+    ("text", "new", "expected"),
+    [
+        ('<a href="https://a.example/">', "https://a.example/?a=1&b=2", "https://a.example/?a=1&amp;b=2"),
+        ('<a href="https://a.example/?x&amp;y">', "https://a.example/?a=1&b=2", "https://a.example/?a=1&amp;b=2"),
+        ('<a href="https://a.example/?x&y">', "https://a.example/?a=1&b=2", "https://a.example/?a=1&b=2"),
+        ('<a href="https://a.example/?x&y">', "https://a.example/?a=1&copy;", "https://a.example/?a=1&amp;copy;"),
+        ('<a href="https://a.example/">', 'https://a.example/"q"', "https://a.example/&quot;q&quot;"),
+        ("<a href='https://a.example/'>", "https://a.example/it's", "https://a.example/it&#39;s"),
+        ("<a href='https://a.example/'>", 'https://a.example/"', 'https://a.example/"'),
+        ("<a href=https://a.example/>", "https://a.example/a b>c", "https://a.example/a&#32;b&gt;c"),
+        ("<a href=https://a.example/>", "https://a.example/'x=\"", "https://a.example/&#39;x&#61;&quot;"),
+    ],
+)
+def test_encode_url(text: str, new: str, expected: str) -> None:
+    [link] = extract_links(text, "html")
+    assert encode_url(link, new) == expected
+    [again] = extract_links(_replace(text, link, expected), "html")
+    assert (again.start, again.url, again.syntax) == (link.start, new, link.syntax)
+
+
+NEW = st.builds(lambda path: "https://a.example/" + path, st.text(alphabet="ab1/?#=&;%'\"<> \t\n`é", max_size=20))
+DOCUMENTS = st.lists(
+    st.sampled_from(
+        [
+            '<a href="https://a.example/?a=1&amp;b=2">x</a>',
+            "<a href='https://b.example/'>y</a>",
+            "<q cite=https://c.example/q>z</q>",
+            '<A Href = "https://d.example/x&y" href="no">',
+            "<p>text</p>\r\n",
+            "<!-- <a href='https://no.example/'> -->",
+            "\t",
+        ]
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(DOCUMENTS, st.data())
+def test_property_html_round_trip(parts: list[str], data: st.DataObject) -> None:
+    text = "".join(parts)
+    links = extract_links(text, "html")
+    assert_positions(text, links)
+    assert not [link for link in links if "no.example" in link.url]
+    if not links:
+        return
+    link = data.draw(st.sampled_from(links))
+    new = data.draw(NEW)
+    raw = encode_url(link, new)
+    changed = _replace(text, link, raw)
+    again = extract_links(changed, "html")
+    [moved] = [other for other in again if other.start == link.start]
+    assert (moved.url, moved.raw) == (new, raw)
+    delta = len(raw) - len(link.raw)
+    before = [(o.start, o.raw, o.url) for o in links if o is not link]
+    after = [(o.start - (delta if o.start > link.start else 0), o.raw, o.url) for o in again if o is not moved]
+    assert before == after

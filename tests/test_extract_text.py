@@ -1,0 +1,245 @@
+"""Bare URLs in plain text: where they end, that positions are exact, and that time stays linear."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from citecheck.extract import (
+    FoundLink,
+    Link,
+    LinkKind,
+    Syntax,
+    encode_url,
+    extract_links,
+    find_links_in_text,
+    format_for_path,
+)
+from citecheck.extract import text as text_module
+
+
+def assert_positions(text: str, links: list[Link]) -> None:
+    """Every link's slice is its raw text; line/column agree with a naive count; sorted, disjoint."""
+    last_end = -1
+    for link in links:
+        assert text[link.start : link.end] == link.raw
+        before = text[: link.start]
+        assert link.line == before.count("\n") + 1
+        assert link.column == len(before.split("\n")[-1]) + 1
+        assert link.start >= last_end
+        last_end = link.end
+
+
+CASES: list[tuple[str, list[str]]] = [
+    ("see https://example.com/a.", ["https://example.com/a"]),
+    ("see https://example.com/a, and", ["https://example.com/a"]),
+    ("is it https://example.com/a?", ["https://example.com/a"]),
+    ("wow https://example.com/a!!!", ["https://example.com/a"]),
+    ("list: https://example.com/a; https://example.com/b:", ["https://example.com/a", "https://example.com/b"]),
+    ("https://example.com/search?q=a.b&x=1", ["https://example.com/search?q=a.b&x=1"]),
+    (
+        "https://en.wikipedia.org/wiki/Bracket_(disambiguation)",
+        ["https://en.wikipedia.org/wiki/Bracket_(disambiguation)"],
+    ),
+    ("(see https://example.com/a)", ["https://example.com/a"]),
+    ("(see https://en.wikipedia.org/wiki/A_(b)).", ["https://en.wikipedia.org/wiki/A_(b)"]),
+    ("[https://example.com/a]", ["https://example.com/a"]),
+    ("{https://example.com/a}", ["https://example.com/a"]),
+    ("https://example.com/a)b", ["https://example.com/a)b"]),
+    ('"https://example.com/a"', ["https://example.com/a"]),
+    ("'https://example.com/a'", ["https://example.com/a"]),
+    ("'https://example.com/it's'", ["https://example.com/it's"]),
+    ("'https://a.example/x','https://b.example/y'", ["https://a.example/x", "https://b.example/y"]),
+    ("https://en.wikipedia.org/wiki/Ender's_Game", ["https://en.wikipedia.org/wiki/Ender's_Game"]),
+    ("“https://example.com/a”", ["https://example.com/a"]),
+    ("“https://example.com/a.”", ["https://example.com/a"]),
+    ("‘https://example.com/a’", ["https://example.com/a"]),
+    ("«https://example.com/a»", ["https://example.com/a"]),
+    ("« https://example.com/a »", ["https://example.com/a"]),
+    ("*https://example.com/a*", ["https://example.com/a"]),
+    ("_https://example.com/a_", ["https://example.com/a"]),
+    ("**https://example.com/a_b**", ["https://example.com/a_b"]),
+    ("`https://example.com/a`", ["https://example.com/a"]),
+    ("<https://example.com/a>", ["https://example.com/a"]),
+    ("<https://example.com/a.>", ["https://example.com/a."]),
+    ("<https://example.com/a b>", ["https://example.com/a"]),
+    ("HTTPS://EXAMPLE.COM/A", ["HTTPS://EXAMPLE.COM/A"]),
+    ("http://example.com http://example.org", ["http://example.com", "http://example.org"]),
+    ("https://example.com/very/long/\npath", ["https://example.com/very/long/"]),
+    ("a\r\nhttps://example.com/crlf\r\n", ["https://example.com/crlf"]),
+    ("https://example.com/a\thttps://example.com/b", ["https://example.com/a", "https://example.com/b"]),
+    ("nbsp https://example.com/a\u00a0b", ["https://example.com/a"]),
+    ("https://example.com/<tag>", ["https://example.com/"]),
+    ("xhttps://example.com/ not-a-url", []),
+    ("ftp://example.com/ mailto:a@example.com", []),
+    ("http:// https://. https://", []),
+    ("http://[bad", ["http://[bad"]),
+    ("http://[::1]:8080/x.", ["http://[::1]:8080/x"]),
+    ("https://example.com/ünïcode/日本", ["https://example.com/ünïcode/日本"]),
+    ("https://a.example/~user~", ["https://a.example/~user"]),
+    ("tab\tand\x00https://example.com/nul", ["https://example.com/nul"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_where_urls_end(text: str, expected: list[str]) -> None:
+    links = extract_links(text, "text")
+    assert [link.raw for link in links] == expected
+    assert [link.url for link in links] == expected
+    assert all(link.syntax is Syntax.PLAIN for link in links)
+    assert_positions(text, links)
+
+
+def test_angle_brackets_make_an_autolink() -> None:
+    [auto, bare] = extract_links("<https://example.com/a> https://example.com/b", "text")
+    assert (auto.kind, auto.start, auto.raw) == (LinkKind.AUTOLINK, 1, "https://example.com/a")
+    assert bare.kind is LinkKind.BARE
+
+
+def test_positions_count_characters_not_bytes() -> None:
+    text = "日本語\n  ünï https://example.com/x"
+    [link] = extract_links(text, "text")
+    assert (link.line, link.column) == (2, 7)
+    assert_positions(text, [link])
+
+
+def test_find_links_in_text_keeps_its_contract() -> None:
+    found = list(find_links_in_text("a\nb https://example.com/x."))
+    assert found == [FoundLink(url="https://example.com/x", start=4, end=25, line=2, column=3)]
+    assert found[0].to_dict()["column"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.md", "markdown"),
+        ("A.MARKDOWN", "markdown"),
+        ("x/y.mdown", "markdown"),
+        ("z.mkd", "markdown"),
+        ("z.Mkdn", "markdown"),
+        ("p.html", "html"),
+        ("p.HTM", "html"),
+        ("p.xhtml", "html"),
+        ("notes.txt", "text"),
+        ("README", "text"),
+        ("archive.md.bak", "text"),
+    ],
+)
+def test_format_for_path(name: str, expected: str) -> None:
+    assert format_for_path(name) == expected
+
+
+def test_unknown_format_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        extract_links("x", "rst")
+
+
+# --- bounded time -----------------------------------------------------------------------------
+
+
+def test_regexes_have_no_nested_quantifiers() -> None:
+    """The finder's regexes are a literal and a single character class: no backtracking."""
+    assert text_module._START.pattern == r"(?<![A-Za-z0-9])https?://"
+    assert re.fullmatch(r"\[[^\]]*\]", text_module._STOP.pattern)
+    for closer in text_module._QUOTE_CLOSERS.values():
+        assert not re.search(r"[*+{]", closer.pattern)
+
+
+PATHOLOGICAL = [
+    ("http://a.com/(" * 80_000, 1),
+    ("https://a.example/" + ")" * 1_000_000, 1),
+    ("https://a.example/" + "." * 1_000_000, 1),
+    ("'https://a.example'," * 60_000, 60_000),
+    ("<https://a" * 100_000, 100_000),
+    ("https://" * 150_000, 1),
+    ("x" * 2_000_000, 0),
+    ("https://a.example/" + "a" * 2_000_000, 1),
+    ("(" * 1_000_000 + "https://a.example/" + ")" * 1_000_000, 1),
+]
+
+
+@pytest.mark.parametrize(("text", "count"), PATHOLOGICAL, ids=lambda v: str(v)[:20] if isinstance(v, str) else None)
+def test_large_and_pathological_inputs_are_linear(text: str, count: int) -> None:
+    start = time.perf_counter()
+    assert len(extract_links(text, "text")) == count
+    assert time.perf_counter() - start < 10  # generous: a quadratic finder takes minutes here
+
+
+# --- encode_url ---------------------------------------------------------------------------------
+
+
+def _replace(text: str, link: Link, raw: str) -> str:
+    return text[: link.start] + raw + text[link.end :]
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        ("https://example.com/clean", "https://example.com/clean"),
+        ("https://example.com/a.", "https://example.com/a%2E"),
+        ("https://example.com/a_", "https://example.com/a%5F"),
+        ("https://example.com/a b", "https://example.com/a%20b"),
+        ("https://example.com/a(b", "https://example.com/a%28b"),
+        ("https://example.com/a_(b)", "https://example.com/a_(b)"),
+        ("https://example.com/a'", "https://example.com/a%27"),
+        ("https://example.com/it's", "https://example.com/it's"),
+        ('https://example.com/"q"', "https://example.com/%22q%22"),
+        ("https://example.com/[x]", "https://example.com/%5Bx%5D"),
+        ("http://[::1]/", "http://[::1]/"),
+    ],
+)
+def test_encode_bare(new: str, expected: str) -> None:
+    text = "'see https://example.com/old.'"
+    [link] = extract_links(text, "text")
+    assert encode_url(link, new) == expected
+    [again] = extract_links(_replace(text, link, expected), "text")
+    assert (again.start, again.url) == (link.start, expected)
+
+
+def test_encode_bare_refuses_what_would_not_be_found_again() -> None:
+    [link] = extract_links("https://example.com/", "text")
+    with pytest.raises(ValueError, match="http"):
+        encode_url(link, "ftp://example.com/")
+    with pytest.raises(ValueError, match="empty"):
+        encode_url(link, "")
+
+
+PROSE = st.sampled_from(["see ", "(", ")", ". ", ", ", "'", '"', "“", "”", "\n", "\r\n", " *", "_", "x", "» "])
+URL_CHARS = st.text(alphabet="abcxyz019-._~/?#=&%()[]'*:;,!$+@", max_size=25)
+URLS = st.builds(lambda scheme, path: f"{scheme}://example.com/{path}", st.sampled_from(["http", "https"]), URL_CHARS)
+
+
+@given(st.lists(st.one_of(PROSE, URLS), max_size=12), st.data())
+def test_property_plain_round_trip(parts: list[str], data: st.DataObject) -> None:
+    text = " ".join(parts)
+    links = extract_links(text, "text")
+    assert_positions(text, links)
+    if not links:
+        return
+    link = data.draw(st.sampled_from(links))
+    new = data.draw(URLS)
+    raw = encode_url(link, new)
+    changed = _replace(text, link, raw)
+    again = extract_links(changed, "text")
+    [moved] = [other for other in again if other.start == link.start]
+    assert moved.url == moved.raw == raw
+    delta = len(raw) - len(link.raw)
+    before = [(o.start, o.raw) for o in links if o is not link]
+    after = [(o.start - (delta if o.start > link.start else 0), o.raw) for o in again if o is not moved]
+    assert before == after
+
+
+def test_importing_extract_is_light() -> None:
+    """``citecheck clean`` imports the package: it must not pull in markdown-it or bs4."""
+    code = (
+        "import sys, citecheck.extract, citecheck.extract.text, citecheck.extract.api;"
+        "heavy = [m for m in ('markdown_it', 'bs4') if m in sys.modules];"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
