@@ -1,38 +1,116 @@
 """citecheck keeps citations honest: clean, resolve, check and archive cited URLs.
 
-Importing the package is cheap: the network stack is imported only by the stages that use it.
+Importing the package is cheap: each public name is imported on first use, and the network
+stack only by the stages that use it.
 
 >>> import citecheck
 >>> citecheck.clean_url("https://www.youtube.com/watch?v=dQw4w9WgXcQ&si=abc123")
 'https://www.youtube.com/watch?v=dQw4w9WgXcQ'
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .clean import Cleaner, CleanResult, RemovedParam, Unwrapped, clean_url, explain
-from .clearurls import ClearURLsWarning, load_clearurls, read_clearurls
-from .errors import CitecheckError, ConfigError, InputError, RulesError
-from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule, load_rules
-from .urls import is_http_url
+
+if TYPE_CHECKING:
+    from .check import Checker, check_text
+    from .clean import Cleaner, CleanResult, RemovedParam, Unwrapped, clean_url, explain
+    from .clearurls import ClearURLsWarning, load_clearurls, read_clearurls
+    from .config import Config, load_config
+    from .errors import CitecheckError, ConfigError, InputError, RulesError
+    from .extract import Link, LinkKind, encode_url, extract_links, format_for_path
+    from .results import CheckReport, FileResult, LinkResult, Reason, Verdict
+    from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule, load_rules
+    from .urls import is_http_url
+
+# Public names and the module that defines each. They are imported on first use (PEP 562), so
+# `citecheck clean` loads only the cleaning modules and starts fast.
+_LAZY = {
+    "CheckReport": "results",
+    "Checker": "check",
+    "CitecheckError": "errors",
+    "CleanResult": "clean",
+    "Cleaner": "clean",
+    "ClearURLsWarning": "clearurls",
+    "Config": "config",
+    "ConfigError": "errors",
+    "FileResult": "results",
+    "InputError": "errors",
+    "KeepRule": "rules",
+    "Link": "extract",
+    "LinkKind": "extract",
+    "LinkResult": "results",
+    "Reason": "results",
+    "RemoveRule": "rules",
+    "RemovedParam": "clean",
+    "RuleSet": "rules",
+    "RulesError": "errors",
+    "UnwrapRule": "rules",
+    "Unwrapped": "clean",
+    "Verdict": "results",
+    "check_text": "check",
+    "clean_url": "clean",
+    "encode_url": "extract",
+    "explain": "clean",
+    "extract_links": "extract",
+    "format_for_path": "extract",
+    "is_http_url": "urls",
+    "load_clearurls": "clearurls",
+    "load_config": "config",
+    "load_rules": "rules",
+    "read_clearurls": "clearurls",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'citecheck' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
+    "CheckReport",
+    "Checker",
     "CitecheckError",
     "CleanResult",
     "Cleaner",
     "ClearURLsWarning",
+    "Config",
     "ConfigError",
+    "FileResult",
     "InputError",
     "KeepRule",
+    "Link",
+    "LinkKind",
+    "LinkResult",
+    "Reason",
     "RemoveRule",
     "RemovedParam",
     "RuleSet",
     "RulesError",
     "UnwrapRule",
     "Unwrapped",
+    "Verdict",
     "__version__",
+    "check_text",
     "clean_url",
+    "encode_url",
     "explain",
+    "extract_links",
+    "format_for_path",
     "is_http_url",
     "load_clearurls",
+    "load_config",
     "load_rules",
     "read_clearurls",
 ]

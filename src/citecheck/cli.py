@@ -312,6 +312,7 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
     if args.diff:
         for path, (old, new) in changes.items():
             out.write(unified_diff(path, old, new))
+        out.flush()
         summary = render(report, "text").splitlines()[-1:] if report.links or report.errors else []
         for line in summary:
             print(line, file=sys.stderr)
