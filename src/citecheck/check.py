@@ -18,7 +18,7 @@ from .config import Config
 from .documents import Document, iter_article_paths, read_document, write_document
 from .errors import CitecheckError
 from .extract import encode_url, extract_links, format_for_path
-from .extract.model import Link
+from .extract.model import Link, LinkKind
 from .results import CheckReport, FileResult, LinkResult, Reason, Verdict
 from .rules import RuleSet, load_rules
 from .urls import split_url
@@ -90,7 +90,7 @@ class Checker:
         position = 0
         for item in result.links:
             link = item.link
-            if item.verdict is not Verdict.FIXABLE or link.start < position:
+            if item.verdict is not Verdict.FIXABLE or link.start < position or _continues_on_next_line(text, link):
                 links.append(item)
                 continue
             pieces.append(text[position : link.start])
@@ -123,9 +123,25 @@ class Checker:
                         write_document(path, document.with_text(new_text))
                         result = replace(fixed, rewritten=True)
             except CitecheckError as exc:
-                result = FileResult(path=path, format=format_for_path(path), error=str(exc))
+                message = str(exc)
+                # Errors name their file for the CLI; in a report the path is shown apart.
+                message = message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
+                result = FileResult(path=path, format=format_for_path(path), error=message)
             files.append(result)
         return CheckReport(files=tuple(files), offline=config.offline), changes
+
+
+def _continues_on_next_line(text: str, link: Link) -> bool:
+    """A bare URL cut by a line break right after a separator (``...?a=1&`` + newline + ``b=2``).
+
+    Extraction reports only the first line's part; rewriting it would glue the next line onto a
+    different URL, so such a link is reported but left for a person to fix.
+    """
+    return (
+        link.kind is LinkKind.BARE
+        and link.raw[-1:] in ("&", "?", "=", ";")
+        and text[link.end : link.end + 1] in ("\n", "\r")
+    )
 
 
 def rules_for(config: Config) -> RuleSet:

@@ -268,6 +268,8 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
 def _check_config(args: argparse.Namespace) -> Config:
     from .config import Config, load_config
 
+    if args.config and args.isolated:
+        raise UsageError("--config and --isolated contradict each other")
     if args.config:
         config = load_config(Path(args.config))
     elif args.isolated:
@@ -313,6 +315,8 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
         for path, (old, new) in changes.items():
             out.write(unified_diff(path, old, new))
         out.flush()
+        for file in report.errors:
+            print(f"{file.path}: error: {file.error}", file=sys.stderr)
         summary = render(report, "text").splitlines()[-1:] if report.links or report.errors else []
         for line in summary:
             print(line, file=sys.stderr)
@@ -372,7 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_command(args, out)
         return _clean_command(args, out)
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
+        subparser = parser._subparsers._group_actions[0].choices.get(args.command) if parser._subparsers else None
+        (subparser or parser).print_usage(sys.stderr)
         print(f"citecheck: error: {exc}", file=sys.stderr)
         return 2
     except CitecheckError as exc:
