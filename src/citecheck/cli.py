@@ -83,6 +83,7 @@ def _build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--only-changed", action="store_true", help="with --file: list only links that change")
     clean.add_argument("--fallback-encoding", metavar="NAME", help="with --file: decode non-UTF-8 files with this")
     _add_rule_options(clean)
+    clean.set_defaults(command_parser=clean)
 
     check = commands.add_parser(
         "check",
@@ -115,6 +116,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
     check.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 files with this encoding")
     _add_rule_options(check)
+    check.set_defaults(command_parser=check)
     return parser
 
 
@@ -376,8 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_command(args, out)
         return _clean_command(args, out)
     except UsageError as exc:
-        subparser = parser._subparsers._group_actions[0].choices.get(args.command) if parser._subparsers else None
-        (subparser or parser).print_usage(sys.stderr)
+        getattr(args, "command_parser", parser).print_usage(sys.stderr)
         print(f"citecheck: error: {exc}", file=sys.stderr)
         return 2
     except CitecheckError as exc:
