@@ -1,0 +1,143 @@
+"""One HTTP exchange, bounded: a status, headers and at most the first bytes of the body.
+
+A link check never needs a whole page: the start of an HTML document is enough to see its
+title, a meta refresh or a canonical link. So bodies are read raw and decompressed by us with
+an output limit (a gzip bomb stops at the limit, not at a gigabyte), and the caller wraps each
+exchange in a deadline so dripping bodies end too.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["DEFAULT_MAX_BODY", "Exchange", "exchange"]
+
+#: Bytes of (decompressed) body kept for analysis.
+DEFAULT_MAX_BODY = 256 * 1024
+#: Raw bytes read at most, whatever the encoding (protects against endless streams).
+_MAX_RAW = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exchange:
+    """What one request got back."""
+
+    method: str
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    #: True when the body was longer than what was kept.
+    truncated: bool = False
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("location")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @property
+    def is_html(self) -> bool:
+        return self.content_type in ("text/html", "application/xhtml+xml") or (
+            not self.content_type and self.body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
+        )
+
+    def text(self) -> str:
+        """The kept body as text (charset from the header, else UTF-8), never raising."""
+        charset = "utf-8"
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                charset = value.strip("\"' ")
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+class _Decoder:
+    """Decompress with a hard cap on output size (gzip, deflate; identity passes through)."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        self.limit = limit
+        self.out = bytearray()
+        self.overflow = False
+        encoding = encoding.strip().lower()
+        self._zlib: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj()
+        self._deflate_retry = encoding == "deflate"
+        self._failed = False
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.limit - len(self.out)
+        if room <= 0:
+            self.overflow = True
+            return
+        if self._zlib is None:
+            self.out += chunk[:room]
+            self.overflow = self.overflow or len(chunk) > room
+            return
+        if self._failed:
+            return
+        try:
+            data = self._zlib.decompress(chunk, room)
+        except zlib.error:
+            if self._deflate_retry:
+                # Some servers send raw deflate without the zlib header.
+                self._deflate_retry = False
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                self.feed(chunk)
+                return
+            self._failed = True
+            return
+        self._deflate_retry = False
+        self.out += data
+        if self._zlib.unconsumed_tail:
+            self.overflow = True
+
+
+async def exchange(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+) -> Exchange:
+    """Send one request without following redirects and keep at most ``max_body`` body bytes.
+
+    HEAD reads no body. Network errors propagate as httpx exceptions for the caller to classify.
+    """
+    request = client.build_request(method, url, headers=headers)
+    response = await client.send(request, follow_redirects=False, stream=True)
+    try:
+        kept = {k.lower(): v for k, v in response.headers.items()}
+        if method == "HEAD" or response.status_code in (204, 304):
+            return Exchange(method=method, url=url, status=response.status_code, headers=kept)
+        decoder = _Decoder(kept.get("content-encoding", ""), max_body)
+        raw = 0
+        async for chunk in response.aiter_raw():
+            raw += len(chunk)
+            decoder.feed(chunk)
+            if decoder.overflow or raw >= _MAX_RAW:
+                break
+        return Exchange(
+            method=method,
+            url=url,
+            status=response.status_code,
+            headers=kept,
+            body=bytes(decoder.out),
+            truncated=decoder.overflow or raw >= _MAX_RAW,
+        )
+    finally:
+        await response.aclose()

@@ -1,0 +1,362 @@
+"""Verdicts of the network checker, one behaviour at a time, with pytest-httpx (no sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import re
+import socket
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from citecheck.fetch import _Decoder
+from citecheck.netsafety import NameNotFound
+from citecheck.online import AsyncLinkChecker, LinkChecker, NetworkOptions, OnlineResult
+from citecheck.results import Reason, Verdict
+
+pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
+
+HTML = {"content-type": "text/html; charset=utf-8"}
+PDF = {"content-type": "application/pdf"}
+PROBE = re.compile(r".*-citecheck-probe$")
+
+
+class FakeSleep:
+    """Records waits instead of sleeping, so retry tests take no time."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def web(httpx_mock: HTTPXMock) -> HTTPXMock:
+    return httpx_mock
+
+
+def _page(title: str, body: str = "") -> bytes:
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>".encode()
+
+
+def run_check(url: str, sleep: FakeSleep | None = None, **options: Any) -> OnlineResult:
+    async def go() -> OnlineResult:
+        opts = NetworkOptions(**{"retries": 2, "backoff": 0.01, **options})
+        async with AsyncLinkChecker(opts, sleep=sleep or FakeSleep()) as checker:
+            checker.dns_works = True
+            return await checker.check(url)
+
+    return asyncio.run(go())
+
+
+def probe_404(web: HTTPXMock) -> None:
+    web.add_response(url=PROBE, status_code=404)
+
+
+def test_ok_non_html_needs_only_head(web: HTTPXMock) -> None:
+    web.add_response(method="HEAD", url="https://docs.example/report.pdf", headers=PDF)
+    result = run_check("https://docs.example/report.pdf")
+    assert (result.verdict, result.reason, result.http_status) == (Verdict.OK, None, 200)
+    assert [r.method for r in web.get_requests()] == ["HEAD"]
+    assert result.final_url == "https://docs.example/report.pdf"
+    assert result.content_type == "application/pdf"
+    assert result.attempts == 1
+
+
+def test_html_is_read_with_get_and_canonical_recorded(web: HTTPXMock) -> None:
+    probe_404(web)
+    web.add_response(method="HEAD", url="https://news.example/a", headers=HTML)
+    body = b'<html><head><title>Storm</title><link rel="canonical" href="/story/a"></head><body>x</body></html>'
+    web.add_response(method="GET", url="https://news.example/a", headers=HTML, content=body)
+    result = run_check("https://news.example/a")
+    assert result.verdict is Verdict.OK
+    assert result.canonical == "https://news.example/story/a"
+
+
+@pytest.mark.parametrize("head_status", [403, 404, 405, 500])
+def test_head_refused_but_get_works(web: HTTPXMock, head_status: int) -> None:
+    probe_404(web)
+    web.add_response(method="HEAD", url="https://picky.example/p", status_code=head_status)
+    web.add_response(method="GET", url="https://picky.example/p", headers=HTML, content=_page("Article"))
+    result = run_check("https://picky.example/p")
+    assert result.verdict is Verdict.OK, result
+
+
+@pytest.mark.parametrize(("status", "reason"), [(404, Reason.HTTP_404), (410, Reason.HTTP_410)])
+def test_not_found_and_gone_are_broken(web: HTTPXMock, status: int, reason: Reason) -> None:
+    web.add_response(url="https://gone.example/x", status_code=status)
+    result = run_check("https://gone.example/x")
+    assert (result.verdict, result.reason, result.http_status) == (Verdict.BROKEN, reason, status)
+
+
+def test_permanent_chain_suggests_the_cleaned_final_url(web: HTTPXMock) -> None:
+    probe_404(web)
+    web.add_response(url="http://old.example/a", status_code=301, headers={"location": "https://old.example/a"})
+    web.add_response(
+        url="https://old.example/a", status_code=308, headers={"location": "https://new.example/a?utm_source=redirect"}
+    )
+    web.add_response(method="HEAD", url="https://new.example/a?utm_source=redirect", headers=PDF)
+    result = run_check("http://old.example/a")
+    assert (result.verdict, result.reason) == (Verdict.REDIRECTED, Reason.PERMANENT_REDIRECT)
+    assert [(h.url, h.status) for h in result.redirects] == [
+        ("http://old.example/a", 301),
+        ("https://old.example/a", 308),
+    ]
+    assert result.final_url == "https://new.example/a?utm_source=redirect"
+    assert result.suggested == "https://new.example/a"
+
+
+def test_temporary_redirect_suggests_nothing(web: HTTPXMock) -> None:
+    probe_404(web)
+    web.add_response(url="https://t.example/now", status_code=302, headers={"location": "/later"})
+    web.add_response(method="HEAD", url="https://t.example/later", headers=PDF)
+    result = run_check("https://t.example/now")
+    assert (result.verdict, result.reason, result.suggested) == (Verdict.REDIRECTED, Reason.TEMPORARY_REDIRECT, None)
+
+
+def test_redirect_loop_and_too_many_redirects(web: HTTPXMock) -> None:
+    web.add_response(url="https://loop.example/a", status_code=301, headers={"location": "/b"})
+    web.add_response(url="https://loop.example/b", status_code=301, headers={"location": "/a"})
+    assert run_check("https://loop.example/a").reason is Reason.REDIRECT_LOOP
+    for i in range(12):
+        web.add_response(url=f"https://far.example/{i}", status_code=302, headers={"location": f"/{i + 1}"})
+    result = run_check("https://far.example/0")
+    assert (result.verdict, result.reason) == (Verdict.BROKEN, Reason.TOO_MANY_REDIRECTS)
+    assert len(result.redirects) == 11
+
+
+def test_meta_refresh_is_followed_as_a_redirect(web: HTTPXMock) -> None:
+    probe_404(web)
+    refresh = b'<html><head><meta http-equiv="refresh" content="0; url=/new-home"></head></html>'
+    web.add_response(method="HEAD", url="https://m.example/old", headers=HTML)
+    web.add_response(method="GET", url="https://m.example/old", headers=HTML, content=refresh)
+    web.add_response(method="HEAD", url="https://m.example/new-home", headers=PDF)
+    result = run_check("https://m.example/old")
+    assert result.verdict is Verdict.REDIRECTED
+    assert result.redirects[0].kind == "meta-refresh"
+    assert result.final_url == "https://m.example/new-home"
+
+
+def test_slow_meta_refresh_is_not_a_redirect(web: HTTPXMock) -> None:
+    probe_404(web)
+    refresh = b'<html><head><title>Live</title><meta http-equiv="refresh" content="300"></head></html>'
+    web.add_response(method="HEAD", url="https://m.example/live", headers=HTML)
+    web.add_response(method="GET", url="https://m.example/live", headers=HTML, content=refresh)
+    assert run_check("https://m.example/live").verdict is Verdict.OK
+
+
+@pytest.mark.parametrize(
+    "title", ["Page not found | Example News", "404 Not Found", "Seite nicht gefunden", "Страница не найдена"]
+)
+def test_soft_404_by_title(web: HTTPXMock, title: str) -> None:
+    probe_404(web)
+    web.add_response(url="https://soft.example/story", headers=HTML, content=_page(title))
+    result = run_check("https://soft.example/story")
+    assert (result.verdict, result.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+    assert result.detail
+
+
+def test_headline_that_mentions_not_found_is_not_a_soft_404(web: HTTPXMock) -> None:
+    probe_404(web)
+    web.add_response(url="https://soft.example/s2", headers=HTML, content=_page("Missing hiker not found after storm"))
+    assert run_check("https://soft.example/s2").verdict is Verdict.OK
+
+
+def test_soft_404_by_redirect_to_site_root(web: HTTPXMock) -> None:
+    probe_404(web)
+    web.add_response(
+        url="https://r.example/2019/old-story", status_code=301, headers={"location": "https://r.example/"}
+    )
+    web.add_response(url="https://r.example/", headers=HTML, content=_page("Home"))
+    result = run_check("https://r.example/2019/old-story")
+    assert (result.verdict, result.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+
+
+def test_soft_404_by_matching_the_hosts_page_for_a_made_up_path(web: HTTPXMock) -> None:
+    # The host answers 200 with the same generic page for anything, including a random path.
+    generic = _page("Example Mag", "<p>We could not find that.</p>")
+    web.add_response(url=PROBE, headers=HTML, content=generic)
+    web.add_response(url="https://any.example/lost", headers=HTML, content=generic)
+    web.add_response(url="https://any.example/real", headers=HTML, content=_page("A story", "<p>" + "text " * 200))
+    assert run_check("https://any.example/lost").reason is Reason.SOFT_404
+    assert run_check("https://any.example/real").verdict is Verdict.OK
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "content", "reason"),
+    [
+        (403, {"cf-mitigated": "challenge"}, _page("Just a moment..."), Reason.BOT_CHALLENGE),
+        (503, {}, _page("Just a moment..."), Reason.BOT_CHALLENGE),
+        (999, {}, b"", Reason.HTTP_999),
+        (401, {}, b"", Reason.HTTP_401),
+        (403, {}, b"", Reason.HTTP_403),
+        (451, {}, b"", Reason.HTTP_451),
+        (418, {}, b"", Reason.HTTP_4XX),
+    ],
+)
+def test_walls_are_blocked_not_broken(
+    web: HTTPXMock, status: int, headers: dict[str, str], content: bytes, reason: Reason
+) -> None:
+    web.add_response(url="https://wall.example/a", status_code=status, headers={**HTML, **headers}, content=content)
+    result = run_check("https://wall.example/a", retries=0)
+    assert result.verdict in (Verdict.BLOCKED, Verdict.UNREACHABLE)
+    if reason is not Reason.BOT_CHALLENGE or status != 503:
+        assert (result.verdict, result.reason) == (Verdict.BLOCKED, reason)
+
+
+def test_rate_limit_honours_retry_after_then_gives_up(web: HTTPXMock) -> None:
+    web.add_response(url="https://busy.example/a", status_code=429, headers={"retry-after": "7"})
+    sleep = FakeSleep()
+    result = run_check("https://busy.example/a", sleep=sleep, retries=2)
+    assert (result.verdict, result.reason, result.http_status) == (Verdict.BLOCKED, Reason.RATE_LIMITED, 429)
+    assert result.attempts == 3
+    assert 7.0 in sleep.waits
+
+
+def test_retry_after_beyond_the_cap_stops_retrying(web: HTTPXMock) -> None:
+    web.add_response(url="https://busy.example/b", status_code=429, headers={"retry-after": "3600"})
+    result = run_check("https://busy.example/b", retry_after_cap=30)
+    assert result.attempts == 1
+    assert result.reason is Reason.RATE_LIMITED
+
+
+def test_transient_5xx_is_retried_until_it_works(web: HTTPXMock) -> None:
+    probe_404(web)
+    web.add_response(url="https://flaky.example/a", status_code=503, is_reusable=False)
+    web.add_response(method="HEAD", url="https://flaky.example/a", headers=PDF)
+    result = run_check("https://flaky.example/a")
+    assert result.verdict is Verdict.OK
+    assert result.attempts == 2
+
+
+def test_persistent_5xx_is_unreachable(web: HTTPXMock) -> None:
+    web.add_response(url="https://down.example/a", status_code=500)
+    result = run_check("https://down.example/a")
+    assert (result.verdict, result.reason, result.attempts) == (Verdict.UNREACHABLE, Reason.HTTP_5XX, 3)
+
+
+@pytest.mark.parametrize(
+    ("exception", "reason"),
+    [
+        (httpx.ReadTimeout("slow"), Reason.TIMEOUT),
+        (httpx.ConnectTimeout("slow"), Reason.TIMEOUT),
+        (httpx.ConnectError("refused"), Reason.CONNECTION_ERROR),
+        (httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"), Reason.TLS_ERROR),
+        (httpx.RemoteProtocolError("garbage"), Reason.PROTOCOL_ERROR),
+    ],
+)
+def test_network_failures_are_unreachable(web: HTTPXMock, exception: Exception, reason: Reason) -> None:
+    web.add_exception(exception, url="https://net.example/a")
+    result = run_check("https://net.example/a")
+    assert (result.verdict, result.reason, result.attempts) == (Verdict.UNREACHABLE, reason, 3)
+
+
+def test_nxdomain_is_broken_only_once_dns_is_seen_to_work(web: HTTPXMock) -> None:
+    web.add_exception(
+        NameNotFound("nope.example", socket.gaierror(socket.EAI_NONAME, "Name or service not known")),
+        url="https://nope.example/a",
+    )
+    web.add_response(method="HEAD", url="https://fine.example/doc.pdf", headers=PDF)
+
+    async def go() -> tuple[list[OnlineResult], list[OnlineResult], str | None]:
+        async with AsyncLinkChecker(NetworkOptions(retries=0)) as alone:
+            lone = [r async for r in alone.check_many(["https://nope.example/a", "https://nope.example/a"])]
+        async with AsyncLinkChecker(NetworkOptions(retries=0)) as mixed:
+            both = [r async for r in mixed.check_many(["https://nope.example/a", "https://fine.example/doc.pdf"])]
+        return lone, both, mixed.offline_notice()
+
+    lone, both, notice = asyncio.run(go())
+    # One result per URL asked for; the two share one check.
+    assert [(r.verdict, r.reason) for r in lone] == [(Verdict.UNREACHABLE, Reason.OFFLINE)] * 2
+    assert {(r.url, r.verdict) for r in both} == {
+        ("https://nope.example/a", Verdict.BROKEN),
+        ("https://fine.example/doc.pdf", Verdict.OK),
+    }
+    assert notice is None
+
+
+def test_offline_machine_is_said_once_and_nothing_is_dead(web: HTTPXMock) -> None:
+    for host in ("a", "b", "c"):
+        web.add_exception(
+            NameNotFound(f"{host}.example", socket.gaierror(socket.EAI_NONAME, "no")), url=f"https://{host}.example/x"
+        )
+
+    async def go() -> tuple[list[OnlineResult], str | None]:
+        async with AsyncLinkChecker(NetworkOptions(retries=0)) as checker:
+            results = [r async for r in checker.check_many([f"https://{h}.example/x" for h in "abc"])]
+            return results, checker.offline_notice()
+
+    results, notice = asyncio.run(go())
+    assert {r.verdict for r in results} == {Verdict.UNREACHABLE}
+    assert notice is not None
+    assert "offline" in notice
+
+
+def test_private_addresses_are_never_fetched(web: HTTPXMock) -> None:
+    for url in ("http://127.0.0.1/", "http://2130706433/", "http://[::1]/", "http://10.0.0.1/admin"):
+        result = run_check(url)
+        assert (result.verdict, result.reason) == (Verdict.SKIPPED, Reason.PRIVATE_ADDRESS), url
+    web.add_response(
+        url="https://public.example/a", status_code=302, headers={"location": "http://169.254.169.254/latest"}
+    )
+    result = run_check("https://public.example/a")
+    assert (result.verdict, result.reason) == (Verdict.SKIPPED, Reason.PRIVATE_ADDRESS)
+    assert "169.254.169.254" in (result.detail or "")
+    assert [str(r.url) for r in web.get_requests()] == ["https://public.example/a"]
+
+
+def test_the_same_url_is_checked_once(web: HTTPXMock) -> None:
+    web.add_response(method="HEAD", url="https://once.example/doc.pdf", headers=PDF)
+
+    async def go() -> list[OnlineResult]:
+        async with AsyncLinkChecker() as checker:
+            return await asyncio.gather(*(checker.check("https://once.example/doc.pdf") for _ in range(5)))
+
+    results = asyncio.run(go())
+    assert {r.verdict for r in results} == {Verdict.OK}
+    assert len(web.get_requests()) == 1
+
+
+def test_skipped_urls_without_a_request(web: HTTPXMock) -> None:
+    assert run_check("mailto:a@example.com").reason is Reason.UNSUPPORTED_SCHEME
+    assert run_check("https://exa mple.com/").reason is Reason.INVALID_URL
+    assert web.get_requests() == []
+
+
+def test_result_to_dict_is_json_ready(web: HTTPXMock) -> None:
+    web.add_response(method="HEAD", url="https://docs.example/r.pdf", headers=PDF)
+    data = run_check("https://docs.example/r.pdf").to_dict()
+    assert data["verdict"] == "ok"
+    assert data["checked_at"].endswith("+00:00")
+    assert data["redirects"] == []
+
+
+def test_sync_facade_works_inside_a_running_loop(web: HTTPXMock) -> None:
+    web.add_response(method="HEAD", url="https://sync.example/a.pdf", headers=PDF)
+
+    async def inside() -> OnlineResult:
+        with LinkChecker() as checker:
+            return checker.check("https://sync.example/a.pdf")
+
+    assert asyncio.run(inside()).verdict is Verdict.OK
+
+
+def test_user_agent_names_citecheck(web: HTTPXMock) -> None:
+    web.add_response(method="HEAD", url="https://ua.example/a.pdf", headers=PDF)
+    run_check("https://ua.example/a.pdf")
+    assert web.get_requests()[0].headers["user-agent"].startswith("citecheck/")
+
+
+def test_gzip_bomb_decoding_stops_at_the_limit() -> None:
+    bomb = gzip.compress(b"\0" * (50 * 1024 * 1024))
+    decoder = _Decoder("gzip", 64 * 1024)
+    for start in range(0, len(bomb), 16384):
+        decoder.feed(bomb[start : start + 16384])
+        if decoder.overflow:
+            break
+    assert len(decoder.out) == 64 * 1024
+    assert decoder.overflow
