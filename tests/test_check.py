@@ -108,7 +108,7 @@ def _tree(tmp_path: Path) -> Path:
 
 def test_check_paths_reports_and_fixes(tmp_path: Path) -> None:
     root = _tree(tmp_path)
-    checker = Checker()
+    checker = Checker(Config(offline=True))
     report, changes = checker.check_paths([str(root)])
     summary = report.summary()
     assert summary["files"] == 4

@@ -8,10 +8,13 @@ only mode built so far) a link is judged by cleaning: a link the cleaner would c
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .clean import Cleaner
 from .config import Config
@@ -23,7 +26,13 @@ from .results import CheckReport, FileResult, LinkResult, Reason, Verdict
 from .rules import RuleSet, load_rules
 from .urls import split_url
 
+if TYPE_CHECKING:
+    from .online import NetworkOptions, OnlineResult
+    from .store import Store
+
 __all__ = ["Checker", "check_text", "unified_diff"]
+
+_T = TypeVar("_T")
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
@@ -102,33 +111,202 @@ class Checker:
 
     # -- files ---------------------------------------------------------------------------------
 
-    def check_paths(self, paths: Sequence[str], *, fix: bool = False) -> tuple[CheckReport, dict[str, tuple[str, str]]]:
+    def check_paths(
+        self,
+        paths: Sequence[str],
+        *,
+        fix: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[CheckReport, dict[str, tuple[str, str]]]:
         """Check files and directories; with ``fix``, rewrite files atomically.
 
-        Returns the report and, for every file whose text would change, ``(old, new)`` text
-        (what ``--diff`` shows). A file that cannot be read or written becomes a FileResult
-        with ``error`` set; the run goes on with the others.
+        Every file is read and judged offline first; then, unless offline, every distinct URL is
+        checked over the network once, however many files cite it. Returns the report and, for
+        every file whose text would change, ``(old, new)`` text (what ``--diff`` shows). A file
+        that cannot be read or written becomes a FileResult with ``error`` set.
         """
-        files: list[FileResult] = []
-        changes: dict[str, tuple[str, str]] = {}
         config = self.config
+        read: list[tuple[Document, FileResult] | FileResult] = []
         for path in iter_article_paths(paths, exclude=config.all_excludes, suffixes=config.extensions):
             try:
                 document = read_document(path, fallback_encoding=config.fallback_encoding)
-                result = self.check_document(document)
-                new_text, fixed = self.fixed_text(document.text, result)
-                if new_text != document.text:
-                    changes[path] = (document.text, new_text)
-                    if fix:
-                        write_document(path, document.with_text(new_text))
-                        result = replace(fixed, rewritten=True)
+                read.append((document, self.check_document(document)))
             except CitecheckError as exc:
-                message = str(exc)
-                # Errors name their file for the CLI; in a report the path is shown apart.
-                message = message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
-                result = FileResult(path=path, format=format_for_path(path), error=message)
+                read.append(_file_error(path, exc))
+        notices: list[str] = []
+        if not config.offline:
+            results = [item[1] for item in read if isinstance(item, tuple)]
+            online, notice = self.check_online(online_urls(results), progress=progress)
+            if notice:
+                notices.append(notice)
+            read = [(item[0], self.with_online(item[1], online)) if isinstance(item, tuple) else item for item in read]
+        files: list[FileResult] = []
+        changes: dict[str, tuple[str, str]] = {}
+        for item in read:
+            if not isinstance(item, tuple):
+                files.append(item)
+                continue
+            document, result = item
+            new_text, fixed = self.fixed_text(document.text, result)
+            if new_text != document.text:
+                changes[document.path] = (document.text, new_text)
+                if fix:
+                    try:
+                        write_document(document.path, document.with_text(new_text))
+                        result = replace(fixed, rewritten=True)
+                    except CitecheckError as exc:
+                        result = replace(_file_error(document.path, exc), links=result.links)
             files.append(result)
-        return CheckReport(files=tuple(files), offline=config.offline), changes
+        report = CheckReport(files=tuple(files), offline=config.offline, notices=tuple(notices), fail_on=self.fail_on)
+        return report, changes
+
+    # -- the network -----------------------------------------------------------------------------
+
+    @property
+    def fail_on(self) -> frozenset[Verdict]:
+        return frozenset(Verdict(v) for v in self.config.fail_on)
+
+    def network_options(self) -> NetworkOptions:
+        from .online import DEFAULT_USER_AGENT, NetworkOptions
+
+        config = self.config
+        return NetworkOptions(
+            timeout=config.timeout,
+            concurrency=config.concurrency,
+            host_concurrency=config.host_concurrency,
+            host_interval=config.host_interval,
+            retries=config.retries,
+            user_agent=config.user_agent or DEFAULT_USER_AGENT,
+            allow_private=config.allow_private,
+            allow_networks=config.allow_networks,
+        )
+
+    def check_online(
+        self, urls: Sequence[str], *, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[dict[str, OnlineResult], str | None]:
+        """Check each URL over the network once; returns results by URL and an offline notice."""
+        if not urls:
+            return {}, None
+        from .online import AsyncLinkChecker
+
+        store = self._open_store()
+        try:
+            found = self._from_store(store, urls)
+            todo = [url for url in urls if url not in found]
+            if progress is not None and found:
+                progress(len(found), len(urls))
+
+            async def run() -> str | None:
+                async with AsyncLinkChecker(self.network_options(), cleaner=self.cleaner) as checker:
+                    async for result in checker.check_many(todo):
+                        found[result.url] = result
+                        if progress is not None:
+                            progress(len(found), len(urls))
+                    return checker.offline_notice()
+
+            notice = _run_async(run()) if todo else None
+            if store is not None:
+                fresh = [found[url] for url in todo if url in found]
+                found.update(self._remember(store, fresh, offline=notice is not None))
+            return found, notice
+        finally:
+            if store is not None:
+                store.close()
+
+    def _open_store(self) -> Store | None:
+        """The result store, unless disabled (``store = ""`` / ``--no-store``)."""
+        if self.config.store == "":
+            return None
+        from .store import Store
+
+        return Store.open(self.config.store)
+
+    def _from_store(self, store: Store | None, urls: Sequence[str]) -> dict[str, OnlineResult]:
+        """Stored results young enough to reuse; network trouble is always checked again."""
+        if store is None or self.config.max_age <= 0:
+            return {}
+        from datetime import timedelta
+
+        from .online import OnlineResult
+
+        reused: dict[str, OnlineResult] = {}
+        max_age = timedelta(seconds=self.config.max_age)
+        for url in urls:
+            stored = store.latest(url, max_age=max_age)
+            if stored is None or stored.verdict in ("unreachable", "blocked") or "online" not in stored.data:
+                continue
+            result = replace(OnlineResult.from_dict(stored.data["online"]), from_cache=True)
+            reused[url] = result
+        return reused
+
+    def _remember(self, store: Store, results: Sequence[OnlineResult], *, offline: bool) -> dict[str, OnlineResult]:
+        """Record fresh results, and label broken links with what their history says."""
+        from .store import StoredCheck
+
+        if offline:
+            return {}  # an offline run says nothing about the links
+        store.record_many(
+            StoredCheck(
+                url=r.url,
+                checked_at=r.checked_at,
+                verdict=r.verdict.value,
+                reason=None if r.reason is None else r.reason.value,
+                http_status=r.http_status,
+                final_url=r.final_url,
+                data={"online": r.to_dict()},
+            )
+            for r in results
+        )
+        labelled: dict[str, OnlineResult] = {}
+        for result in results:
+            if result.verdict is Verdict.BROKEN:
+                labelled[result.url] = replace(result, history=store.judgement(result.url).label)
+        return labelled
+
+    def with_online(self, result: FileResult, online: dict[str, OnlineResult]) -> FileResult:
+        """The file's results with the network's verdicts folded in."""
+        links = tuple(
+            _combine(item, online[item.cleaned], self.config.fix_redirects) if item.cleaned in online else item
+            for item in result.links
+        )
+        return replace(result, links=links)
+
+
+def _file_error(path: str, exc: CitecheckError) -> FileResult:
+    message = str(exc)
+    # Errors name their file for the CLI; in a report the path is shown apart.
+    message = message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
+    return FileResult(path=path, format=format_for_path(path), error=message)
+
+
+def online_urls(results: Iterable[FileResult]) -> list[str]:
+    """The distinct URLs to check over the network: what each link should cite, in order."""
+    wanted = (Verdict.OK, Verdict.FIXABLE)
+    return list(dict.fromkeys(item.cleaned for result in results for item in result.links if item.verdict in wanted))
+
+
+def _combine(item: LinkResult, online: OnlineResult, fix_redirects: bool) -> LinkResult:
+    """One verdict from the offline one and the network's: trouble first, then cleaning."""
+    if online.reason is Reason.OFFLINE:
+        return item  # the machine is offline: the run's notice says so once; keep what cleaning found
+    if online.verdict in (Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE, Verdict.SKIPPED):
+        return replace(item, verdict=online.verdict, reason=online.reason, online=online)
+    if fix_redirects and online.suggested and online.reason is Reason.PERMANENT_REDIRECT:
+        reason = item.reason if item.verdict is Verdict.FIXABLE else Reason.PERMANENT_REDIRECT
+        return replace(item, verdict=Verdict.FIXABLE, reason=reason, cleaned=online.suggested, online=online)
+    if item.verdict is Verdict.FIXABLE:
+        return replace(item, online=online)
+    return replace(item, verdict=online.verdict, reason=online.reason, online=online)
+
+
+def _run_async(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine to completion from sync code, even when an event loop is running here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _continues_on_next_line(text: str, link: Link) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -97,9 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
     )
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories; '-' reads stdin (default: .)")
-    check.add_argument(
-        "--offline", action="store_true", help="clean only, no network (the default until network checks exist)"
-    )
+    check.add_argument("--offline", action="store_true", default=None, help="clean only: no network requests")
     check.add_argument("--fix", action="store_true", help="rewrite fixable links in place (atomically)")
     check.add_argument(
         "--diff", action="store_true", help="print a unified diff of what --fix would change; write nothing"
@@ -116,6 +114,29 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
     check.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 files with this encoding")
     _add_rule_options(check)
+    network = check.add_argument_group("network (ignored with --offline)")
+    network.add_argument("--timeout", type=_positive, metavar="SECONDS", help="time for one attempt at one URL")
+    network.add_argument("--concurrency", type=_count, metavar="N", help="requests in flight in all (default 32)")
+    network.add_argument(
+        "--host-concurrency", type=_count, metavar="N", help="requests in flight to one host (default 4)"
+    )
+    network.add_argument("--host-interval", type=_non_negative, metavar="SECONDS", help="spacing per host")
+    network.add_argument("--retries", type=_retries, metavar="N", help="extra attempts on transient failures")
+    network.add_argument("--user-agent", metavar="TEXT", help="the User-Agent header to send")
+    network.add_argument(
+        "--allow-private", action="store_true", default=None, help="also fetch private and local addresses"
+    )
+    network.add_argument(
+        "--allow-network", action="append", metavar="CIDR", help="fetch this private network (repeatable)"
+    )
+    network.add_argument("--fail-on", metavar="VERDICTS", help="comma-separated verdicts that exit 1")
+    network.add_argument(
+        "--fix-redirects", action="store_true", default=None, help="--fix also follows permanent redirects"
+    )
+    network.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
+    network.add_argument("--no-store", action="store_true", help="do not read or write the result store")
+    network.add_argument("--max-age", type=_non_negative, metavar="SECONDS", help="reuse stored results this young")
+    network.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     check.set_defaults(command_parser=check)
     return parser
 
@@ -267,6 +288,25 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _number(kind: type, low: float, high: float) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return value
+
+    return parse
+
+
+_positive = _number(float, 0.1, 600.0)
+_non_negative = _number(float, 0.0, 1e9)
+_count = _number(int, 1, 1024)
+_retries = _number(int, 0, 10)
+
+
 def _check_config(args: argparse.Namespace) -> Config:
     from .config import Config, load_config
 
@@ -291,7 +331,38 @@ def _check_config(args: argparse.Namespace) -> Config:
             codecs.lookup(args.fallback_encoding)
         except LookupError as exc:
             raise ConfigError(f"unknown encoding {args.fallback_encoding!r}") from exc
+    fail_on = None
+    if args.fail_on is not None:
+        from .config import VERDICT_NAMES
+
+        fail_on = tuple(v.strip() for v in args.fail_on.split(",") if v.strip())
+        unknown = [v for v in fail_on if v not in VERDICT_NAMES]
+        if unknown:
+            raise UsageError(f"--fail-on: unknown verdicts {unknown} (one of {', '.join(VERDICT_NAMES)})")
+    if args.allow_network:
+        import ipaddress
+
+        for network in args.allow_network:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise UsageError(f"--allow-network: {exc}") from exc
+    config = config.merged(
+        offline=args.offline,
+        timeout=args.timeout,
+        concurrency=args.concurrency,
+        host_concurrency=args.host_concurrency,
+        host_interval=args.host_interval,
+        retries=args.retries,
+        user_agent=args.user_agent,
+        allow_private=args.allow_private,
+        fail_on=fail_on,
+        fix_redirects=args.fix_redirects,
+        store="" if args.no_store else args.store,
+        max_age=args.max_age,
+    )
     return config.merged(
+        allow_networks=config.allow_networks + tuple(args.allow_network) if args.allow_network else None,
         rules=config.rules + tuple(args.rules) if args.rules else None,
         clearurls=config.clearurls + tuple(args.clearurls) if args.clearurls else None,
         extend_exclude=config.extend_exclude + tuple(args.exclude) if args.exclude else None,
@@ -312,7 +383,9 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
         if len(paths) > 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths")
         return _check_stdin(args, config, checker, out)
-    report, changes = checker.check_paths(paths, fix=args.fix)
+    report, changes = checker.check_paths(paths, fix=args.fix, progress=_progress(args))
+    if sys.stderr is not None and sys.stderr.isatty() and not args.quiet:
+        sys.stderr.write("\r\033[K")
     if args.diff:
         for path, (old, new) in changes.items():
             out.write(unified_diff(path, old, new))
@@ -327,6 +400,24 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
         return 0 if config.exit_zero or not changes else 1
     out.write(render(report, config.format, verbose=args.verbose))
     return report.exit_code(exit_zero=config.exit_zero)
+
+
+def _progress(args: argparse.Namespace) -> Callable[[int, int], None] | None:
+    """A one-line counter on stderr while links are checked, only for a person at a terminal."""
+    if args.quiet or sys.stderr is None or not sys.stderr.isatty():
+        return None
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if done == total or now - last[0] > 0.1:
+            last[0] = now
+            sys.stderr.write(f"\rchecking links: {done}/{total}")
+            sys.stderr.flush()
+
+    return show
 
 
 def _check_stdin(args: argparse.Namespace, config: Config, checker: Checker, out: TextIO) -> int:
@@ -344,6 +435,13 @@ def _check_stdin(args: argparse.Namespace, config: Config, checker: Checker, out
         raise InputError(f"{name}: standard input is larger than {MAX_FILE_BYTES} bytes")
     document = decode_document(data, path=name, fallback_encoding=config.fallback_encoding)
     result = checker.check_document(document, format=format_for_path(args.stdin_filename or ""))
+    notices: tuple[str, ...] = ()
+    if not config.offline:
+        from .check import online_urls
+
+        online, notice = checker.check_online(online_urls([result]))
+        result = checker.with_online(result, online)
+        notices = (notice,) if notice else ()
     new_text, fixed = checker.fixed_text(document.text, result)
     from .results import CheckReport
 
@@ -351,13 +449,13 @@ def _check_stdin(args: argparse.Namespace, config: Config, checker: Checker, out
         out.flush()
         sys.stdout.buffer.write(document.encode(new_text))
         sys.stdout.buffer.flush()
-        report = CheckReport(files=(fixed,), offline=config.offline)
+        report = CheckReport(files=(fixed,), offline=config.offline, notices=notices, fail_on=checker.fail_on)
         sys.stderr.write(render(report, config.format, verbose=args.verbose))
     elif args.diff:
         out.write(unified_diff(name, document.text, new_text))
         return 0 if config.exit_zero or new_text == document.text else 1
     else:
-        report = CheckReport(files=(result,), offline=config.offline)
+        report = CheckReport(files=(result,), offline=config.offline, notices=notices, fail_on=checker.fail_on)
         out.write(render(report, config.format, verbose=args.verbose))
     return report.exit_code(exit_zero=config.exit_zero)
 

@@ -7,6 +7,7 @@ documents each key.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
@@ -46,8 +47,32 @@ class Config:
     exit_zero: bool = False
     #: Encoding to try when a file is not UTF-8 (none: such files are an error).
     fallback_encoding: str | None = None
-    #: Only clean (no network). The network checks are not built yet, so this stays true.
-    offline: bool = True
+    #: Only clean; no network. By default links are also checked online.
+    offline: bool = False
+    #: Seconds allowed for one attempt at one URL (redirects and body included).
+    timeout: float = 20.0
+    #: Requests in flight at once, in all.
+    concurrency: int = 32
+    #: Requests in flight at once to one host.
+    host_concurrency: int = 4
+    #: Minimum seconds between two requests to one host.
+    host_interval: float = 0.0
+    #: Extra attempts after a transient failure.
+    retries: int = 2
+    #: The User-Agent sent (default: citecheck, its version and a contact URL).
+    user_agent: str | None = None
+    #: Fetch private, loopback and link-local addresses too (never for a public service).
+    allow_private: bool = False
+    #: CIDR networks that may be fetched although private (e.g. a test server's 127.0.0.0/8).
+    allow_networks: tuple[str, ...] = ()
+    #: Verdicts that make the run exit 1.
+    fail_on: tuple[str, ...] = ("fixable", "invalid", "broken")
+    #: With --fix, also replace links that redirect permanently by where they lead.
+    fix_redirects: bool = False
+    #: The result store (SQLite); none: the user's cache directory. "" disables it.
+    store: str | None = None
+    #: Reuse stored results younger than this many seconds.
+    max_age: float = 86_400.0
     #: Where the settings came from, for messages.
     source: str | None = field(default=None, compare=False)
 
@@ -61,8 +86,11 @@ class Config:
 
 
 _KEYS = {f.name: f for f in fields(Config) if f.name != "source"}
-_LISTS = {"rules", "clearurls", "exclude", "extend_exclude", "extensions", "ignore_urls"}
-_BOOLS = {"builtin_rules", "exit_zero", "offline"}
+_LISTS = {"rules", "clearurls", "exclude", "extend_exclude", "extensions", "ignore_urls", "allow_networks", "fail_on"}
+_BOOLS = {"builtin_rules", "exit_zero", "offline", "allow_private", "fix_redirects"}
+_NUMBERS = {"timeout": (0.1, 600.0), "host_interval": (0.0, 600.0), "max_age": (0.0, 1e9)}
+_INTEGERS = {"concurrency": (1, 1024), "host_concurrency": (1, 256), "retries": (0, 10)}
+VERDICT_NAMES = ("ok", "fixable", "invalid", "skipped", "redirected", "broken", "blocked", "unreachable")
 _PATH_LISTS = {"rules", "clearurls"}
 
 
@@ -146,6 +174,22 @@ def _from_table(table: Mapping[str, Any], path: Path) -> Config:
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{path}: 'fallback_encoding' must be an encoding name")
             values[key] = value
-    if values.get("offline") is False:
-        raise ConfigError(f"{path}: offline = false is not supported yet: network checks are not built")
+        elif key in _NUMBERS or key in _INTEGERS:
+            low, high = _NUMBERS.get(key) or _INTEGERS[key]
+            wanted = int if key in _INTEGERS else (int, float)
+            if isinstance(value, bool) or not isinstance(value, wanted) or not low <= value <= high:
+                raise ConfigError(f"{path}: {raw_key!r} must be a number from {low} to {high}")
+            values[key] = value
+        elif key in ("user_agent", "store"):
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: {raw_key!r} must be a string")
+            values[key] = str(path.parent / value) if key == "store" and value else value
+    for verdict in values.get("fail_on", ()):
+        if verdict not in VERDICT_NAMES:
+            raise ConfigError(f"{path}: fail_on: unknown verdict {verdict!r} (one of {', '.join(VERDICT_NAMES)})")
+    for network in values.get("allow_networks", ()):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: allow_networks: {exc}") from exc
     return Config(**values, source=str(path))

@@ -130,6 +130,8 @@ class OnlineResult:
     from_cache: bool = False
     #: What went wrong, for people (exception text, Retry-After, ...).
     detail: str | None = None
+    #: What the stored history says of a broken link: "dead, confirmed" or "dead, first seen DATE".
+    history: str | None = None
 
     @property
     def is_network_failure(self) -> bool:
@@ -151,7 +153,29 @@ class OnlineResult:
             "checked_at": self.checked_at.isoformat(),
             "from_cache": self.from_cache,
             "detail": self.detail,
+            "history": self.history,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OnlineResult:
+        """Rebuild a result stored with :meth:`to_dict` (the result store keeps that form)."""
+        return cls(
+            url=data["url"],
+            verdict=Verdict(data["verdict"]),
+            reason=None if data.get("reason") is None else Reason(data["reason"]),
+            http_status=data.get("http_status"),
+            final_url=data.get("final_url"),
+            redirects=tuple(Hop(**hop) for hop in data.get("redirects", [])),
+            canonical=data.get("canonical"),
+            content_type=data.get("content_type"),
+            suggested=data.get("suggested"),
+            attempts=int(data.get("attempts", 0)),
+            elapsed=float(data.get("elapsed", 0.0)),
+            checked_at=datetime.fromisoformat(data["checked_at"]),
+            from_cache=bool(data.get("from_cache", False)),
+            detail=data.get("detail"),
+            history=data.get("history"),
+        )
 
 
 class _Transient(Exception):

@@ -66,8 +66,10 @@ class Reason(StrEnum):
     OFFLINE = "offline"
 
 
-#: Verdicts that make ``citecheck check`` exit 1 (unless fixed).
-FINDINGS = frozenset({Verdict.FIXABLE, Verdict.INVALID})
+#: Verdicts shown as problems: something a person (or ``--fix``) should act on.
+FINDINGS = frozenset({Verdict.FIXABLE, Verdict.INVALID, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE})
+#: Verdicts that make ``citecheck check`` exit 1 by default (``--fail-on`` changes it).
+DEFAULT_FAIL_ON = frozenset({Verdict.FIXABLE, Verdict.INVALID, Verdict.BROKEN})
 
 _DESCRIPTIONS = {
     Reason.TRACKING_PARAMS: "carries tracking parameters",
@@ -115,6 +117,8 @@ class LinkResult:
     wrappers: tuple[Unwrapped, ...] = ()
     #: True once ``--fix`` has written ``cleaned`` into the file.
     fixed: bool = False
+    #: The network evidence (None when offline): an ``citecheck.online.OnlineResult``.
+    online: Any = None
 
     @property
     def is_finding(self) -> bool:
@@ -131,7 +135,15 @@ class LinkResult:
             return f"link carries tracking parameters ({names})"
         if self.reason is Reason.REDIRECT_WRAPPER and self.wrappers:
             return f"link is wrapped in a redirect ({self.wrappers[0].rule})"
-        return f"link {_DESCRIPTIONS[self.reason]}"
+        text = f"link {_DESCRIPTIONS[self.reason]}"
+        online = self.online
+        if online is not None and self.reason in (Reason.PERMANENT_REDIRECT, Reason.TEMPORARY_REDIRECT):
+            text += f" to {online.final_url}"
+        elif online is not None and self.verdict is not Verdict.OK:
+            extra = [part for part in (online.history, online.detail) if part]
+            if extra:
+                text += f" ({'; '.join(extra)})"
+        return text
 
     @property
     def message(self) -> str:
@@ -163,7 +175,34 @@ class LinkResult:
             "removed_detail": [r.to_dict() for r in self.removed],
             "unwrapped_from": self.wrappers[0].wrapper if self.wrappers else None,
             "fixed": self.fixed,
+            **_online_fields(self.online),
         }
+
+
+def _online_fields(online: Any) -> dict[str, Any]:
+    """The network evidence in the JSON link entry (nulls when the run was offline)."""
+    if online is None:
+        return {
+            "http_status": None,
+            "final_url": None,
+            "redirects": [],
+            "canonical": None,
+            "suggested": None,
+            "checked_at": None,
+            "from_cache": False,
+            "online": None,
+        }
+    data = online.to_dict()
+    return {
+        "http_status": data["http_status"],
+        "final_url": data["final_url"],
+        "redirects": data["redirects"],
+        "canonical": data["canonical"],
+        "suggested": data["suggested"],
+        "checked_at": data["checked_at"],
+        "from_cache": data["from_cache"],
+        "online": data,
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -188,6 +227,8 @@ class CheckReport:
 
     files: tuple[FileResult, ...] = ()
     offline: bool = True
+    #: Verdicts that make the run exit 1.
+    fail_on: frozenset[Verdict] = DEFAULT_FAIL_ON
     #: The run's notices for people (e.g. "2 files skipped"), not tied to one link.
     notices: tuple[str, ...] = field(default=())
 
@@ -219,7 +260,7 @@ class CheckReport:
             return 2
         if exit_zero:
             return 0
-        return 1 if any(r.is_finding for r in self.links) else 0
+        return 1 if any(r.is_finding and r.verdict in self.fail_on for r in self.links) else 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--format json`` document."""

@@ -1,0 +1,599 @@
+"""Remember what the network checks found, so a rerun is cheap and a dead link is told apart.
+
+A check costs seconds and a remote server's patience; its result is worth keeping. Every check
+is appended to a small SQLite database (one row per check, never updated), which answers three
+questions:
+
+* :meth:`Store.latest`: is there a result young enough to reuse instead of fetching again?
+* :meth:`Store.history`: what did the last checks of this URL say?
+* :meth:`Store.judgement`: is the URL *dead, confirmed* (it failed several times over several
+  days), *dead, first seen DATE* (it is failing, not yet for long), alive, or unknown?
+
+The store knows nothing of the checker's result classes: the checker converts its results to
+and from :class:`StoredCheck`, a plain record whose ``data`` holds the full evidence as JSON.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> with Store.open(":memory:", clock=lambda: datetime(2024, 5, 4, tzinfo=UTC)) as store:
+...     store.record(StoredCheck(url="https://example.org/", checked_at=datetime(2024, 5, 3, tzinfo=UTC),
+...                              verdict="ok", http_status=200))
+...     store.latest("https://example.org/", max_age=timedelta(days=2)).http_status
+...     store.judgement("https://example.org/").label
+200
+'alive'
+
+Design notes:
+
+* **Location.** :func:`default_store_path` is the user's cache directory, computed when called
+  (never at import: tests and callers change the environment). ``":memory:"`` is accepted.
+* **Schema.** Versioned with ``PRAGMA user_version``. :data:`MIGRATIONS` is an ordered list;
+  migration *n* brings version *n - 1* to *n* and runs inside the same ``BEGIN IMMEDIATE``
+  transaction as the version bump, so a crash leaves the old version intact and two processes
+  never migrate twice. A database newer than this code is refused with a clear message rather
+  than misread. Later additions (web-archive snapshots) are a new migration appending a table.
+* **Concurrency.** WAL mode (readers never block the writer, nor it them), a busy timeout, and
+  writes in ``BEGIN IMMEDIATE`` transactions (which take the write lock up front, so a write
+  never fails half-way on lock upgrade) retried a bounded number of times on ``database is
+  locked``. Each process opens its own :class:`Store`; a :class:`Store` owns one connection and
+  serialises its use with a lock, so threads may share it (or open their own).
+* **Time.** ``checked_at`` is stored as fixed-width ISO 8601 UTC text with microseconds
+  (``2024-05-03T00:00:00.000000+00:00``): readable in the ``sqlite3`` shell, sortable as text,
+  and exact to the microsecond. It always comes back timezone-aware UTC. The clock is injectable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+
+from .errors import CitecheckError, ConfigError
+
+__all__ = [
+    "FAILURE_VERDICTS",
+    "INCONCLUSIVE_VERDICTS",
+    "MIGRATIONS",
+    "DeadJudgement",
+    "Migration",
+    "Store",
+    "StoreBusyError",
+    "StoredCheck",
+    "default_store_path",
+]
+
+#: File name of the store inside the cache directory.
+FILENAME = "citecheck.sqlite3"
+
+#: Verdicts that count as a failure of the URL itself (a streak of these makes it dead).
+FAILURE_VERDICTS: frozenset[str] = frozenset({"broken"})
+
+#: Verdicts that say nothing about the URL (a bot wall, our network or the server down for a
+#: while, not checked, not even parseable): they neither extend a failure streak nor end it.
+#: Every other verdict (``ok``, ``fixable``, ``redirected``...) is a sign of life.
+INCONCLUSIVE_VERDICTS: frozenset[str] = frozenset({"blocked", "unreachable", "skipped", "invalid"})
+
+#: A migration: SQL statements (a script, split on complete statements) or a function given
+#: the connection. It runs inside the migrating transaction and must not commit.
+Migration = str | Callable[[sqlite3.Connection], None]
+
+_V1_CHECKS = """
+-- One row per check, appended and never updated. checked_at is fixed-width ISO 8601 UTC text
+-- with microseconds, so text order is time order; id breaks ties (later insert wins).
+CREATE TABLE checks (
+    id          INTEGER PRIMARY KEY,
+    url         TEXT    NOT NULL,
+    checked_at  TEXT    NOT NULL,
+    verdict     TEXT    NOT NULL,
+    reason      TEXT,
+    http_status INTEGER,
+    final_url   TEXT,
+    data        TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX checks_url_checked_at ON checks (url, checked_at);
+"""
+
+#: The schema's history, oldest first: ``MIGRATIONS[n - 1]`` takes version ``n - 1`` to ``n``.
+#: Append only; never edit a released migration (databases in the wild have already run it).
+MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS,)
+
+#: How many times a write (or the opening) is attempted when SQLite reports the database locked
+#: despite the busy timeout (it can, e.g. while another connection recovers the WAL).
+_ATTEMPTS = 5
+
+_T = TypeVar("_T")
+
+
+class StoreBusyError(CitecheckError):
+    """The store stayed locked by other processes for longer than the timeout allows."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _to_utc(moment: datetime, what: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got naive {moment.isoformat()}")
+    return moment.astimezone(UTC)
+
+
+def _encode_time(moment: datetime) -> str:
+    """Fixed width (years are zero-padded to 4 digits), so comparing texts compares times."""
+    return _to_utc(moment, "time").isoformat(timespec="microseconds")
+
+
+def _decode_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredCheck:
+    """One check of one URL as the store keeps it, independent of the checker's classes.
+
+    ``checked_at`` must be timezone-aware; it is normalised to UTC. ``data`` is the full evidence
+    (redirect hops, timings, canonical URL...) and must be JSON-able: it comes back as JSON gives
+    it (tuples as lists). It is left out of the hash, so a record can still be hashed.
+    """
+
+    #: The URL checked (the cleaned one: the key of its history).
+    url: str
+    checked_at: datetime
+    #: The checker's verdict, e.g. ``"ok"`` or ``"broken"``.
+    verdict: str
+    reason: str | None = None
+    http_status: int | None = None
+    #: Where redirects ended, if anywhere else.
+    final_url: str | None = None
+    data: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checked_at", _to_utc(self.checked_at, "checked_at"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``checked_at`` as ISO 8601 text); :meth:`from_dict` reverses it."""
+        return {
+            "url": self.url,
+            "checked_at": _encode_time(self.checked_at),
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "data": self.data,
+        }
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> StoredCheck:
+        """The record :meth:`to_dict` described (``checked_at`` may be text or a datetime)."""
+        checked_at = values["checked_at"]
+        return cls(
+            url=values["url"],
+            checked_at=_decode_time(checked_at) if isinstance(checked_at, str) else checked_at,
+            verdict=values["verdict"],
+            reason=values.get("reason"),
+            http_status=values.get("http_status"),
+            final_url=values.get("final_url"),
+            data=dict(values.get("data") or {}),
+        )
+
+
+JudgementState = Literal["unknown", "alive", "failing", "dead"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadJudgement:
+    """What the history of a URL says about it.
+
+    ``unknown``: no conclusive check yet. ``alive``: the latest conclusive check succeeded.
+    ``failing``: the current failure streak is too short or too recent to be sure (a server
+    can be down for a day). ``dead``: it is long and old enough. ``failures`` counts the
+    streak, ``first_failure`` is when it began, ``span`` from its first failure to its last.
+
+    >>> DeadJudgement(state="failing", first_failure=datetime(2024, 5, 1, 9, tzinfo=UTC), failures=1).label
+    'dead, first seen 2024-05-01'
+    """
+
+    state: JudgementState
+    first_failure: datetime | None = None
+    failures: int = 0
+    span: timedelta = timedelta(0)
+
+    @property
+    def is_dead(self) -> bool:
+        """Whether the death is confirmed (a failing URL may still come back)."""
+        return self.state == "dead"
+
+    @property
+    def label(self) -> str:
+        """Words for a report: ``dead, confirmed``, ``dead, first seen DATE``, ``alive``, ``unknown``."""
+        if self.state == "dead":
+            return "dead, confirmed"
+        if self.state == "failing" and self.first_failure is not None:
+            return f"dead, first seen {self.first_failure.date().isoformat()}"
+        return self.state
+
+
+def default_store_path(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
+    """Where the store lives by default: the user's cache directory, per platform convention.
+
+    ``$XDG_CACHE_HOME/citecheck`` (if set to an absolute path), else ``~/Library/Caches/citecheck``
+    on macOS, ``%LOCALAPPDATA%\\citecheck\\Cache`` on Windows, ``~/.cache/citecheck`` elsewhere.
+    Computed on every call from ``env`` (default ``os.environ``) and ``platform`` (default
+    ``sys.platform``), never at import, so a changed environment is honoured.
+    """
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+
+    def home() -> Path:
+        return Path(env["HOME"]) if env.get("HOME") else Path.home()
+
+    if platform == "win32":
+        local = env.get("LOCALAPPDATA") or str(home() / "AppData" / "Local")
+        return Path(local) / "citecheck" / "Cache" / FILENAME
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if xdg and os.path.isabs(xdg):  # the XDG spec says to ignore relative paths
+        return Path(xdg) / "citecheck" / FILENAME
+    if platform == "darwin":
+        return home() / "Library" / "Caches" / "citecheck" / FILENAME
+    return home() / ".cache" / "citecheck" / FILENAME
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into complete statements (``executescript`` would commit our transaction)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        yield pending
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+def _retrying(action: Callable[[], _T], *, attempts: int = _ATTEMPTS) -> _T:
+    """Run ``action``, again after a short random pause if SQLite says the database is busy."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
+            if attempt == attempts - 1:
+                raise StoreBusyError(
+                    f"the citecheck store stayed locked by another process ({error}); try again later"
+                ) from error
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_COLUMNS = "url, checked_at, verdict, reason, http_status, final_url, data"
+_Row = tuple[str, str, str, str | None, int | None, str | None, str]
+
+
+def _to_row(check: StoredCheck) -> _Row:
+    if not isinstance(check.data, dict):
+        raise TypeError(f"StoredCheck.data must be a dict, got {type(check.data).__name__}")
+    try:
+        data = json.dumps(check.data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"StoredCheck.data for {check.url} is not JSON-able: {error}") from error
+    return (
+        check.url,
+        _encode_time(check.checked_at),
+        check.verdict,
+        check.reason,
+        check.http_status,
+        check.final_url,
+        data,
+    )
+
+
+def _from_row(row: Sequence[Any]) -> StoredCheck:
+    url, checked_at, verdict, reason, http_status, final_url, data = row
+    return StoredCheck(
+        url=url,
+        checked_at=_decode_time(checked_at),
+        verdict=verdict,
+        reason=reason,
+        http_status=http_status,
+        final_url=final_url,
+        data=json.loads(data),
+    )
+
+
+def _placeholders(values: Collection[str]) -> str:
+    return ", ".join("?" * len(values))
+
+
+class Store:
+    """The check history in one SQLite file (or in memory). Open with :meth:`open`.
+
+    A store owns one connection and a lock around it, so threads may share it; every process
+    opens its own. Writes are atomic and safe against other processes writing the same file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        timeout: float = 10.0,
+    ) -> None:
+        """Open (creating if needed) and migrate the store; see :meth:`open`."""
+        self._clock = clock
+        self._lock = threading.RLock()
+        if path is not None and os.fspath(path) == ":memory:":
+            self._path: Path | None = None
+            target = ":memory:"
+        else:
+            self._path = Path(path).expanduser() if path is not None else default_store_path()
+            target = str(self._path)
+            try:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ConfigError(
+                    f"cannot create the directory of the citecheck store {self._path}: {error.strerror or error}"
+                ) from error
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves (BEGIN IMMEDIATE for writes).
+            self._conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise ConfigError(f"cannot open the citecheck store {target}: {error}") from error
+        try:
+            _retrying(self._setup)
+        except sqlite3.DatabaseError as error:
+            self._conn.close()
+            raise ConfigError(self._explain(error)) from error
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        timeout: float = 10.0,
+    ) -> Self:
+        """Open the store at ``path`` (default :func:`default_store_path`; ``":memory:"`` for tests).
+
+        Creates the file and its directories, switches to WAL and brings the schema up to date.
+        ``clock`` gives "now" (timezone-aware) for :meth:`latest` and :meth:`prune`; ``timeout``
+        is how long, in seconds, to wait for other processes' locks before retrying.
+        Raises :class:`~citecheck.errors.ConfigError` if the path cannot be used, is not a
+        citecheck store, or was written by a newer citecheck.
+        """
+        return cls(path, clock=clock, timeout=timeout)
+
+    def _explain(self, error: sqlite3.DatabaseError) -> str:
+        where = self._path if self._path is not None else ":memory:"
+        message = str(error)
+        if "not a database" in message or "malformed" in message:
+            return (
+                f"{where} is not a usable citecheck store ({message}); "
+                "move it away or delete it, and citecheck will start a new one"
+            )
+        return f"cannot open the citecheck store {where}: {message}"
+
+    def _setup(self) -> None:
+        """Switch to WAL and migrate: on every open, since another version may have run since."""
+        conn = self._conn
+        if self._path is not None:
+            conn.execute("PRAGMA journal_mode = WAL")
+        # Safe with WAL: a power cut may lose the last checks, never corrupt the file. It is a cache.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrations = MIGRATIONS  # read when called, so a test can add a migration
+        if self._version() == len(migrations):
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._migrate(migrations)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _version(self) -> int:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        assert isinstance(version, int)
+        return version
+
+    def _migrate(self, migrations: Sequence[Migration]) -> None:
+        """Apply the missing migrations, inside the caller's write transaction."""
+        conn = self._conn
+        version = self._version()  # again: another process may have migrated while we waited
+        where = self._path if self._path is not None else ":memory:"
+        if version > len(migrations):
+            raise ConfigError(
+                f"the citecheck store {where} has schema version {version}, but this citecheck "
+                f"knows only up to version {len(migrations)}: it was written by a newer citecheck. "
+                "Upgrade citecheck, or move the file away to start a new store"
+            )
+        if version == 0:
+            tables = conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+            if tables:
+                raise ConfigError(
+                    f"{where} is an SQLite database but not a citecheck store "
+                    f"(it holds {', '.join(sorted(name for (name,) in tables))}); choose another path"
+                )
+        for number, migration in enumerate(migrations[version:], start=version + 1):
+            if isinstance(migration, str):
+                for statement in _statements(migration):
+                    conn.execute(statement)
+            else:
+                migration(conn)
+            conn.execute(f"PRAGMA user_version = {number:d}")
+
+    @property
+    def path(self) -> Path | None:
+        """The database file, or None for an in-memory store."""
+        return self._path
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open database (``PRAGMA user_version``)."""
+        with self._lock:
+            return self._version()
+
+    def close(self) -> None:
+        """Close the connection; closing twice is harmless."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _now(self) -> datetime:
+        return _to_utc(self._clock(), "the store's clock")
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        self._conn.execute(begin)
+        try:
+            yield self._conn
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _write(self, rows: Sequence[_Row]) -> None:
+        def attempt() -> None:
+            with self._transaction("BEGIN IMMEDIATE") as conn:
+                conn.executemany(f"INSERT INTO checks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+        with self._lock:
+            _retrying(attempt)
+
+    def record(self, check: StoredCheck) -> None:
+        """Append one check to the history of its URL."""
+        self._write([_to_row(check)])
+
+    def record_many(self, checks: Iterable[StoredCheck]) -> None:
+        """Append several checks in one transaction: all are kept, or (on error) none."""
+        rows = [_to_row(check) for check in checks]  # validated before the write lock is taken
+        if rows:
+            self._write(rows)
+
+    def _read(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        with self._lock:
+            return _retrying(lambda: self._conn.execute(sql, parameters).fetchall())
+
+    def latest(self, url: str, *, max_age: timedelta) -> StoredCheck | None:
+        """The newest check of ``url`` younger than ``max_age``, if any: reuse it instead of fetching."""
+        if max_age < timedelta(0):
+            raise ValueError(f"max_age must not be negative, got {max_age}")
+        cutoff = _encode_time(self._now() - max_age)
+        rows = self._read(
+            f"SELECT {_COLUMNS} FROM checks WHERE url = ? AND checked_at > ? ORDER BY checked_at DESC, id DESC LIMIT 1",
+            (url, cutoff),
+        )
+        return _from_row(rows[0]) if rows else None
+
+    def history(self, url: str, *, limit: int = 100) -> list[StoredCheck]:
+        """The last ``limit`` checks of ``url``, newest first."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        rows = self._read(
+            f"SELECT {_COLUMNS} FROM checks WHERE url = ? ORDER BY checked_at DESC, id DESC LIMIT ?",
+            (url, limit),
+        )
+        return [_from_row(row) for row in rows]
+
+    def judgement(
+        self,
+        url: str,
+        *,
+        min_checks: int = 3,
+        min_span: timedelta = timedelta(days=3),
+        failures: Collection[str] = FAILURE_VERDICTS,
+        inconclusive: Collection[str] = INCONCLUSIVE_VERDICTS,
+    ) -> DeadJudgement:
+        """Whether ``url`` is dead: confirmed, failing since a date, alive or unknown.
+
+        The current failure streak is the run of ``failures`` verdicts since the last check that
+        succeeded (any verdict neither a failure nor ``inconclusive``); inconclusive checks
+        (a bot wall, our network down) neither extend nor end it. The URL is ``dead`` once the
+        streak holds at least ``min_checks`` failures spanning at least ``min_span`` from the
+        first to the last: one bad day is not death. Judging the whole streak (not only its last
+        ``min_checks``) means more failures never un-confirm a death.
+        """
+        if min_checks < 1:
+            raise ValueError(f"min_checks must be at least 1, got {min_checks}")
+        if min_span < timedelta(0):
+            raise ValueError(f"min_span must not be negative, got {min_span}")
+        failing, neutral = sorted(failures), sorted(inconclusive)
+
+        def read() -> tuple[bool, int, str | None, str | None]:
+            # One read transaction: both queries see the same snapshot.
+            with self._transaction("BEGIN") as conn:
+                success = conn.execute(
+                    "SELECT checked_at, id FROM checks WHERE url = ? "
+                    f"AND verdict NOT IN ({_placeholders(failing)}) AND verdict NOT IN ({_placeholders(neutral)}) "
+                    "ORDER BY checked_at DESC, id DESC LIMIT 1",
+                    (url, *failing, *neutral),
+                ).fetchone()
+                after, parameters = "", [url, *failing]
+                if success is not None:
+                    after = "AND (checked_at, id) > (?, ?)"
+                    parameters += success
+                count, first, last = conn.execute(
+                    "SELECT COUNT(*), MIN(checked_at), MAX(checked_at) FROM checks "
+                    f"WHERE url = ? AND verdict IN ({_placeholders(failing)}) {after}",
+                    parameters,
+                ).fetchone()
+            return success is not None, count, first, last
+
+        with self._lock:
+            alive, count, first, last = _retrying(read)
+        if count == 0 or first is None or last is None:
+            return DeadJudgement(state="alive" if alive else "unknown")
+        first_failure = _decode_time(first)
+        span = _decode_time(last) - first_failure
+        dead = count >= min_checks and span >= min_span
+        return DeadJudgement(
+            state="dead" if dead else "failing", first_failure=first_failure, failures=count, span=span
+        )
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete checks older than ``older_than``, but keep the newest check of every URL.
+
+        Keeps the store bounded while :meth:`judgement` keeps some memory of every URL (a streak
+        that began before the cutoff is then judged from its recent part). Returns the number of
+        checks deleted.
+        """
+        if older_than < timedelta(0):
+            raise ValueError(f"older_than must not be negative, got {older_than}")
+        cutoff = _encode_time(self._now() - older_than)
+
+        def attempt() -> int:
+            with self._transaction("BEGIN IMMEDIATE") as conn:
+                cursor = conn.execute(
+                    "DELETE FROM checks WHERE checked_at < ? AND EXISTS (SELECT 1 FROM checks AS newer "
+                    "WHERE newer.url = checks.url AND (newer.checked_at, newer.id) > (checks.checked_at, checks.id))",
+                    (cutoff,),
+                )
+                return cursor.rowcount
+
+        with self._lock:
+            return _retrying(attempt)

@@ -1,0 +1,533 @@
+"""The check store: schema and migrations, reuse, history, dead-link judgement, concurrency."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from citecheck import store as store_module
+from citecheck.errors import CitecheckError, ConfigError
+from citecheck.store import (
+    FILENAME,
+    MIGRATIONS,
+    DeadJudgement,
+    Store,
+    StoreBusyError,
+    StoredCheck,
+    default_store_path,
+)
+
+URL = "https://example.org/article"
+T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+WORKER = Path(__file__).with_name("store_worker.py")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def check(at: datetime, verdict: str = "ok", url: str = URL, **data: object) -> StoredCheck:
+    return StoredCheck(
+        url=url,
+        checked_at=at,
+        verdict=verdict,
+        reason="http_404" if verdict == "broken" else None,
+        http_status=404 if verdict == "broken" else 200,
+        data=dict(data),
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    with Store.open(tmp_path / "store.sqlite3", clock=clock) as opened:
+        yield opened
+
+
+def rows(path: Path) -> list[tuple[object, ...]]:
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute("SELECT url, checked_at, verdict, data FROM checks ORDER BY id").fetchall()
+
+
+# --- schema and migrations ----------------------------------------------------------------
+
+
+def test_new_store_has_current_schema_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "store.sqlite3"  # parent directories are created
+    with Store.open(path) as store:
+        assert store.path == path
+        assert store.schema_version == len(MIGRATIONS) == 1
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    indexes = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checks'").fetchall()
+    assert indexes == [("checks_url_checked_at",)]
+    columns = [row[0] for row in conn.execute("SELECT name FROM pragma_index_info('checks_url_checked_at')")]
+    assert columns == ["url", "checked_at"]
+    conn.close()
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    with Store.open(path) as store:
+        store.record(check(T0))
+    with Store.open(path) as store:
+        assert store.schema_version == 1
+        assert store.history(URL) == [check(T0)]
+
+
+def test_empty_version_0_database_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    sqlite3.connect(path).close()  # an empty SQLite file (user_version 0); also a 0-byte file
+    assert path.exists()
+    with Store.open(path) as store:
+        assert store.schema_version == 1
+        store.record(check(T0))
+        assert store.history(URL) == [check(T0)]
+
+
+def test_version_1_database_is_migrated_to_a_new_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the web-archive issue will do: migration 2 adds a table; the old rows survive."""
+    path = tmp_path / "store.sqlite3"
+    # A version 1 store made by hand, as an older citecheck left it.
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0] if isinstance(MIGRATIONS[0], str) else "")
+    conn.execute(
+        "INSERT INTO checks (url, checked_at, verdict, data) VALUES (?, ?, ?, ?)",
+        (URL, "2024-05-01T09:00:00.000000+00:00", "ok", '{"hops": []}'),
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+    snapshots = """
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY, url TEXT NOT NULL, archived_at TEXT NOT NULL, snapshot_url TEXT NOT NULL
+        );
+        CREATE INDEX snapshots_url_archived_at ON snapshots (url, archived_at);
+    """
+
+    def backfill(conn: sqlite3.Connection) -> None:  # a migration may also be a function
+        conn.execute("ALTER TABLE checks ADD COLUMN source TEXT NOT NULL DEFAULT 'web'")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, snapshots, backfill))
+    with Store.open(path) as store:
+        assert store.schema_version == 3
+        assert store.history(URL) == [StoredCheck(url=URL, checked_at=T0, verdict="ok", data={"hops": []})]
+    conn = sqlite3.connect(path)
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"checks", "snapshots"}
+    assert conn.execute("SELECT source FROM checks").fetchall() == [("web",)]
+    conn.close()
+
+
+def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "store.sqlite3"
+    Store.open(path).close()
+    broken = "CREATE TABLE snapshots (id INTEGER PRIMARY KEY); CREATE TABLE snapshots (id INTEGER PRIMARY KEY);"
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, broken))
+    with pytest.raises(ConfigError, match="already exists"):
+        Store.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'snapshots'").fetchall() == []
+    conn.close()
+
+
+def test_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    with pytest.raises(ConfigError, match=r"schema version 7, but this citecheck knows only up to version 1"):
+        Store.open(path)
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE photos (id INTEGER)")
+    conn.close()
+    with pytest.raises(ConfigError, match=r"not a citecheck store \(it holds photos\)"):
+        Store.open(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is not a database at all, just some text that happens to be here\n" * 20,
+        b"SQLite format 3\x00" + b"\xff" * 200,
+    ],
+)
+def test_corrupt_file_is_a_config_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "store.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=r"store.sqlite3 is not a usable citecheck store .*move it away"):
+        Store.open(path)
+    assert path.read_bytes() == content  # never overwritten
+
+
+def test_unusable_paths_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot open the citecheck store"):
+        Store.open(tmp_path)  # a directory
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="cannot create the directory"):
+        Store.open(blocker / "sub" / "store.sqlite3")
+
+
+def test_memory_store(clock: Clock) -> None:
+    with Store.open(":memory:", clock=clock) as store:
+        assert store.path is None
+        assert store.schema_version == 1
+        store.record(check(T0))
+        assert store.latest(URL, max_age=timedelta(hours=1)) == check(T0)
+
+
+# --- default location ---------------------------------------------------------------------
+
+
+def test_default_path_follows_xdg_cache_home_when_called(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "one"))
+    assert default_store_path() == tmp_path / "one" / "citecheck" / FILENAME
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "two"))  # after import: still honoured
+    assert default_store_path() == tmp_path / "two" / "citecheck" / FILENAME
+    with Store.open() as store:
+        assert store.path == tmp_path / "two" / "citecheck" / FILENAME
+    assert (tmp_path / "two" / "citecheck" / FILENAME).is_file()
+
+
+def test_importing_the_store_touches_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", "import citecheck.store"], env=env, check=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "expected"),
+    [
+        ("linux", {"HOME": "/home/ada"}, Path("/home/ada/.cache/citecheck")),
+        ("linux", {"HOME": "/home/ada", "XDG_CACHE_HOME": "/tmp/c"}, Path("/tmp/c/citecheck")),
+        ("linux", {"HOME": "/home/ada", "XDG_CACHE_HOME": "relative"}, Path("/home/ada/.cache/citecheck")),
+        ("darwin", {"HOME": "/Users/ada"}, Path("/Users/ada/Library/Caches/citecheck")),
+        (
+            "win32",
+            {"LOCALAPPDATA": r"C:\Users\ada\AppData\Local"},
+            Path(r"C:\Users\ada\AppData\Local") / "citecheck" / "Cache",
+        ),
+    ],
+)
+def test_default_path_per_platform(platform: str, env: dict[str, str], expected: Path) -> None:
+    assert default_store_path(env, platform) == expected / FILENAME
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def test_record_round_trips_exactly(store: Store) -> None:
+    eastern = timezone(timedelta(hours=-5))
+    record = StoredCheck(
+        url=URL,
+        checked_at=datetime(2024, 5, 1, 4, 0, 0, 123456, tzinfo=eastern),
+        verdict="redirected",
+        reason="moved_permanently",
+        http_status=301,
+        final_url="https://example.org/new",
+        data={
+            "hops": [{"url": URL, "status": 301}, {"url": "https://example.org/new", "status": 200}],
+            "timings": {"total": 0.25},
+            "canonical": None,
+            "title": "Ünïcödé ✓",
+        },
+    )
+    assert record.checked_at == datetime(2024, 5, 1, 9, 0, 0, 123456, tzinfo=UTC)
+    assert record.checked_at.tzinfo is UTC
+    store.record(record)
+    (back,) = store.history(URL)
+    assert back == record
+    assert back.checked_at.tzinfo is UTC
+    assert back.checked_at.microsecond == 123456
+    assert rows(store.path or Path())[0][1] == "2024-05-01T09:00:00.123456+00:00"
+
+
+def test_to_dict_is_json_ready_and_reversible() -> None:
+    record = check(T0 + timedelta(microseconds=1), "broken", hops=["a", "b"])
+    as_dict = record.to_dict()
+    assert as_dict == {
+        "url": URL,
+        "checked_at": "2024-05-01T09:00:00.000001+00:00",
+        "verdict": "broken",
+        "reason": "http_404",
+        "http_status": 404,
+        "final_url": None,
+        "data": {"hops": ["a", "b"]},
+    }
+    assert StoredCheck.from_dict(json.loads(json.dumps(as_dict))) == record
+    assert hash(record) == hash(check(T0 + timedelta(microseconds=1), "broken"))  # data is not hashed
+
+
+def test_naive_times_are_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        StoredCheck(url=URL, checked_at=datetime(2024, 5, 1), verdict="ok")
+    naive = Store.open(":memory:", clock=lambda: datetime(2024, 5, 1))
+    with pytest.raises(ValueError, match="clock"):
+        naive.latest(URL, max_age=timedelta(1))
+    naive.close()
+
+
+def test_data_that_is_not_json_is_refused_before_writing(store: Store) -> None:
+    with pytest.raises(TypeError, match="not JSON-able"):
+        store.record_many([check(T0), check(T0, when=T0)])
+    with pytest.raises(TypeError, match="not JSON-able"):
+        store.record(check(T0, ratio=float("nan")))
+    assert store.history(URL) == []  # record_many is all or nothing
+
+
+def test_latest_honours_max_age(store: Store, clock: Clock) -> None:
+    assert store.latest(URL, max_age=timedelta(days=1)) is None
+    store.record(check(T0 - timedelta(hours=30), "broken"))
+    store.record(check(T0 - timedelta(hours=2)))
+    store.record(check(T0 - timedelta(hours=5), url="https://example.org/other"))
+    assert store.latest(URL, max_age=timedelta(days=2)) == check(T0 - timedelta(hours=2))
+    assert store.latest(URL, max_age=timedelta(hours=2, seconds=1)) == check(T0 - timedelta(hours=2))
+    assert store.latest(URL, max_age=timedelta(hours=2)) is None  # exactly max_age old: too old
+    clock.now = T0 + timedelta(days=1)
+    assert store.latest(URL, max_age=timedelta(hours=12)) is None
+    assert store.latest(URL, max_age=timedelta(days=2)) == check(T0 - timedelta(hours=2))
+    with pytest.raises(ValueError, match="negative"):
+        store.latest(URL, max_age=timedelta(-1))
+
+
+def test_history_is_newest_first_and_limited(store: Store) -> None:
+    checks = [check(T0 + timedelta(hours=h), "ok" if h % 2 else "broken", n=h) for h in range(10)]
+    store.record_many(reversed(checks))  # insertion order does not matter, time does
+    store.record(check(T0, url="https://example.org/other"))
+    assert store.history(URL) == checks[::-1]
+    assert store.history(URL, limit=3) == checks[:-4:-1]
+    assert store.history("https://example.org/never") == []
+    with pytest.raises(ValueError, match="at least 1"):
+        store.history(URL, limit=0)
+
+
+def test_same_instant_later_insert_wins(store: Store) -> None:
+    store.record(check(T0, "broken", n=1))
+    store.record(check(T0, "ok", n=2))
+    assert [c.data["n"] for c in store.history(URL)] == [2, 1]
+    assert store.judgement(URL).state == "alive"
+
+
+# --- judgement ----------------------------------------------------------------------------
+
+
+def judge(store: Store, *steps: tuple[float, str]) -> DeadJudgement:
+    """Record checks at (days after T0, verdict) and judge the URL."""
+    store.record_many(check(T0 + timedelta(days=days), verdict) for days, verdict in steps)
+    return store.judgement(URL)
+
+
+def test_never_checked_is_unknown(store: Store) -> None:
+    assert store.judgement(URL) == DeadJudgement(state="unknown")
+    assert store.judgement(URL).label == "unknown"
+
+
+def test_alive(store: Store) -> None:
+    assert judge(store, (0, "broken"), (1, "ok")) == DeadJudgement(state="alive")
+
+
+def test_failing_once(store: Store) -> None:
+    judgement = judge(store, (0, "ok"), (1, "broken"))
+    assert judgement == DeadJudgement(
+        state="failing", first_failure=T0 + timedelta(days=1), failures=1, span=timedelta(0)
+    )
+    assert judgement.label == "dead, first seen 2024-05-02"
+    assert not judgement.is_dead
+
+
+def test_three_failures_within_a_day_are_still_failing(store: Store) -> None:
+    judgement = judge(store, (0, "broken"), (0.4, "broken"), (0.9, "broken"))
+    assert (judgement.state, judgement.failures, judgement.first_failure) == ("failing", 3, T0)
+    assert judgement.span == timedelta(days=0.9)
+
+
+def test_three_failures_over_four_days_are_dead(store: Store) -> None:
+    judgement = judge(store, (-5, "ok"), (0, "broken"), (2, "broken"), (4, "broken"))
+    assert judgement == DeadJudgement(state="dead", first_failure=T0, failures=3, span=timedelta(days=4))
+    assert judgement.is_dead
+    assert judgement.label == "dead, confirmed"
+
+
+def test_two_failures_over_a_week_are_not_enough(store: Store) -> None:
+    assert judge(store, (0, "broken"), (7, "broken")).state == "failing"
+
+
+def test_a_success_resets_the_streak(store: Store) -> None:
+    judgement = judge(store, (0, "broken"), (2, "broken"), (4, "broken"), (5, "ok"), (6, "broken"))
+    assert judgement == DeadJudgement(
+        state="failing", first_failure=T0 + timedelta(days=6), failures=1, span=timedelta(0)
+    )
+    store.record_many(check(T0 + timedelta(days=d), "broken") for d in (8, 10))
+    assert store.judgement(URL).is_dead
+
+
+def test_more_failures_never_undo_a_confirmed_death(store: Store) -> None:
+    """Judged over the whole streak: three quick reruns after days of failure stay dead."""
+    judgement = judge(store, (0, "broken"), (2, "broken"), (4, "broken"), (9, "broken"), (9.001, "broken"))
+    assert (judgement.state, judgement.failures, judgement.first_failure) == ("dead", 5, T0)
+
+
+def test_inconclusive_checks_neither_extend_nor_end_a_streak(store: Store) -> None:
+    assert judge(store, (0, "unreachable"), (1, "blocked")).state == "unknown"
+    judgement = judge(store, (2, "broken"), (3, "unreachable"), (4, "broken"), (5, "blocked"), (6, "broken"))
+    assert (judgement.state, judgement.failures, judgement.first_failure) == ("dead", 3, T0 + timedelta(days=2))
+
+
+def test_judgement_thresholds_are_parameters(store: Store) -> None:
+    judge(store, (0, "broken"), (1, "http_410"))
+    assert store.judgement(URL).state == "alive"  # an unknown verdict is a sign of life by default
+    custom = store.judgement(URL, min_checks=2, min_span=timedelta(days=1), failures={"broken", "http_410"})
+    assert (custom.state, custom.failures) == ("dead", 2)
+    with pytest.raises(ValueError, match="min_checks"):
+        store.judgement(URL, min_checks=0)
+
+
+def test_judgement_is_per_url(store: Store) -> None:
+    judge(store, (0, "broken"), (2, "broken"), (4, "broken"))
+    store.record(check(T0 + timedelta(days=5), url="https://example.org/other"))
+    assert store.judgement(URL).is_dead
+    assert store.judgement("https://example.org/other").state == "alive"
+
+
+# --- prune --------------------------------------------------------------------------------
+
+
+def test_prune_deletes_old_checks_but_keeps_the_newest_per_url(store: Store, clock: Clock) -> None:
+    other, gone = "https://example.org/other", "https://example.org/gone"
+    store.record_many(check(T0 - timedelta(days=d), "ok", n=d) for d in (1, 10, 20, 30))
+    store.record_many(check(T0 - timedelta(days=d), "broken", url=other) for d in (40, 50))
+    store.record(check(T0 - timedelta(days=60), url=gone))
+    assert store.prune(timedelta(days=15)) == 3  # URL: 20 and 30 days; other: 50 days
+    assert [c.data["n"] for c in store.history(URL)] == [1, 10]
+    assert store.history(other) == [check(T0 - timedelta(days=40), "broken", url=other)]
+    assert len(store.history(gone)) == 1
+    assert store.prune(timedelta(days=15)) == 0
+    clock.now = T0 + timedelta(days=100)
+    assert store.prune(timedelta(0)) == 1  # only URL still had two checks
+    assert [len(store.history(u)) for u in (URL, other, gone)] == [1, 1, 1]
+
+
+# --- concurrency --------------------------------------------------------------------------
+
+
+def test_threads_can_share_one_store(store: Store) -> None:
+    def work(n: int) -> None:
+        for i in range(50):
+            store.record(check(T0 + timedelta(seconds=i), url=f"https://example.org/t{n}", i=i))
+            store.history(f"https://example.org/t{n}", limit=5)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [len(store.history(f"https://example.org/t{n}", limit=1000)) for n in range(4)] == [50] * 4
+
+
+def test_a_long_lock_is_retried_then_reported(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    Store.open(path).close()
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    with Store.open(path, timeout=0.05) as store:
+        assert store.history(URL) == []  # WAL: readers are not blocked by the writer
+        started = time.monotonic()
+        with pytest.raises(StoreBusyError, match="locked") as raised:
+            store.record(check(T0))
+        assert isinstance(raised.value, CitecheckError)
+        assert time.monotonic() - started < 5
+
+        # Released while the store is retrying: the write goes through.
+        threading.Timer(0.2, lambda: holder.execute("COMMIT")).start()
+        store.record(check(T0))
+        assert store.history(URL) == [check(T0)]
+    holder.close()
+
+
+def _spawn(*args: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+    """4 writer processes x 200 checks into one new file, all at once, and a reader meanwhile."""
+    path, go = tmp_path / "cache" / "store.sqlite3", tmp_path / "go"
+    workers, per_worker = 4, 200
+    # No store exists yet: the processes race to create and migrate it too.
+    writers = [_spawn("write", path, go, n, per_worker) for n in range(workers)]
+    reader = _spawn("read", path, go, workers * per_worker)
+    processes = [*writers, reader]
+    try:
+        for process in processes:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert line == "ready\n", process.communicate(timeout=10)
+        go.touch()
+        outputs = [process.communicate(timeout=60) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    for process, (_, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+    results = [json.loads(out) for out, _ in outputs]
+    assert [r["written"] for r in results[:workers]] == [per_worker] * workers
+    assert results[-1]["last_count"] == workers * per_worker
+    assert results[-1]["reads"] >= 1
+
+    sys.path.insert(0, str(WORKER.parent))
+    try:
+        from store_worker import make_check
+    finally:
+        sys.path.remove(str(WORKER.parent))
+    stored = rows(path)
+    assert len(stored) == workers * per_worker
+    seen = set()
+    for url, _, verdict, data in stored:
+        assert isinstance(data, str)
+        fields = json.loads(data)
+        expected = make_check(fields["worker"], fields["index"])
+        assert (url, verdict, fields["hops"], fields["note"]) == (
+            expected.url,
+            expected.verdict,
+            expected.data["hops"],
+            expected.data["note"],
+        )
+        seen.add((fields["worker"], fields["index"]))
+    assert seen == {(w, i) for w in range(workers) for i in range(per_worker)}
+    with Store.open(path) as store:
+        assert len(store.history("https://example.org/w0/0", limit=1000)) == per_worker // 10
