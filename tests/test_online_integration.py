@@ -1,0 +1,241 @@
+"""The network checker against a real HTTP server on 127.0.0.1 (several ports = several hosts)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from citecheck.online import AsyncLinkChecker, NetworkOptions, OnlineResult
+from citecheck.results import Reason, Verdict
+from fakeweb import (
+    FakeWeb,
+    Handler,
+    canonical,
+    close_mid_headers,
+    cloudflare_challenge,
+    delay,
+    drip,
+    fail_first,
+    garbage_status_line,
+    gzip_bomb,
+    head_refused,
+    huge,
+    linkedin_999,
+    meta_refresh,
+    ok,
+    redirect_loop,
+    redirect_to_host,
+    redirect_to_metadata,
+    redirect_to_private,
+    soft_404,
+    status,
+    too_many_requests,
+)
+
+LOCAL = ("127.0.0.0/8",)
+PDF = "application/pdf"
+
+
+def options(**overrides: Any) -> NetworkOptions:
+    return NetworkOptions(**{"allow_networks": LOCAL, "retries": 1, "backoff": 0.01, "timeout": 5.0, **overrides})
+
+
+def check_all(
+    setup: Callable[[FakeWeb], list[str]], hosts: int = 2, **overrides: Any
+) -> tuple[list[OnlineResult], FakeWeb]:
+    async def go() -> tuple[list[OnlineResult], FakeWeb]:
+        async with FakeWeb(hosts=hosts) as web:
+            urls = setup(web)
+            async with AsyncLinkChecker(options(**overrides)) as checker:
+                found = {r.url: r async for r in checker.check_many(urls)}
+            return [found[u] for u in urls], web
+
+    return asyncio.run(go())
+
+
+def one(handler: Handler, path: str = "/a", **overrides: Any) -> OnlineResult:
+    def setup(web: FakeWeb) -> list[str]:
+        web.route(path, handler)
+        return [web.url(0, path)]
+
+    (result,), _ = check_all(setup, **overrides)
+    return result
+
+
+def test_private_addresses_are_refused_without_opt_in() -> None:
+    async def go() -> tuple[OnlineResult, int]:
+        async with FakeWeb() as web:
+            web.route("/a", ok("x", PDF))
+            async with AsyncLinkChecker(NetworkOptions(retries=0)) as checker:
+                result = await checker.check(web.url(0, "/a"))
+            return result, web.hosts[0].requests
+
+    result, requests = asyncio.run(go())
+    assert (result.verdict, result.reason) == (Verdict.SKIPPED, Reason.PRIVATE_ADDRESS)
+    assert requests == 0
+
+
+@pytest.mark.parametrize("handler", [redirect_to_metadata(), redirect_to_private()])
+def test_redirect_to_a_private_address_is_not_followed(handler: Handler) -> None:
+    result = one(handler)
+    assert (result.verdict, result.reason) == (Verdict.SKIPPED, Reason.PRIVATE_ADDRESS)
+    assert result.redirects
+    assert result.redirects[0].status == 302
+
+
+def test_cross_host_permanent_chain() -> None:
+    target: list[str] = []
+
+    def setup(web: FakeWeb) -> list[str]:
+        web.route("/old", redirect_to_host(1, "/moved?utm_source=redir", 301), host=0)
+        web.route("/moved", ok("pdf", PDF), host=1)
+        target.append(web.url(1, "/moved"))
+        return [web.url(0, "/old")]
+
+    (result,), _ = check_all(setup)
+    assert (result.verdict, result.reason) == (Verdict.REDIRECTED, Reason.PERMANENT_REDIRECT)
+    assert result.suggested == target[0]
+
+
+def test_loop_and_head_refusal_and_meta_refresh_and_canonical() -> None:
+    def setup(web: FakeWeb) -> list[str]:
+        web.routes(redirect_loop(["/l1", "/l2", "/l3"]))
+        web.route("/picky", head_refused(405, ok("<title>Story</title>fine")))
+        web.route("/refresh", meta_refresh("/target", 0))
+        web.route("/target", ok("pdf", PDF))
+        web.route("/canon", canonical("https://canonical.example/story"))
+        return [web.url(0, p) for p in ("/l1", "/picky", "/refresh", "/canon")]
+
+    (loop, picky, refresh, canon), _ = check_all(setup)
+    assert (loop.verdict, loop.reason) == (Verdict.BROKEN, Reason.REDIRECT_LOOP)
+    assert picky.verdict is Verdict.OK
+    assert refresh.verdict is Verdict.REDIRECTED
+    assert refresh.redirects[-1].kind == "meta-refresh"
+    assert canon.canonical == "https://canonical.example/story"
+
+
+def test_soft_404s_by_title_and_by_catch_all() -> None:
+    def setup(web: FakeWeb) -> list[str]:
+        web.route("/gone", soft_404("de"), host=0)
+        web.fallback(ok("<html><title>Example Mag</title><body>generic</body></html>"), host=1)
+        web.route("/story", ok("<html><title>A real story</title><body>" + "words " * 300 + "</body></html>"), host=1)
+        return [web.url(0, "/gone"), web.url(1, "/missing-article"), web.url(1, "/story")]
+
+    (by_title, by_probe, real), _ = check_all(setup)
+    assert (by_title.verdict, by_title.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+    assert (by_probe.verdict, by_probe.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+    assert real.verdict is Verdict.OK
+
+
+def test_walls() -> None:
+    def setup(web: FakeWeb) -> list[str]:
+        web.route("/cf", cloudflare_challenge())
+        web.route("/li", linkedin_999())
+        web.route("/404", status(404))
+        return [web.url(0, p) for p in ("/cf", "/li", "/404")]
+
+    (cf, li, missing), _ = check_all(setup)
+    assert (cf.verdict, cf.reason) == (Verdict.BLOCKED, Reason.BOT_CHALLENGE)
+    assert (li.verdict, li.reason) == (Verdict.BLOCKED, Reason.HTTP_999)
+    assert (missing.verdict, missing.reason) == (Verdict.BROKEN, Reason.HTTP_404)
+
+
+def test_retry_after_and_transient_failures() -> None:
+    def setup(web: FakeWeb) -> list[str]:
+        web.route("/busy", too_many_requests(1))
+        web.route("/flaky", fail_first(1, ok("pdf", PDF), 503))
+        return [web.url(0, "/busy"), web.url(0, "/flaky")]
+
+    started = time.monotonic()
+    (busy, flaky), _ = check_all(setup, retries=1)
+    assert (busy.verdict, busy.reason, busy.attempts) == (Verdict.BLOCKED, Reason.RATE_LIMITED, 2)
+    assert (flaky.verdict, flaky.attempts) == (Verdict.OK, 2)
+    assert time.monotonic() - started >= 0.9  # Retry-After: 1 was honoured
+
+
+def test_slow_dripping_huge_and_bombs_are_bounded() -> None:
+    def setup(web: FakeWeb) -> list[str]:
+        web.route("/slow", delay(3, ok("late", PDF)))
+        web.route("/drip", drip(0.2, 10_000, content_type="text/html"))
+        web.route("/huge", huge(50 * 1024 * 1024))
+        web.route("/bomb", gzip_bomb())
+        return [web.url(0, p) for p in ("/slow", "/drip", "/huge", "/bomb")]
+
+    started = time.monotonic()
+    (slow, dripping, big, bomb), _ = check_all(setup, timeout=1.0, retries=0)
+    assert (slow.verdict, slow.reason) == (Verdict.UNREACHABLE, Reason.TIMEOUT)
+    assert (dripping.verdict, dripping.reason) == (Verdict.UNREACHABLE, Reason.TIMEOUT)
+    assert big.verdict is Verdict.OK
+    assert bomb.verdict in (Verdict.OK, Verdict.BROKEN)  # judged from the capped start of the page
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("handler", [garbage_status_line(), close_mid_headers()])
+def test_malformed_responses_are_unreachable(handler: Handler) -> None:
+    result = one(handler, retries=0)
+    assert (result.verdict, result.reason) == (Verdict.UNREACHABLE, Reason.PROTOCOL_ERROR)
+
+
+def test_per_host_limit_is_never_exceeded() -> None:
+    def setup(web: FakeWeb) -> list[str]:
+        web.fallback(delay(0.05, ok("pdf", PDF)))
+        return [web.url(h, f"/doc/{i}.pdf") for h in range(3) for i in range(20)]
+
+    results, web = check_all(setup, hosts=3, host_concurrency=2, concurrency=5)
+    assert {r.verdict for r in results} == {Verdict.OK}
+    assert max(host.max_in_flight for host in web.hosts) <= 2
+    assert web.max_in_flight <= 5
+
+
+def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
+    with FakeWeb.threaded(hosts=2) as web:
+        web.route("/ok.pdf", ok("pdf", PDF), host=0)
+        web.route("/gone", status(404), host=0)
+        web.route("/old", redirect_to_host(1, "/new.pdf", 301), host=0)
+        web.route("/new.pdf", ok("pdf", PDF), host=1)
+        article = tmp_path / "post.md"
+        article.write_text(
+            f"[a]({web.url(0, '/ok.pdf')}) [b]({web.url(0, '/gone')}) [c]({web.url(0, '/old')}?utm_source=x)\n",
+            "utf-8",
+        )
+        command = [sys.executable, "-m", "citecheck", "check", "--isolated", "--format", "json"]
+        base = [*command, "--allow-network", "127.0.0.0/8", "--store", str(tmp_path / "store.sqlite3")]
+        done = subprocess.run([*base, str(article)], capture_output=True, timeout=120, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        links = json.loads(done.stdout)["links"]
+        assert [(link["verdict"], link["reason"]) for link in links] == [
+            ("ok", None),
+            ("broken", "http_404"),
+            ("fixable", "tracking_params"),
+        ]
+        assert links[1]["online"]["history"] == "dead, first seen " + links[1]["checked_at"][:10]
+        assert links[2]["final_url"] == web.url(1, "/new.pdf")
+        assert links[2]["suggested"] == web.url(1, "/new.pdf")
+        requests = sum(host.requests for host in web.hosts)
+        # The second run reuses the stored answers: no new request for ok or broken links.
+        again = subprocess.run([*base, str(article)], capture_output=True, timeout=120, cwd=tmp_path)
+        assert [link["from_cache"] for link in json.loads(again.stdout)["links"]] == [True, True, True]
+        assert sum(host.requests for host in web.hosts) == requests
+        # Without the opt-in, nothing local is fetched.
+        refused = subprocess.run([*command, "--no-store", str(article)], capture_output=True, timeout=120, cwd=tmp_path)
+        assert {link["reason"] for link in json.loads(refused.stdout)["links"]} == {"private_address"}
+        assert sum(host.requests for host in web.hosts) == requests
+        # --fix-redirects rewrites the permanently redirected link to where it leads.
+        fixed = subprocess.run(
+            [*base, "--no-store", "--fix", "--fix-redirects", str(article)],
+            capture_output=True,
+            timeout=120,
+            cwd=tmp_path,
+            env={**os.environ},
+        )
+        assert fixed.returncode == 1  # the 404 remains
+        assert f"[c]({web.url(1, '/new.pdf')})" in article.read_text("utf-8")
