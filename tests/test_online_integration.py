@@ -239,3 +239,35 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
         )
         assert fixed.returncode == 1  # the 404 remains
         assert f"[c]({web.url(1, '/new.pdf')})" in article.read_text("utf-8")
+
+
+def test_check_file_from_the_library(tmp_path: Path) -> None:
+    from citecheck.online import LinkChecker
+
+    with FakeWeb.threaded(hosts=1) as web:
+        web.route("/doc.pdf", ok("pdf", PDF))
+        web.route("/gone", status(404))
+        article = tmp_path / "a.md"
+        article.write_text(f"[x]({web.url(0, '/doc.pdf')}?fbclid=1) and <{web.url(0, '/gone')}>\n", "utf-8")
+        with LinkChecker(options()) as checker:
+            result = checker.check_file(str(article))
+    assert [(r.verdict, r.reason) for r in result.links] == [
+        (Verdict.FIXABLE, Reason.TRACKING_PARAMS),
+        (Verdict.BROKEN, Reason.HTTP_404),
+    ]
+    assert result.links[0].online.verdict is Verdict.OK
+
+
+def test_no_host_answering_is_said_plainly() -> None:
+    async def go() -> tuple[list[OnlineResult], str | None]:
+        async with FakeWeb(hosts=3) as web:
+            ports = [web.url(h, "/") for h in range(3)]
+        # The server is gone: every port refuses connections.
+        async with AsyncLinkChecker(options(retries=0)) as checker:
+            results = [r async for r in checker.check_many(ports)]
+            return results, checker.offline_notice()
+
+    results, notice = asyncio.run(go())
+    assert {r.verdict for r in results} == {Verdict.UNREACHABLE}
+    assert notice is not None
+    assert "No host answered" in notice

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 import httpx
@@ -42,6 +42,10 @@ from .netsafety import (
 from .pages import PageFacts, looks_like_challenge, looks_not_found, read_page
 from .results import Reason, Verdict
 from .urls import split_url
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .results import FileResult
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -239,6 +243,8 @@ class AsyncLinkChecker:
         self.dns_works = False
         self.failures_by_reason: dict[str, int] = {}
         self.hosts_seen: set[str] = set()
+        #: Whether any host gave any HTTP answer in this run.
+        self.hosts_answered = False
 
     async def __aenter__(self) -> AsyncLinkChecker:
         return self
@@ -344,12 +350,35 @@ class AsyncLinkChecker:
 
     def offline_notice(self) -> str | None:
         """A plain sentence when every host failed at the network level (nothing was called dead)."""
-        if len(self.hosts_seen) < 2 or self.dns_works:
+        if len(self.hosts_seen) < 2 or self.hosts_answered:
             return None
+        if not self.dns_works:
+            return (
+                f"No host could be reached ({len(self.hosts_seen)} hosts tried; DNS resolved none): "
+                "this machine looks offline, so no link was called dead."
+            )
+        reasons = ", ".join(sorted(k for k in self.failures_by_reason if k != "None"))
         return (
-            f"No host could be reached ({len(self.hosts_seen)} hosts tried; DNS resolved none): "
-            "this machine looks offline, so no link was called dead."
+            f"No host answered ({len(self.hosts_seen)} hosts tried; {reasons}): the network looks down "
+            "or filtered from here; these links may well be fine."
         )
+
+    async def check_file(self, path: str, *, config: Config | None = None) -> FileResult:
+        """Every link of an article file, judged offline and then over the network.
+
+        ``config`` supplies the reading and judging settings (encoding fallback, ignored URLs,
+        ``fix_redirects``); the network settings are this checker's own.
+        """
+        from .check import Checker, online_urls
+        from .config import Config
+        from .documents import read_document
+
+        settings = config or Config()
+        judge = Checker(settings, rules=self.cleaner.rules)
+        document = read_document(path, fallback_encoding=settings.fallback_encoding)
+        result = judge.check_document(document)
+        found = {r.url: r async for r in self.check_many(online_urls([result]))}
+        return judge.with_online(result, found)
 
     # -- one URL ---------------------------------------------------------------------------------
 
@@ -373,7 +402,7 @@ class AsyncLinkChecker:
             return OnlineResult(
                 url=url, verdict=Verdict.SKIPPED, reason=Reason.PRIVATE_ADDRESS, detail=refusal, checked_at=checked_at
             )
-        self.hosts_seen.add(parts.host)
+        self.hosts_seen.add(parts.origin())
         attempts = 0
         result: OnlineResult | None = None
         while True:
@@ -500,6 +529,7 @@ class AsyncLinkChecker:
             except httpx.UnsupportedProtocol:
                 return OnlineResult(url=url, verdict=Verdict.SKIPPED, reason=Reason.UNSUPPORTED_SCHEME)
         self.dns_works = True
+        self.hosts_answered = True
         if answer.status in (429, 503) or (500 <= answer.status < 600 and method == "GET"):
             wait = _retry_after(answer.headers.get("retry-after"))
             if wait is not None:
@@ -735,6 +765,9 @@ class LinkChecker:
             return [result async for result in self._checker.check_many(urls)]
 
         yield from self._run(collect())
+
+    def check_file(self, path: str, *, config: Config | None = None) -> FileResult:
+        return self._run(self._checker.check_file(path, config=config))
 
     def offline_notice(self) -> str | None:
         return self._checker.offline_notice()
