@@ -241,6 +241,8 @@ class Checker:
 
     def _remember(self, store: Store, results: Sequence[OnlineResult], *, offline: bool) -> dict[str, OnlineResult]:
         """Record fresh results, and label broken links with what their history says."""
+        from datetime import timedelta
+
         from .store import StoredCheck
 
         if offline:
@@ -260,7 +262,12 @@ class Checker:
         labelled: dict[str, OnlineResult] = {}
         for result in results:
             if result.verdict is Verdict.BROKEN:
-                labelled[result.url] = replace(result, history=store.judgement(result.url).label)
+                judgement = store.judgement(
+                    result.url,
+                    min_checks=self.config.dead_after_checks,
+                    min_span=timedelta(days=self.config.dead_after_days),
+                )
+                labelled[result.url] = replace(result, history=judgement.label)
         return labelled
 
     def with_online(self, result: FileResult, online: dict[str, OnlineResult]) -> FileResult:

@@ -73,6 +73,10 @@ class Config:
     store: str | None = None
     #: Reuse stored results younger than this many seconds.
     max_age: float = 86_400.0
+    #: A link is "dead, confirmed" after failing this many checks in a row...
+    dead_after_checks: int = 3
+    #: ...spread over at least this many days.
+    dead_after_days: float = 3.0
     #: Where the settings came from, for messages.
     source: str | None = field(default=None, compare=False)
 
@@ -88,8 +92,13 @@ class Config:
 _KEYS = {f.name: f for f in fields(Config) if f.name != "source"}
 _LISTS = {"rules", "clearurls", "exclude", "extend_exclude", "extensions", "ignore_urls", "allow_networks", "fail_on"}
 _BOOLS = {"builtin_rules", "exit_zero", "offline", "allow_private", "fix_redirects"}
-_NUMBERS = {"timeout": (0.1, 600.0), "host_interval": (0.0, 600.0), "max_age": (0.0, 1e9)}
-_INTEGERS = {"concurrency": (1, 1024), "host_concurrency": (1, 256), "retries": (0, 10)}
+_NUMBERS = {
+    "timeout": (0.1, 600.0),
+    "host_interval": (0.0, 600.0),
+    "max_age": (0.0, 1e9),
+    "dead_after_days": (0.0, 3650.0),
+}
+_INTEGERS = {"concurrency": (1, 1024), "host_concurrency": (1, 256), "retries": (0, 10), "dead_after_checks": (1, 100)}
 VERDICT_NAMES = ("ok", "fixable", "invalid", "skipped", "redirected", "broken", "blocked", "unreachable")
 _PATH_LISTS = {"rules", "clearurls"}
 

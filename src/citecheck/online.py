@@ -103,6 +103,8 @@ class Hop:
     location: str | None = None
     #: ``http`` for a 3xx answer, ``meta-refresh`` for an HTML refresh.
     kind: str = "http"
+    #: ``location`` after cleaning: redirects often add trackers on the way.
+    cleaned: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,6 +113,7 @@ class Hop:
             "method": self.method,
             "location": self.location,
             "kind": self.kind,
+            "cleaned": self.cleaned,
         }
 
 
@@ -444,7 +447,15 @@ class AsyncLinkChecker:
             location = answer.location
             if 300 <= answer.status < 400 and location:
                 target = urljoin(current, location.strip())
-                hops.append(Hop(url=current, status=answer.status, method=answer.method, location=target))
+                hops.append(
+                    Hop(
+                        url=current,
+                        status=answer.status,
+                        method=answer.method,
+                        location=target,
+                        cleaned=self.cleaner.clean(target),
+                    )
+                )
                 refused = self._refuse_target(url, target, hops)
                 if refused is not None:
                     return refused
@@ -455,7 +466,14 @@ class AsyncLinkChecker:
                 delay, target = facts.refresh
                 if delay <= self.options.meta_refresh_max_delay and target != current:
                     hops.append(
-                        Hop(url=current, status=answer.status, method="GET", location=target, kind="meta-refresh")
+                        Hop(
+                            url=current,
+                            status=answer.status,
+                            method="GET",
+                            location=target,
+                            kind="meta-refresh",
+                            cleaned=self.cleaner.clean(target),
+                        )
                     )
                     refused = self._refuse_target(url, target, hops)
                     if refused is not None:
