@@ -447,16 +447,7 @@ class AsyncLinkChecker:
             location = answer.location
             if 300 <= answer.status < 400 and location:
                 target = urljoin(current, location.strip())
-                hops.append(
-                    Hop(
-                        url=current,
-                        status=answer.status,
-                        method=answer.method,
-                        location=target,
-                        cleaned=self.cleaner.clean(target),
-                    )
-                )
-                refused = self._refuse_target(url, target, hops)
+                refused = self._hop(url, hops, answer, target, "http")
                 if refused is not None:
                     return refused
                 current = target
@@ -465,17 +456,7 @@ class AsyncLinkChecker:
             if facts is not None and facts.refresh is not None and answer.status < 300:
                 delay, target = facts.refresh
                 if delay <= self.options.meta_refresh_max_delay and target != current:
-                    hops.append(
-                        Hop(
-                            url=current,
-                            status=answer.status,
-                            method="GET",
-                            location=target,
-                            kind="meta-refresh",
-                            cleaned=self.cleaner.clean(target),
-                        )
-                    )
-                    refused = self._refuse_target(url, target, hops)
+                    refused = self._hop(url, hops, answer, target, "meta-refresh")
                     if refused is not None:
                         return refused
                     current = target
@@ -486,6 +467,14 @@ class AsyncLinkChecker:
             return self._judged(url, hops, None, None, Verdict.BROKEN, Reason.TOO_MANY_REDIRECTS)
         assert final is not None
         return await self._judge_final(url, hops, final, facts)
+
+    def _hop(self, url: str, hops: list[Hop], answer: Exchange, target: str, kind: str) -> OnlineResult | None:
+        """Record a step of the chain; a result if the target must not be followed."""
+        cleaned = self.cleaner.clean(target)
+        hops.append(
+            Hop(url=answer.url, status=answer.status, method=answer.method, location=target, kind=kind, cleaned=cleaned)
+        )
+        return self._refuse_target(url, target, hops)
 
     def _refuse_target(self, url: str, target: str, hops: list[Hop]) -> OnlineResult | None:
         if split_url(target) is None:
