@@ -123,6 +123,7 @@ async def exchange(
     try:
         kept = {k.lower(): v for k, v in response.headers.items()}
         if method == "HEAD" or response.status_code in (204, 304):
+            await response.aread()  # empty: reading it lets the pool keep the connection alive
             return Exchange(method=method, url=url, status=response.status_code, headers=kept)
         decoder = _Decoder(kept.get("content-encoding", ""), max_body)
         raw = 0

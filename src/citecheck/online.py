@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import secrets
 import ssl
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -59,6 +60,8 @@ __all__ = [
 DEFAULT_USER_AGENT = f"citecheck/{__version__} (+https://pypi.org/project/citecheck/; link checker for citations)"
 
 _T = TypeVar("_T")
+#: Finished answers kept for reuse within one checker (the same URL is not checked twice).
+_MAX_REMEMBERED = 20_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,9 +232,10 @@ class AsyncLinkChecker:
         self._sleep = sleep or asyncio.sleep
         self._own_client = client is None
         if client is None:
-            limits = httpx.Limits(
-                max_connections=self.options.concurrency, max_keepalive_connections=self.options.concurrency
-            )
+            # Our semaphores bound requests in flight; the pool may keep more idle connections
+            # open so that many hosts each keep theirs (a new TCP handshake per request is slow).
+            pool = self.options.concurrency * 8
+            limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
             client = httpx.AsyncClient(
                 transport=transport or safe_transport(self.policy, limits=limits),
                 headers={"User-Agent": self.options.user_agent, "Accept": "*/*"},
@@ -241,7 +245,10 @@ class AsyncLinkChecker:
         self.client = client
         self._global: asyncio.Semaphore | None = None
         self._hosts: dict[str, _Host] = {}
+        #: Checks in flight, by URL (so concurrent askers share one check)...
         self._results: dict[str, asyncio.Task[OnlineResult]] = {}
+        #: ...and the answers of finished ones, bounded so memory stays flat on huge runs.
+        self._done: OrderedDict[str, OnlineResult] = OrderedDict()
         #: Whether any name resolved in this run: NXDOMAIN is only trusted once DNS has worked.
         self.dns_works = False
         self.failures_by_reason: dict[str, int] = {}
@@ -269,13 +276,25 @@ class AsyncLinkChecker:
 
     async def check(self, url: str) -> OnlineResult:
         """The verdict on ``url`` (checked once per checker; later calls share the answer)."""
-        task = self._results.get(url)
-        if task is None:
-            task = self._results[url] = asyncio.ensure_future(self._check(url))
-        result = await asyncio.shield(task)
+        result = self._done.get(url)
+        if result is None:
+            task = self._results.get(url)
+            if task is None:
+                task = self._results[url] = asyncio.ensure_future(self._check(url))
+                task.add_done_callback(functools.partial(self._finish, url))
+            result = await asyncio.shield(task)
         if result.reason is Reason.DNS_NXDOMAIN and not self.dns_works:
             return _offline(result)
         return result
+
+    def _finish(self, url: str, task: asyncio.Task[OnlineResult]) -> None:
+        """Move a finished check from the in-flight table to the bounded table of answers."""
+        self._results.pop(url, None)
+        if task.cancelled() or task.exception() is not None:
+            return
+        self._done[url] = task.result()
+        if len(self._done) > _MAX_REMEMBERED:
+            self._done.popitem(last=False)
 
     async def check_many(self, urls: Iterable[str]) -> AsyncIterator[OnlineResult]:
         """Results as they complete. Reads ``urls`` lazily and keeps a bounded window in flight.
@@ -285,7 +304,8 @@ class AsyncLinkChecker:
         does (the machine is offline), they come out as ``unreachable``/``offline``.
         """
         source = iter(urls)
-        window = max(self.options.concurrency * 4, 64)
+        # URLs read ahead: enough to find other hosts' URLs when the input is grouped by host.
+        window = max(self.options.concurrency * 64, 2048)
         queues: dict[str, deque[str]] = {}
         order: deque[str] = deque()
         running: set[asyncio.Task[OnlineResult]] = set()
