@@ -77,9 +77,9 @@ def test_new_store_has_current_schema_in_wal_mode(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "store.sqlite3"  # parent directories are created
     with Store.open(path) as store:
         assert store.path == path
-        assert store.schema_version == len(MIGRATIONS) == 1
+        assert store.schema_version == len(MIGRATIONS) == 2
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     indexes = conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'checks'").fetchall()
     assert indexes == [("checks_url_checked_at",)]
@@ -93,7 +93,7 @@ def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None
     with Store.open(path) as store:
         store.record(check(T0))
     with Store.open(path) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
         assert store.history(URL) == [check(T0)]
 
 
@@ -102,7 +102,7 @@ def test_empty_version_0_database_is_migrated(tmp_path: Path) -> None:
     sqlite3.connect(path).close()  # an empty SQLite file (user_version 0); also a 0-byte file
     assert path.exists()
     with Store.open(path) as store:
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
         store.record(check(T0))
         assert store.history(URL) == [check(T0)]
 
@@ -121,23 +121,23 @@ def test_version_1_database_is_migrated_to_a_new_version(tmp_path: Path, monkeyp
     conn.commit()
     conn.close()
 
-    snapshots = """
-        CREATE TABLE snapshots (
-            id INTEGER PRIMARY KEY, url TEXT NOT NULL, archived_at TEXT NOT NULL, snapshot_url TEXT NOT NULL
+    extra = """
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY, url TEXT NOT NULL, noted_at TEXT NOT NULL, note TEXT NOT NULL
         );
-        CREATE INDEX snapshots_url_archived_at ON snapshots (url, archived_at);
+        CREATE INDEX notes_url_noted_at ON notes (url, noted_at);
     """
 
     def backfill(conn: sqlite3.Connection) -> None:  # a migration may also be a function
         conn.execute("ALTER TABLE checks ADD COLUMN source TEXT NOT NULL DEFAULT 'web'")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, snapshots, backfill))
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, extra, backfill))
     with Store.open(path) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == len(MIGRATIONS) + 2
         assert store.history(URL) == [StoredCheck(url=URL, checked_at=T0, verdict="ok", data={"hops": []})]
     conn = sqlite3.connect(path)
     tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"checks", "snapshots"}
+    assert tables == {"checks", "snapshots", "notes"}
     assert conn.execute("SELECT source FROM checks").fetchall() == [("web",)]
     conn.close()
 
@@ -145,13 +145,13 @@ def test_version_1_database_is_migrated_to_a_new_version(tmp_path: Path, monkeyp
 def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "store.sqlite3"
     Store.open(path).close()
-    broken = "CREATE TABLE snapshots (id INTEGER PRIMARY KEY); CREATE TABLE snapshots (id INTEGER PRIMARY KEY);"
+    broken = "CREATE TABLE notes (id INTEGER PRIMARY KEY); CREATE TABLE notes (id INTEGER PRIMARY KEY);"
     monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, broken))
     with pytest.raises(ConfigError, match="already exists"):
         Store.open(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone() == (1,)
-    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'snapshots'").fetchall() == []
+    assert conn.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'notes'").fetchall() == []
     conn.close()
 
 
@@ -161,7 +161,7 @@ def test_newer_schema_is_refused_clearly(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 7")
     conn.close()
-    with pytest.raises(ConfigError, match=r"schema version 7, but this citecheck knows only up to version 1"):
+    with pytest.raises(ConfigError, match=r"schema version 7, but this citecheck knows only up to version 2"):
         Store.open(path)
 
 
@@ -201,7 +201,7 @@ def test_unusable_paths_are_config_errors(tmp_path: Path) -> None:
 def test_memory_store(clock: Clock) -> None:
     with Store.open(":memory:", clock=clock) as store:
         assert store.path is None
-        assert store.schema_version == 1
+        assert store.schema_version == len(MIGRATIONS)
         store.record(check(T0))
         assert store.latest(URL, max_age=timedelta(hours=1)) == check(T0)
 
@@ -531,3 +531,34 @@ def test_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     assert seen == {(w, i) for w in range(workers) for i in range(per_worker)}
     with Store.open(path) as store:
         assert len(store.history("https://example.org/w0/0", limit=1000)) == per_worker // 10
+
+
+def test_snapshot_records_positive_negative_and_pending(clock: Clock) -> None:
+    snap = {
+        "archive": "ia",
+        "memento_url": "https://web.archive.org/web/20240101000000/https://example.org/",
+        "captured_at": "2024-01-01T00:00:00+00:00",
+        "status": 200,
+        "job_id": None,
+        "job_status": None,
+    }
+    with Store.open(":memory:", clock=clock) as store:
+        assert store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1)) == (
+            False,
+            None,
+        )
+        store.record_snapshot(lookup_url=URL, original_url=URL + "?utm_source=x", snapshot=None)
+        fresh_negative = store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1))
+        assert fresh_negative == (True, None)
+        store.record_snapshot(lookup_url=URL, original_url=URL, snapshot=snap)
+        known, record = store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1))
+        assert known
+        assert record == snap
+        pending = {**snap, "job_id": "spn2-abc", "job_status": "pending"}
+        store.record_snapshot(
+            lookup_url="https://other.example/", original_url="https://other.example/", snapshot=pending
+        )
+        assert [p["job_id"] for p in store.pending_snapshots()] == ["spn2-abc"]
+        done = {**pending, "job_status": "success"}
+        store.record_snapshot(lookup_url="https://other.example/", original_url="https://other.example/", snapshot=done)
+        assert store.pending_snapshots() == []

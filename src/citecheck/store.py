@@ -102,9 +102,30 @@ CREATE TABLE checks (
 CREATE INDEX checks_url_checked_at ON checks (url, checked_at);
 """
 
+_V2_SNAPSHOTS = """
+-- Web-archive snapshot records, appended: a found snapshot, a negative answer (archive NULL:
+-- "no capture known", kept so reruns do not ask again too soon), or a requested capture whose
+-- job is pending. data holds the full record as JSON (citecheck.archive.Snapshot.to_dict()).
+CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    lookup_url TEXT NOT NULL,
+    original_url TEXT NOT NULL,
+    archive TEXT,
+    memento_url TEXT,
+    captured_at TEXT,
+    status INTEGER,
+    job_id TEXT,
+    job_status TEXT,
+    learned_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX snapshots_by_url ON snapshots (lookup_url, learned_at);
+CREATE INDEX snapshots_pending ON snapshots (job_status) WHERE job_status = 'pending';
+"""
+
 #: The schema's history, oldest first: ``MIGRATIONS[n - 1]`` takes version ``n - 1`` to ``n``.
 #: Append only; never edit a released migration (databases in the wild have already run it).
-MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS,)
+MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS, _V2_SNAPSHOTS)
 
 #: How many times a write (or the opening) is attempted when SQLite reports the database locked
 #: despite the busy timeout (it can, e.g. while another connection recovers the WAL).
@@ -509,6 +530,68 @@ class Store:
             (url, cutoff),
         )
         return _from_row(rows[0]) if rows else None
+
+    # -- snapshots -------------------------------------------------------------------------------
+
+    def record_snapshot(
+        self, *, lookup_url: str, original_url: str, snapshot: dict[str, Any] | None, learned_at: datetime | None = None
+    ) -> None:
+        """Append a snapshot record (``Snapshot.to_dict()``), or a negative answer when None."""
+        when = _encode_time(_to_utc(learned_at or self._now(), "learned_at"))
+        data = snapshot or {"lookup_url": lookup_url, "original_url": original_url, "negative": True}
+        row = (
+            lookup_url,
+            original_url,
+            None if snapshot is None else snapshot.get("archive"),
+            None if snapshot is None else snapshot.get("memento_url"),
+            None if snapshot is None else snapshot.get("captured_at"),
+            None if snapshot is None else snapshot.get("status"),
+            None if snapshot is None else snapshot.get("job_id"),
+            None if snapshot is None else snapshot.get("job_status"),
+            when,
+            json.dumps(data, ensure_ascii=False, sort_keys=True),
+        )
+
+        def attempt() -> None:
+            with self._transaction("BEGIN IMMEDIATE") as conn:
+                conn.execute(
+                    "INSERT INTO snapshots (lookup_url, original_url, archive, memento_url, captured_at, status,"
+                    " job_id, job_status, learned_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+
+        _retrying(attempt)
+
+    def latest_snapshot(
+        self, lookup_url: str, *, max_age: timedelta, negative_max_age: timedelta
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """``(known, record)``: the newest answer young enough to reuse.
+
+        ``(True, None)`` is a negative answer still fresh (``negative_max_age``); ``(False,
+        None)`` means ask the archives again.
+        """
+        oldest = _encode_time(self._now() - max(max_age, negative_max_age))
+        rows = self._read(
+            "SELECT archive, learned_at, data FROM snapshots WHERE lookup_url = ? AND learned_at > ?"
+            " ORDER BY learned_at DESC, id DESC LIMIT 1",
+            (lookup_url, oldest),
+        )
+        if not rows:
+            return False, None
+        archive, learned, data = rows[0]
+        age = self._now() - _decode_time(learned)
+        if archive is None:
+            return (age <= negative_max_age), None
+        return (age <= max_age), json.loads(data) if age <= max_age else None
+
+    def pending_snapshots(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Requested captures whose job was still pending when last polled (re-poll them)."""
+        rows = self._read(
+            "SELECT data FROM snapshots s WHERE job_status = 'pending' AND NOT EXISTS ("
+            " SELECT 1 FROM snapshots t WHERE t.job_id = s.job_id AND t.id > s.id) ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [json.loads(row[0]) for row in rows]
 
     def history(self, url: str, *, limit: int = 100) -> list[StoredCheck]:
         """The last ``limit`` checks of ``url``, newest first."""
