@@ -1,0 +1,425 @@
+"""A Memento (RFC 7089) client: what any Memento archive holds for a URL, politely.
+
+Two questions, two resources:
+
+* the **TimeMap** lists every capture (``<memento>; rel="memento"; datetime="…"``) in
+  ``application/link-format``; big ones are paged, through links with ``rel="timemap"``
+  (with ``from``/``until``, as the Memento aggregator and pywb do) or ``rel="next"``;
+* the **TimeGate** answers "the capture nearest this moment" with a redirect, when asked with
+  ``Accept-Datetime``.
+
+Archives differ in what they say and how loudly they refuse, so the rules here are:
+"nothing archived" (404, and 406 from a TimeGate) is an answer, not an error; an answer we
+cannot read is an :class:`~citecheck.archive.model.ArchiveError` with a message saying why,
+never a crash; 429/503 push the endpoint's shared :class:`RateLimiter` past ``Retry-After``
+before a bounded number of retries; and identical lookups in flight at once go out once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import urljoin
+
+import httpx
+
+from .linkformat import LinkValue, parse_link_format
+from .model import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14
+from .ratelimit import RateLimiter, limiter_for
+
+__all__ = [
+    "MAX_PAGE_BYTES",
+    "MementoArchive",
+    "MementoClient",
+    "http_date",
+    "parse_http_date",
+    "wayback_raw_url",
+]
+
+log = logging.getLogger(__name__)
+
+#: At most this much of one TimeMap page is read: TimeMaps of very popular URLs run to
+#: hundreds of megabytes, and a truncated one would silently lose the newest captures.
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+
+_T = TypeVar("_T")
+
+# ``…/web/<timestamp>[flags_]/<original>``: Wayback and other pywb replays.
+_WAYBACK = re.compile(r"(?P<prefix>https?://[^/?#]+/(?:[^?#]*?/)?web/)(?P<ts>\d{4,14})(?:[a-z]{2}_)?/", re.IGNORECASE)
+# A 14-digit timestamp as a path segment (Wayback ``/web/<ts>/``, archive.today ``/<ts>/``).
+_PATH_TIMESTAMP = re.compile(r"/(\d{14})(?:[a-z]{2}_)?/", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class MementoArchive:
+    """A Memento archive as configured: its name and where its TimeMaps and TimeGate live.
+
+    ``timemap`` and ``timegate`` are URL prefixes to which the original URL is appended as is
+    (that is how Memento archives address them: no encoding), e.g.
+    ``MementoArchive("archive.today", "https://archive.today/timemap/link/", "https://archive.today/timegate/")``.
+    """
+
+    name: str
+    timemap: str
+    timegate: str | None = None
+
+
+def wayback_raw_url(memento_url: str) -> str | None:
+    """The banner-free ``id_`` replay of a Wayback-style (``/web/<timestamp>/``) memento URL.
+
+    None for other URL shapes: only pywb-style replays know the ``id_`` flag.
+
+    >>> wayback_raw_url("https://web.archive.org/web/20200102030405/https://example.com/a,b")
+    'https://web.archive.org/web/20200102030405id_/https://example.com/a,b'
+    >>> wayback_raw_url("https://web.archive.org/web/20200102030405im_/https://example.com/")
+    'https://web.archive.org/web/20200102030405id_/https://example.com/'
+    >>> wayback_raw_url("https://archive.ph/20200102030405/https://example.com/") is None
+    True
+    """
+    match = _WAYBACK.match(memento_url)
+    if match is None:
+        return None
+    return f"{match['prefix']}{match['ts']}id_/{memento_url[match.end() :]}"
+
+
+def http_date(moment: datetime) -> str:
+    """``moment`` as an RFC 1123 date (``Accept-Datetime``); naive means UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def parse_http_date(text: str) -> datetime | None:
+    """An RFC 1123 (or RFC 850 / asctime) date as an aware UTC datetime; None if unreadable."""
+    try:
+        moment = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # "-0000" or no zone: RFC 7231 dates are GMT
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent/bad."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    moment = parse_http_date(value)
+    if moment is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What one GET produced: enough to decide, without keeping the connection open."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: str
+    charset: str | None
+
+
+class MementoClient:
+    """TimeMap and TimeGate lookups against any :class:`MementoArchive`.
+
+    ``per_minute`` paces each archive endpoint (``timemap:<name>``, ``timegate:<name>``)
+    through the process-wide limiters, so two clients never double an archive's load;
+    ``limiters`` replaces :func:`limiter_for` (tests use limiters on a fake clock).
+    ``retries`` bounds the extra attempts after a 429/503 or a network failure; ``sleep``
+    (for the jitter between attempts) and ``rng`` are injectable so tests take no time.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        per_minute: float = 24,
+        retries: int = 2,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        limiters: Callable[[str, float], RateLimiter] = limiter_for,
+        max_page_bytes: int = MAX_PAGE_BYTES,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client = client
+        self._per_minute = per_minute
+        self._retries = max(0, retries)
+        self._sleep = sleep or asyncio.sleep
+        self._limiters = limiters
+        self._max_page_bytes = max_page_bytes
+        self._rng = rng or random.Random()
+        self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
+
+    # -- public API -------------------------------------------------------------------------
+
+    async def timemap(self, archive: MementoArchive, url: str, *, max_pages: int = 20) -> list[Snapshot]:
+        """Every capture of ``url`` the archive's TimeMap lists, in the order listed.
+
+        An empty list when the archive has none (404 or an empty TimeMap). Paged TimeMaps are
+        followed up to ``max_pages`` pages (each page once, whatever the links say); past that
+        the captures found so far are returned and a warning logged. Mementos listed on two
+        pages are returned once. Raises ArchiveError when the archive cannot be read.
+        """
+        result: list[Snapshot] = await self._shared(
+            ("timemap", archive, url, max_pages), lambda: self._timemap(archive, url, max_pages)
+        )
+        return list(result)
+
+    async def timegate(self, archive: MementoArchive, url: str, at: datetime) -> Snapshot | None:
+        """The capture the archive's TimeGate picks as nearest to ``at`` (naive means UTC).
+
+        None when the archive has no capture (404/406). The capture time comes from the
+        redirect's Link header when it lists the memento, else from the memento's own
+        ``Memento-Datetime`` (one more request), else from a 14-digit timestamp in its URL.
+        """
+        prefix = archive.timegate
+        if prefix is None:
+            raise ArchiveError(f"{archive.name}: no TimeGate configured")
+        when = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        result: Snapshot | None = await self._shared(
+            ("timegate", archive, url, when), lambda: self._timegate(archive, prefix, url, when)
+        )
+        return result
+
+    # -- machinery --------------------------------------------------------------------------
+
+    async def _shared(self, key: Hashable, start: Callable[[], Awaitable[_T]]) -> _T:
+        """Run ``start()`` once for all concurrent callers with the same key.
+
+        Shielded, so one caller giving up (cancelled) does not cancel the others' lookup.
+        """
+        future = self._in_flight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(start())
+            self._in_flight[key] = future
+
+            def forget(done: asyncio.Future[Any]) -> None:
+                if self._in_flight.get(key) is done:
+                    del self._in_flight[key]
+
+            future.add_done_callback(forget)
+        result: _T = await asyncio.shield(future)
+        return result
+
+    def _limiter(self, kind: str, archive: MementoArchive) -> RateLimiter:
+        return self._limiters(f"{kind}:{archive.name}", self._per_minute)
+
+    async def _get(
+        self,
+        limiter: RateLimiter,
+        url: str,
+        *,
+        what: str,
+        headers: dict[str, str] | None = None,
+        follow_redirects: bool = False,
+        read_body: bool = True,
+    ) -> _Answer:
+        """One GET through ``limiter``, retried after 429/503 and network failures.
+
+        Any other status is returned for the caller to judge. Raises ArchiveError when the
+        retries run out or the body exceeds the page limit.
+        """
+        attempt = 0
+        while True:
+            try:
+                async with (
+                    limiter.slot(),
+                    self._client.stream("GET", url, headers=headers, follow_redirects=follow_redirects) as response,
+                ):
+                    if response.status_code in (429, 503):
+                        # Every request to this endpoint waits, not only this one.
+                        limiter.defer(_retry_after(response.headers.get("retry-after")))
+                        if attempt >= self._retries:
+                            raise ArchiveError(
+                                f"{what}: {url} answered {response.status_code} "
+                                f"(busy or rate limited) after {attempt + 1} attempts"
+                            )
+                        failure = f"status {response.status_code}"
+                    else:
+                        ok = response.status_code == 200 and read_body
+                        body = await self._read(response, url, what) if ok else b""
+                        return _Answer(
+                            response.status_code,
+                            response.headers,
+                            body,
+                            str(response.url),
+                            response.charset_encoding,
+                        )
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # network failures, redirect loops, bad URLs
+                transient = isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol)
+                if attempt >= self._retries or not transient:
+                    raise ArchiveError(f"{what}: {url} could not be fetched: {exc!r}") from exc
+                failure = repr(exc)
+            attempt += 1
+            # Jitter, so clients deferred by the same Retry-After do not return in one burst.
+            delay = self._rng.uniform(0.0, float(attempt))
+            log.info("%s: %s failed (%s); attempt %d in %.1fs", what, url, failure, attempt + 1, delay)
+            await self._sleep(delay)
+
+    async def _read(self, response: httpx.Response, url: str, what: str) -> bytes:
+        """The body, refusing (not truncating) one larger than the page limit."""
+        limit = self._max_page_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ArchiveError(f"{what}: {url} is {declared} bytes, more than the {limit}-byte limit")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise ArchiveError(f"{what}: {url} is more than the {limit}-byte limit")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _timemap(self, archive: MementoArchive, url: str, max_pages: int) -> list[Snapshot]:
+        limiter = self._limiter("timemap", archive)
+        what = f"TimeMap of {archive.name}"
+        first = archive.timemap + url
+        queue = [first]
+        seen = {first}
+        snapshots: dict[str, Snapshot] = {}
+        pages = 0
+        while queue:
+            if pages >= max_pages:
+                log.warning("%s: stopped after %d pages; %d more linked", what, pages, len(queue))
+                break
+            page = queue.pop(0)
+            pages += 1
+            # Followed: archive.today's many domains redirect to the one currently in use.
+            answer = await self._get(limiter, page, what=what, follow_redirects=True)
+            if answer.status == 404:  # archive.today and others: "no captures"
+                continue
+            if answer.status != 200:
+                raise ArchiveError(f"{what}: {page} answered {answer.status}")
+            links = self._parse_timemap(answer, what)
+            for link in links:
+                rels = link.rels
+                if "memento" in rels:
+                    snapshot = self._memento(archive, url, answer.url, link)
+                    if snapshot is not None:
+                        snapshots.setdefault(snapshot.memento_url, snapshot)
+                elif ("timemap" in rels or "next" in rels) and "self" not in rels and link.target:
+                    target = urljoin(answer.url, link.target)
+                    if target not in seen:
+                        seen.add(target)
+                        queue.append(target)
+            # The page we asked for may be named differently in its own self link (or after a
+            # redirect): remember those names too, so a link back to it is not followed.
+            seen.add(answer.url)
+            seen.update(urljoin(answer.url, link.target) for link in links if "self" in link.rels)
+        return list(snapshots.values())
+
+    def _parse_timemap(self, answer: _Answer, what: str) -> list[LinkValue]:
+        content_type = answer.headers.get("content-type", "")
+        try:
+            text = answer.body.decode(answer.charset or "utf-8", errors="replace")
+        except LookupError:  # a charset Python does not know
+            text = answer.body.decode("utf-8", errors="replace")
+        try:
+            links = parse_link_format(text)
+        except ArchiveError as exc:
+            raise ArchiveError(f"{what}: {answer.url} ({content_type or 'no content type'}) {exc}") from exc
+        if "html" in content_type.lower() and not any("memento" in link.rels for link in links):
+            # An HTML page can contain "<…>" runs that look like links; it is not a TimeMap.
+            raise ArchiveError(f"{what}: {answer.url} answered an HTML page ({content_type}), not a TimeMap")
+        return links
+
+    def _memento(self, archive: MementoArchive, url: str, page_url: str, link: LinkValue) -> Snapshot | None:
+        """A TimeMap entry as a Snapshot; None (and a log line) when it has no usable date."""
+        captured = parse_http_date(link.params.get("datetime", ""))
+        if captured is None or not link.target:
+            log.info("%s: memento without a usable datetime skipped: %r", archive.name, link)
+            return None
+        memento_url = urljoin(page_url, link.target)
+        status = link.params.get("status", "")
+        return Snapshot(
+            original_url=url,
+            lookup_url=url,
+            archive=archive.name,
+            memento_url=memento_url,
+            raw_url=wayback_raw_url(memento_url),
+            captured_at=captured,
+            status=int(status) if len(status) == 3 and status.isdigit() else None,
+            mimetype=link.params.get("type") or None,
+            source=SnapshotSource.TIMEMAP,
+        )
+
+    async def _timegate(self, archive: MementoArchive, prefix: str, url: str, at: datetime) -> Snapshot | None:
+        limiter = self._limiter("timegate", archive)
+        what = f"TimeGate of {archive.name}"
+        gate = prefix + url
+        answer = await self._get(limiter, gate, what=what, headers={"Accept-Datetime": http_date(at)}, read_body=False)
+        if answer.status in (404, 406):
+            return None
+        links = self._link_header(answer)
+        if answer.status == 200 and "memento-datetime" in answer.headers:
+            # A 200-style TimeGate (RFC 7089 section 4.1.2): the answer is the memento itself.
+            memento_url = urljoin(answer.url, answer.headers.get("content-location", answer.url))
+            captured = parse_http_date(answer.headers["memento-datetime"])
+        elif 300 <= answer.status < 400 and "location" in answer.headers:
+            memento_url = urljoin(answer.url, answer.headers["location"])
+            captured = self._datetime_from_links(links, answer.url, memento_url)
+            if captured is None:
+                memento_url, captured = await self._memento_datetime(limiter, memento_url, what)
+        else:
+            raise ArchiveError(f"{what}: {gate} answered {answer.status} without a memento to redirect to")
+        if captured is None:
+            raise ArchiveError(f"{what}: {gate} pointed to {memento_url} but no capture time could be learned")
+        return Snapshot(
+            original_url=url,
+            lookup_url=url,
+            archive=archive.name,
+            memento_url=memento_url,
+            raw_url=wayback_raw_url(memento_url),
+            captured_at=captured,
+            source=SnapshotSource.TIMEGATE,
+        )
+
+    @staticmethod
+    def _link_header(answer: _Answer) -> list[LinkValue]:
+        """The Link header(s) of an answer: the same syntax as a TimeMap; unreadable is empty."""
+        text = ", ".join(answer.headers.get_list("link"))
+        try:
+            return parse_link_format(text)
+        except ArchiveError:
+            return []
+
+    @staticmethod
+    def _datetime_from_links(links: list[LinkValue], base: str, memento_url: str) -> datetime | None:
+        for link in links:
+            if "memento" in link.rels and urljoin(base, link.target) == memento_url:
+                return parse_http_date(link.params.get("datetime", ""))
+        return None
+
+    async def _memento_datetime(self, limiter: RateLimiter, memento_url: str, what: str) -> tuple[str, datetime | None]:
+        """Ask the memento itself (following its redirects, body unread) for Memento-Datetime.
+
+        Returns the URL it settled on (Wayback redirects to the exact capture timestamp) and
+        the time; falls back to a timestamp in the URL when the memento will not say.
+        """
+        try:
+            answer = await self._get(limiter, memento_url, what=what, follow_redirects=True, read_body=False)
+        except ArchiveError as exc:
+            log.info("%s: %s", what, exc)
+        else:
+            captured = parse_http_date(answer.headers.get("memento-datetime", ""))
+            if captured is not None:
+                return answer.url, captured
+        match = _PATH_TIMESTAMP.search(memento_url)
+        if match is None:
+            return memento_url, None
+        try:
+            return memento_url, parse_timestamp14(match.group(1))
+        except ArchiveError:
+            return memento_url, None
