@@ -1,0 +1,177 @@
+"""The archive orchestrator: cleaned URL first, CDX plus Memento, choosing, remembering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from citecheck.archive.archiver import Archiver, ArchiveSettings
+from citecheck.archive.memento import MementoArchive
+from citecheck.archive.model import ArchiveError, SnapshotSource
+from citecheck.archive.ratelimit import reset_limiters
+from citecheck.errors import ConfigError
+from citecheck.store import Store
+
+pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
+
+WAYBACK = "https://wayback.test"
+CDX = re.compile(r"https://wayback\.test/cdx/search/cdx\?.*")
+HEADER = ["timestamp", "original", "statuscode", "mimetype", "digest", "length"]
+AT = datetime(2024, 6, 1, tzinfo=UTC)
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limiters() -> None:
+    reset_limiters()
+
+
+def _rows(*rows: list[str]) -> bytes:
+    return json.dumps([HEADER, *rows]).encode()
+
+
+def _lookup(url: str, store: Store | None = None, **settings: Any) -> Any:
+    async def go() -> Any:
+        async with Archiver(ArchiveSettings(wayback_url=WAYBACK, **settings), store=store, sleep=_no_sleep) as archiver:
+            return await archiver.lookup(url, at=AT)
+
+    return asyncio.run(go())
+
+
+def test_latest_good_capture_before_the_access_date(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        url=CDX,
+        content=_rows(
+            ["20240101000000", "https://example.org/a", "200", "text/html", "D1", "10"],
+            ["20240501000000", "https://example.org/a", "200", "text/html", "D2", "10"],
+            ["20240701000000", "https://example.org/a", "200", "text/html", "D3", "10"],
+        ),
+    )
+    snapshot = _lookup("https://example.org/a?utm_source=x")
+    assert snapshot is not None
+    assert snapshot.timestamp == "20240501000000"
+    assert snapshot.memento_url == f"{WAYBACK}/web/20240501000000/https://example.org/a"
+    assert snapshot.raw_url == f"{WAYBACK}/web/20240501000000id_/https://example.org/a"
+    assert snapshot.original_url == "https://example.org/a?utm_source=x"
+    assert snapshot.lookup_url == "https://example.org/a"
+    # The cleaned URL was asked first, and only it, since it had captures.
+    (request,) = httpx_mock.get_requests()
+    assert request.url.params["url"] == "https://example.org/a"
+
+
+def test_as_cited_only_when_the_cleaned_url_has_nothing(httpx_mock: HTTPXMock) -> None:
+    cited = "https://example.org/p?utm_source=feed"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params["url"] == cited:
+            return httpx.Response(200, content=_rows(["20240301000000", cited, "200", "text/html", "D", "1"]))
+        return httpx.Response(200, content=b"[]")
+
+    httpx_mock.add_callback(answer, url=CDX)
+    snapshot = _lookup(cited)
+    assert snapshot is not None
+    assert snapshot.lookup_url == cited
+    assert [r.url.params["url"] for r in httpx_mock.get_requests()] == ["https://example.org/p", cited]
+
+
+def test_never_a_redirect_or_error_capture(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        url=CDX,
+        content=_rows(
+            ["20240501000000", "https://example.org/r", "301", "text/html", "D", "1"],
+            ["20240502000000", "https://example.org/r", "-", "warc/revisit", "D", "1"],
+        ),
+    )
+    assert _lookup("https://example.org/r") is None
+
+
+def test_memento_archive_captures_count_when_ia_has_none(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=CDX, content=b"[]")
+    timemap = (
+        '<https://example.org/m>; rel="original",\n'
+        '<https://archive.test/20240401/https://example.org/m>; rel="memento";'
+        ' datetime="Mon, 01 Apr 2024 00:00:00 GMT"\n'
+    )
+    httpx_mock.add_response(
+        url="https://archive.test/timemap/link/https://example.org/m",
+        content=timemap.encode(),
+        headers={"content-type": "application/link-format"},
+    )
+    archive = MementoArchive(name="archive.test", timemap="https://archive.test/timemap/link/")
+    snapshot = _lookup("https://example.org/m", memento=(archive,))
+    assert snapshot is not None
+    assert snapshot.archive == "archive.test"
+    assert snapshot.source is SnapshotSource.TIMEMAP
+
+
+def test_answers_are_remembered_negative_ones_too(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    httpx_mock.add_response(
+        url=CDX, content=_rows(["20240501000000", "https://example.org/s", "200", "text/html", "D", "1"])
+    )
+    with Store.open(tmp_path / "s.sqlite3") as store:
+        first = _lookup("https://example.org/s", store=store)
+        again = _lookup("https://example.org/s", store=store)
+        assert first is not None
+        assert again == first
+        assert len(httpx_mock.get_requests()) == 1
+    httpx_mock.reset()
+    httpx_mock.add_response(url=CDX, content=b"[]")
+    with Store.open(tmp_path / "n.sqlite3") as store:
+        assert _lookup("https://example.org/none", store=store) is None
+        assert _lookup("https://example.org/none", store=store) is None
+        assert len(httpx_mock.get_requests()) == 1  # the fresh negative answer was reused
+
+
+def test_an_archive_that_fails_is_not_a_negative_answer(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    httpx_mock.add_response(url=CDX, status_code=500)
+    with Store.open(tmp_path / "f.sqlite3") as store:
+        assert _lookup("https://example.org/f", store=store) is None
+        known, _ = store.latest_snapshot(
+            "https://example.org/f",
+            max_age=ArchiveSettings().max_age,
+            negative_max_age=ArchiveSettings().negative_max_age,
+        )
+        assert not known
+
+
+def test_saving_without_keys_says_so_and_sends_nothing(httpx_mock: HTTPXMock) -> None:
+    async def go() -> None:
+        async with Archiver(ArchiveSettings(wayback_url=WAYBACK), sleep=_no_sleep) as archiver:
+            await archiver.save("https://example.org/a")
+
+    with pytest.raises(ArchiveError, match="CITECHECK_IA_ACCESS_KEY"):
+        asyncio.run(go())
+    assert httpx_mock.get_requests() == []
+
+
+def test_settings_from_table_and_environment() -> None:
+    settings = ArchiveSettings.from_table(
+        {
+            "wayback_url": "http://127.0.0.1:8080/",
+            "prefer": ["archive.today", "ia"],
+            "memento": [{"name": "archive.today", "timemap": "https://archive.today/timemap/link/"}],
+            "cdx_per_minute": 12,
+        },
+        env={"CITECHECK_AVAILABILITY_URL": "http://127.0.0.1:9/avail", "CITECHECK_IA_ACCESS_KEY": "a"},
+    )
+    assert settings.wayback_url == "http://127.0.0.1:8080"
+    assert settings.availability_url == "http://127.0.0.1:9/avail"
+    assert settings.prefer == ("archive.today", "ia")
+    assert settings.memento[0].name == "archive.today"
+    assert settings.cdx_per_minute == 12.0
+    assert settings.credentials is None  # only one of the two keys
+    with pytest.raises(ConfigError, match="unknown keys"):
+        ArchiveSettings.from_table({"wayback": "x"}, env={})
+    with pytest.raises(ConfigError, match="http"):
+        ArchiveSettings.from_table({"wayback_url": "ftp://x"}, env={})
