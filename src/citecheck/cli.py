@@ -138,6 +138,26 @@ def _build_parser() -> argparse.ArgumentParser:
     network.add_argument("--max-age", type=_non_negative, metavar="SECONDS", help="reuse stored results this young")
     network.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     check.set_defaults(command_parser=check)
+
+    archive = commands.add_parser(
+        "archive",
+        help="find (and with --save, request) web-archive snapshots of URLs or of the links in files",
+        description=(
+            "For each URL, or each link in the given files, find the snapshot to cite: the latest good "
+            "capture at or before the access date (a file's modification time, --access-date, or now), "
+            "else the earliest after it, from the Internet Archive and the Memento archives configured in "
+            "the [archive] table. Answers are remembered in the result store."
+        ),
+    )
+    archive.add_argument("targets", nargs="+", metavar="URL|PATH", help="URLs, article files or directories")
+    archive.add_argument("--save", action="store_true", help="also request a capture (Save Page Now; needs keys)")
+    archive.add_argument("--access-date", metavar="YYYY-MM-DD", help="when the citations were read (UTC)")
+    archive.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    archive.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
+    archive.add_argument("--no-store", action="store_true", help="do not read or write the result store")
+    archive.add_argument("--config", metavar="PATH", help="use this configuration file")
+    archive.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    archive.set_defaults(command_parser=archive)
     return parser
 
 
@@ -474,6 +494,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check_command(args, out)
+        if args.command == "archive":
+            from .archive.cli import archive_command
+
+            return archive_command(args, out)
         return _clean_command(args, out)
     except UsageError as exc:
         getattr(args, "command_parser", parser).print_usage(sys.stderr)

@@ -77,6 +77,8 @@ class Config:
     dead_after_checks: int = 3
     #: ...spread over at least this many days.
     dead_after_days: float = 3.0
+    #: The ``archive`` table: endpoints and politeness of the web archives (see docs/archiving.md).
+    archive: dict[str, Any] = field(default_factory=dict)
     #: Where the settings came from, for messages.
     source: str | None = field(default=None, compare=False)
 
@@ -189,6 +191,16 @@ def _from_table(table: Mapping[str, Any], path: Path) -> Config:
             if isinstance(value, bool) or not isinstance(value, wanted) or not low <= value <= high:
                 raise ConfigError(f"{path}: {raw_key!r} must be a number from {low} to {high}")
             values[key] = value
+        elif key == "archive":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: [archive] must be a table")
+            from .archive.archiver import ArchiveSettings
+
+            try:
+                ArchiveSettings.from_table(value, env={})
+            except ConfigError as exc:
+                raise ConfigError(f"{path}: {exc}") from exc
+            values[key] = dict(value)
         elif key in ("user_agent", "store"):
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: {raw_key!r} must be a string")

@@ -1,0 +1,136 @@
+"""``citecheck archive``: the command-line adapter over :class:`~citecheck.archive.archiver.Archiver`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import CitecheckError, ConfigError, InputError
+from .model import Snapshot
+
+__all__ = ["archive_command"]
+
+#: Version of the ``--format json`` document of this command.
+ARCHIVE_SCHEMA_VERSION = 1
+
+
+def _access_date(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"--access-date: not a date: {text!r} (use YYYY-MM-DD)") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _targets(args: argparse.Namespace, at: datetime | None) -> list[dict[str, Any]]:
+    """``{url, path, line, at}`` for each URL given and each http(s) link in each file given."""
+    from ..documents import iter_article_paths, read_document
+    from ..extract import extract_links, format_for_path
+    from ..urls import split_url
+
+    found: list[dict[str, Any]] = []
+    for target in args.targets:
+        if os.path.exists(target):
+            for path in iter_article_paths([target]):
+                document = read_document(path)
+                read_at = at or datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
+                for link in extract_links(document.text, format_for_path(path)):
+                    if split_url(link.url.strip()) is not None:
+                        found.append({"url": link.url, "path": path, "line": link.line, "at": read_at})
+        elif split_url(target.strip()) is not None:
+            found.append({"url": target.strip(), "path": None, "line": None, "at": at or datetime.now(UTC)})
+        else:
+            raise InputError(f"{target}: neither a file nor an http(s) URL")
+    return found
+
+
+def _summary(snapshot: Snapshot | None) -> dict[str, Any] | None:
+    if snapshot is None:
+        return None
+    return {
+        "archive": snapshot.archive,
+        "url": snapshot.memento_url,
+        "timestamp": snapshot.captured_at.isoformat(),
+        "status": snapshot.status,
+    }
+
+
+def archive_command(args: argparse.Namespace, out: TextIO) -> int:
+    from ..config import Config, load_config
+    from ..store import Store
+    from .archiver import Archiver, ArchiveSettings
+
+    if args.config and args.isolated:
+        raise ConfigError("--config and --isolated contradict each other")
+    config = Config() if args.isolated else load_config(Path(args.config) if args.config else None)
+    settings = ArchiveSettings.from_table(config.archive)
+    if args.save and settings.credentials is None:
+        from .save import NO_KEYS_MESSAGE
+
+        raise ConfigError(NO_KEYS_MESSAGE)
+    targets = _targets(args, _access_date(args.access_date))
+    store_path = "" if args.no_store else (args.store if args.store is not None else config.store)
+    store = None if store_path == "" else Store.open(store_path)
+
+    async def run() -> list[tuple[Snapshot | None, Snapshot | None]]:
+        async with Archiver(settings, store=store) as archiver:
+
+            async def one(target: dict[str, Any]) -> tuple[Snapshot | None, Snapshot | None]:
+                try:
+                    found = await archiver.lookup(target["url"], at=target["at"])
+                except CitecheckError:
+                    found = None
+                saved = None
+                if args.save:
+                    saved = await archiver.save(target["url"])
+                return found, saved
+
+            return list(await asyncio.gather(*(one(t) for t in targets)))
+
+    try:
+        answers = asyncio.run(run())
+    finally:
+        if store is not None:
+            store.close()
+    if args.format == "json":
+        entries = [
+            {
+                "url": t["url"],
+                "path": t["path"],
+                "line": t["line"],
+                "access_date": t["at"].isoformat(),
+                "snapshot": _summary(found),
+                "record": None if found is None else found.to_dict(),
+                "save": None if saved is None else saved.to_dict(),
+            }
+            for t, (found, saved) in zip(targets, answers, strict=True)
+        ]
+        document = {
+            "schema_version": ARCHIVE_SCHEMA_VERSION,
+            "snapshots": entries,
+            "summary": {"urls": len(entries), "found": sum(e["snapshot"] is not None for e in entries)},
+        }
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for t, (found, saved) in zip(targets, answers, strict=True):
+        where = f"{t['path']}:{t['line']}: " if t["path"] else ""
+        out.write(f"{where}{t['url']}\n")
+        if found is None:
+            out.write("  no snapshot found\n")
+        else:
+            stamp = found.captured_at.strftime("%Y-%m-%d %H:%M UTC")
+            out.write(f"  -> {found.memento_url}  ({found.archive}, {stamp})\n")
+        if saved is not None:
+            state = saved.job_status.value if saved.job_status else "?"
+            detail = f", {saved.status_ext}" if saved.status_ext else ""
+            out.write(f"  capture requested: {state}{detail}\n")
+    found_count = sum(found is not None for found, _ in answers)
+    out.write(f"\n{found_count} of {len(targets)} URLs have a snapshot to cite.\n")
+    return 0
