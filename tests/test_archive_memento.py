@@ -17,13 +17,13 @@ from pytest_httpx import HTTPXMock
 from citecheck.archive.memento import (
     MementoArchive,
     MementoClient,
-    _retry_after,
     http_date,
     parse_http_date,
     wayback_raw_url,
 )
 from citecheck.archive.model import ArchiveError, Snapshot, SnapshotSource
 from citecheck.archive.ratelimit import RateLimiter
+from citecheck.fetch import retry_after_seconds
 
 T = TypeVar("T")
 
@@ -513,9 +513,9 @@ def test_http_dates() -> None:
 
 
 def test_retry_after_forms() -> None:
-    assert _retry_after(None) is None
-    assert _retry_after(" 30 ") == 30.0
-    assert _retry_after("soon") is None
+    assert retry_after_seconds(None) is None
+    assert retry_after_seconds(" 30 ") == 30.0
+    assert retry_after_seconds("soon") is None
     later = datetime.now(UTC) + timedelta(seconds=100)
-    assert 90 < (_retry_after(http_date(later)) or 0) <= 100
-    assert _retry_after("Sat, 01 Jan 2000 00:00:00 GMT") == 0.0
+    assert 90 < (retry_after_seconds(http_date(later)) or 0) <= 100
+    assert retry_after_seconds("Sat, 01 Jan 2000 00:00:00 GMT") == 0.0

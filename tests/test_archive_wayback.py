@@ -16,7 +16,8 @@ from pytest_httpx import HTTPXMock
 import citecheck.archive.wayback as wayback
 from citecheck.archive.model import ArchiveError, SnapshotSource
 from citecheck.archive.ratelimit import RateLimiter
-from citecheck.archive.wayback import WaybackClient, retry_after_seconds
+from citecheck.archive.wayback import WaybackClient
+from citecheck.fetch import retry_after_seconds
 
 WB = "https://wb.test"
 AVAILABLE = "https://avail.test/wayback/available"

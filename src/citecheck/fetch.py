@@ -8,14 +8,16 @@ exchange in a deadline so dripping bodies end too.
 
 from __future__ import annotations
 
+import email.utils
 import zlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DEFAULT_MAX_BODY", "Exchange", "exchange"]
+__all__ = ["DEFAULT_MAX_BODY", "Exchange", "exchange", "retry_after_seconds"]
 
 #: Bytes of (decompressed) body kept for analysis.
 DEFAULT_MAX_BODY = 256 * 1024
@@ -142,3 +144,24 @@ async def exchange(
         )
     finally:
         await response.aclose()
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date); None if absent/bad.
+
+    One reading for every client of the project: link checks and archive APIs alike.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -23,7 +23,6 @@ from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
@@ -31,7 +30,7 @@ import httpx
 
 from ._version import __version__
 from .clean import Cleaner
-from .fetch import DEFAULT_MAX_BODY, Exchange, exchange
+from .fetch import DEFAULT_MAX_BODY, Exchange, exchange, retry_after_seconds
 from .netsafety import (
     AddressPolicy,
     AddressRefused,
@@ -558,7 +557,7 @@ class AsyncLinkChecker:
         self.dns_works = True
         self.hosts_answered = True
         if answer.status in (429, 503) or (500 <= answer.status < 600 and method == "GET"):
-            wait = _retry_after(answer.headers.get("retry-after"))
+            wait = retry_after_seconds(answer.headers.get("retry-after"))
             if wait is not None:
                 host.next_start = max(host.next_start, time.monotonic() + min(wait, self.options.retry_after_cap))
             reason = Reason.RATE_LIMITED if answer.status == 429 else Reason.HTTP_5XX
@@ -722,22 +721,6 @@ def _host_key(url: str) -> str:
 def _needs_body(content_type: str) -> bool:
     """Pages we read to judge (soft 404s, meta refresh, canonical)."""
     return content_type in ("text/html", "application/xhtml+xml")
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), None if absent/bad."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _is_tls_error(exc: BaseException) -> bool:

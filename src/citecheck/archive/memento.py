@@ -30,6 +30,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from ..fetch import retry_after_seconds
 from .linkformat import LinkValue, parse_link_format
 from .model import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14
 from .ratelimit import RateLimiter, limiter_for
@@ -105,19 +106,6 @@ def parse_http_date(text: str) -> datetime | None:
     if moment.tzinfo is None:  # "-0000" or no zone: RFC 7231 dates are GMT
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent/bad."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    moment = parse_http_date(value)
-    if moment is None:
-        return None
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +227,7 @@ class MementoClient:
                 ):
                     if response.status_code in (429, 503):
                         # Every request to this endpoint waits, not only this one.
-                        limiter.defer(_retry_after(response.headers.get("retry-after")))
+                        limiter.defer(retry_after_seconds(response.headers.get("retry-after")))
                         if attempt >= self._retries:
                             raise ArchiveError(
                                 f"{what}: {url} answered {response.status_code} "

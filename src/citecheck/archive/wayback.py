@@ -24,7 +24,6 @@ jitter, never read more than a bounded body".
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
 import random
@@ -35,6 +34,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ..fetch import retry_after_seconds
 from .model import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, timestamp14
 from .ratelimit import RateLimiter, limiter_for
 
@@ -81,24 +81,6 @@ class Answer:
             return json.loads(self.body)
         except ValueError as exc:  # includes UnicodeDecodeError
             raise ArchiveError(f"{what} answered with something that is not JSON") from exc
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP-date); None if absent/unreadable."""
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 async def _read_bounded(response: httpx.Response, limit: int, what: str) -> bytes:
