@@ -144,3 +144,15 @@ def test_document_path_drives_format() -> None:
     txt = checker.check_document(Document(path="a.txt", text="`https://e.com/?utm_source=1`"))
     assert (md.format, len(md.links)) == ("markdown", 0)
     assert (txt.format, len(txt.links)) == ("text", 1)
+
+
+def test_an_unusable_default_store_is_a_notice_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x", "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    article = tmp_path / "a.md"
+    article.write_text("[x](http://127.0.0.1/private)\n", "utf-8")
+    report, _ = Checker(Config()).check_paths([str(article)])
+    assert report.errors == ()
+    assert any(n.startswith("results are not remembered") for n in report.notices)
+    assert report.links[0].reason is Reason.PRIVATE_ADDRESS

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .clean import Cleaner
 from .config import Config
 from .documents import Document, iter_article_paths, read_document, write_document
-from .errors import CitecheckError
+from .errors import CitecheckError, ConfigError
 from .extract import encode_url, extract_links, format_for_path
 from .extract.model import Link, LinkKind
 from .results import CheckReport, FileResult, LinkResult, Reason, Verdict
@@ -42,6 +42,8 @@ class Checker:
 
     def __init__(self, config: Config | None = None, *, rules: RuleSet | None = None) -> None:
         self.config = config or Config()
+        #: Set when the default result store could not be opened (the run goes on without it).
+        self.store_notice: str | None = None
         self.cleaner = Cleaner(rules if rules is not None else rules_for(self.config))
         self._ignore = [re.compile(p) for p in self.config.ignore_urls]
 
@@ -137,8 +139,7 @@ class Checker:
         if not config.offline:
             results = [item[1] for item in read if isinstance(item, tuple)]
             online, notice = self.check_online(online_urls(results), progress=progress)
-            if notice:
-                notices.append(notice)
+            notices += [n for n in (notice, self.store_notice) if n]
             read = [(item[0], self.with_online(item[1], online)) if isinstance(item, tuple) else item for item in read]
         files: list[FileResult] = []
         changes: dict[str, tuple[str, str]] = {}
@@ -219,7 +220,14 @@ class Checker:
             return None
         from .store import Store
 
-        return Store.open(self.config.store)
+        if self.config.store is not None:
+            return Store.open(self.config.store)  # asked for by name: failing to open it is an error
+        try:
+            return Store.open(None)
+        except ConfigError as exc:
+            # The default location is a convenience: a read-only home must not stop a check.
+            self.store_notice = f"results are not remembered: {exc}"
+            return None
 
     def _from_store(self, store: Store | None, urls: Sequence[str]) -> dict[str, OnlineResult]:
         """Stored results young enough to reuse; network trouble is always checked again."""
