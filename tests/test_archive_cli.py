@@ -70,3 +70,30 @@ def test_archive_rejects_what_is_neither_file_nor_url(tmp_path: Path) -> None:
     done = run("--no-store", "not-a-url", cwd=tmp_path, env={})
     assert done.returncode == 2
     assert b"neither a file nor an http(s) URL" in done.stderr
+
+
+def test_check_archive_adds_a_snapshot_to_each_link(tmp_path: Path) -> None:
+    with FakeWeb.threaded(hosts=2) as web:
+        page = web.url(1, "/doc.pdf")
+        web.route("/doc.pdf", ok("pdf", "application/pdf"), host=1)
+        web.route(
+            "/cdx/search/cdx",
+            ok(_cdx(["20230101000000", page, "200", "application/pdf", "D", "1"]), "application/json"),
+        )
+        article = tmp_path / "post.md"
+        article.write_text(f"[doc]({page})\n", "utf-8")
+        done = subprocess.run(
+            [
+                sys.executable, "-m", "citecheck", "check", "--isolated", "--archive", "--format", "json",
+                "--allow-network", "127.0.0.0/8", "--store", str(tmp_path / "s.sqlite3"), str(article),
+            ],
+            capture_output=True,
+            timeout=120,
+            cwd=tmp_path,
+            env={**os.environ, "CITECHECK_WAYBACK_URL": web.url(0, "/").rstrip("/")},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        (link,) = json.loads(done.stdout)["links"]
+        assert link["verdict"] == "ok"
+        assert link["snapshot"]["archive"] == "ia"
+        assert link["snapshot"]["url"].endswith(f"/web/20230101000000/{page}")

@@ -27,6 +27,7 @@ from .rules import RuleSet, load_rules
 from .urls import split_url
 
 if TYPE_CHECKING:
+    from .archive.model import Snapshot
     from .online import NetworkOptions, OnlineResult
     from .store import Store
 
@@ -141,6 +142,12 @@ class Checker:
             online, notice = self.check_online(online_urls(results), progress=progress)
             notices += [n for n in (notice, self.store_notice) if n]
             read = [(item[0], self.with_online(item[1], online)) if isinstance(item, tuple) else item for item in read]
+        if config.lookup_snapshots and not config.offline:
+            documents = [item for item in read if isinstance(item, tuple)]
+            snapshots = self.find_snapshots(documents)
+            read = [
+                (item[0], self.with_snapshots(item[1], snapshots)) if isinstance(item, tuple) else item for item in read
+            ]
         files: list[FileResult] = []
         changes: dict[str, tuple[str, str]] = {}
         for item in read:
@@ -277,6 +284,46 @@ class Checker:
                 )
                 labelled[result.url] = replace(result, history=judgement.label)
         return labelled
+
+    def find_snapshots(self, documents: Sequence[tuple[Document, FileResult]]) -> dict[str, Snapshot | None]:
+        """The snapshot to cite for each distinct checkable URL, read at its file's modification time."""
+        import os
+        from datetime import UTC, datetime
+
+        from .archive.archiver import Archiver, ArchiveSettings
+
+        wanted = (Verdict.OK, Verdict.FIXABLE, Verdict.REDIRECTED, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE)
+        read_at: dict[str, datetime] = {}
+        for document, result in documents:
+            try:
+                when = datetime.fromtimestamp(os.stat(document.path).st_mtime, UTC)
+            except OSError:
+                when = datetime.now(UTC)
+            for item in result.links:
+                if item.verdict in wanted:
+                    # A URL cited by several files: the earliest reading is the one to preserve.
+                    read_at[item.link.url] = min(read_at.get(item.link.url, when), when)
+        if not read_at:
+            return {}
+        store = self._open_store()
+        settings = ArchiveSettings.from_table(self.config.archive)
+
+        async def run() -> dict[str, Snapshot | None]:
+            async with Archiver(settings, store=store, cleaner=self.cleaner) as archiver:
+                urls = list(read_at)
+                found = await asyncio.gather(*(archiver.lookup(u, at=read_at[u]) for u in urls), return_exceptions=True)
+                return {u: (f if not isinstance(f, BaseException) else None) for u, f in zip(urls, found, strict=True)}
+
+        try:
+            return _run_async(run())
+        finally:
+            if store is not None:
+                store.close()
+
+    @staticmethod
+    def with_snapshots(result: FileResult, snapshots: dict[str, Snapshot | None]) -> FileResult:
+        links = tuple(replace(item, snapshot=snapshots.get(item.link.url)) for item in result.links)
+        return replace(result, links=links)
 
     def with_online(self, result: FileResult, online: dict[str, OnlineResult]) -> FileResult:
         """The file's results with the network's verdicts folded in."""

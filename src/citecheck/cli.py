@@ -137,6 +137,9 @@ def _build_parser() -> argparse.ArgumentParser:
     network.add_argument("--no-store", action="store_true", help="do not read or write the result store")
     network.add_argument("--max-age", type=_non_negative, metavar="SECONDS", help="reuse stored results this young")
     network.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    network.add_argument(
+        "--archive", action="store_true", default=None, help="also find each link's web-archive snapshot"
+    )
     check.set_defaults(command_parser=check)
 
     archive = commands.add_parser(
@@ -380,6 +383,7 @@ def _check_config(args: argparse.Namespace) -> Config:
         fix_redirects=args.fix_redirects,
         store="" if args.no_store else args.store,
         max_age=args.max_age,
+        lookup_snapshots=args.archive,
     )
     return config.merged(
         allow_networks=config.allow_networks + tuple(args.allow_network) if args.allow_network else None,

@@ -77,6 +77,8 @@ class Config:
     dead_after_checks: int = 3
     #: ...spread over at least this many days.
     dead_after_days: float = 3.0
+    #: Look up the web-archive snapshot to cite for every checked link (``--archive``).
+    lookup_snapshots: bool = False
     #: The ``archive`` table: endpoints and politeness of the web archives (see docs/archiving.md).
     archive: dict[str, Any] = field(default_factory=dict)
     #: Where the settings came from, for messages.
@@ -93,7 +95,7 @@ class Config:
 
 _KEYS = {f.name: f for f in fields(Config) if f.name != "source"}
 _LISTS = {"rules", "clearurls", "exclude", "extend_exclude", "extensions", "ignore_urls", "allow_networks", "fail_on"}
-_BOOLS = {"builtin_rules", "exit_zero", "offline", "allow_private", "fix_redirects"}
+_BOOLS = {"builtin_rules", "exit_zero", "offline", "allow_private", "fix_redirects", "lookup_snapshots"}
 _NUMBERS = {
     "timeout": (0.1, 600.0),
     "host_interval": (0.0, 600.0),

@@ -119,6 +119,8 @@ class LinkResult:
     fixed: bool = False
     #: The network evidence (None when offline): an ``citecheck.online.OnlineResult``.
     online: Any = None
+    #: The web-archive snapshot to cite (``check --archive``): a ``citecheck.archive.Snapshot``.
+    snapshot: Any = None
 
     @property
     def is_finding(self) -> bool:
@@ -176,6 +178,14 @@ class LinkResult:
             "unwrapped_from": self.wrappers[0].wrapper if self.wrappers else None,
             "fixed": self.fixed,
             **_online_fields(self.online),
+            "snapshot": None
+            if self.snapshot is None
+            else {
+                "archive": self.snapshot.archive,
+                "url": self.snapshot.memento_url,
+                "timestamp": self.snapshot.captured_at.isoformat(),
+                "status": self.snapshot.status,
+            },
         }
 
 
