@@ -175,3 +175,39 @@ def test_settings_from_table_and_environment() -> None:
         ArchiveSettings.from_table({"wayback": "x"}, env={})
     with pytest.raises(ConfigError, match="http"):
         ArchiveSettings.from_table({"wayback_url": "ftp://x"}, env={})
+
+
+def test_pending_jobs_are_polled_again_on_the_next_run(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    from citecheck.archive.save import SaveCredentials
+
+    keys = SaveCredentials(access_key="a", secret_key="s")
+    httpx_mock.add_response(
+        url=f"{WAYBACK}/save", method="POST", json={"url": "https://example.org/j", "job_id": "spn2-1"}
+    )
+    httpx_mock.add_response(url=f"{WAYBACK}/save/status/spn2-1", json={"status": "pending"}, is_reusable=False)
+    with Store.open(tmp_path / "j.sqlite3") as store:
+
+        async def first() -> Any:
+            settings = ArchiveSettings(wayback_url=WAYBACK, credentials=keys)
+            async with Archiver(settings, store=store, sleep=_no_sleep) as archiver:
+                archiver.saver.poll_timeout = 0  # give up at once: the job stays pending
+                return await archiver.save("https://example.org/j")
+
+        pending = asyncio.run(first())
+        assert pending.job_status is not None
+        assert pending.job_status.value == "pending"
+        assert [p["job_id"] for p in store.pending_snapshots()] == ["spn2-1"]
+        httpx_mock.add_response(
+            url=f"{WAYBACK}/save/status/spn2-1",
+            json={"status": "success", "timestamp": "20240601000000", "original_url": "https://example.org/j"},
+        )
+
+        async def second() -> Any:
+            settings = ArchiveSettings(wayback_url=WAYBACK, credentials=keys)
+            async with Archiver(settings, store=store, sleep=_no_sleep) as archiver:
+                return await archiver.repoll_pending()
+
+        (done,) = asyncio.run(second())
+        assert done.job_status is not None
+        assert done.job_status.value == "success"
+        assert store.pending_snapshots() == []

@@ -562,3 +562,37 @@ def test_snapshot_records_positive_negative_and_pending(clock: Clock) -> None:
         done = {**pending, "job_status": "success"}
         store.record_snapshot(lookup_url="https://other.example/", original_url="https://other.example/", snapshot=done)
         assert store.pending_snapshots() == []
+
+
+def test_snapshot_records_from_several_processes_at_once(tmp_path: Path) -> None:
+    """A CMS service, a CLI run and a hook may record snapshots together: nothing is lost."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "shared.sqlite3"
+    script = textwrap.dedent(
+        """
+        import sys
+        from citecheck.store import Store
+        worker = int(sys.argv[1])
+        with Store.open(sys.argv[2]) as store:
+            for i in range(100):
+                url = f"https://example.org/w{worker}/{i}"
+                snapshot = {"archive": "ia", "memento_url": "https://web.archive.org/web/2024/" + url,
+                            "captured_at": "2024-01-01T00:00:00+00:00", "status": 200, "job_id": None,
+                            "job_status": None, "worker": worker, "index": i}
+                store.record_snapshot(lookup_url=url, original_url=url, snapshot=snapshot if i % 4 else None)
+        """
+    )
+    workers = [
+        subprocess.Popen([sys.executable, "-c", script, str(n), str(path)], stderr=subprocess.PIPE) for n in range(4)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM snapshots").fetchone() == (400,)
+    assert conn.execute("SELECT COUNT(*) FROM snapshots WHERE archive IS NULL").fetchone() == (100,)
+    assert conn.execute("SELECT COUNT(DISTINCT lookup_url) FROM snapshots").fetchone() == (400,)
+    conn.close()

@@ -193,6 +193,18 @@ class Archiver:
         self._remember(cleaned, url, snapshot)
         return snapshot
 
+    async def repoll_pending(self, limit: int = 100) -> list[Snapshot]:
+        """Poll the Save Page Now jobs a previous run left pending; record what they became."""
+        if self.store is None or self.settings.credentials is None:
+            return []
+        updated = []
+        for record in self.store.pending_snapshots(limit):
+            pending = Snapshot.from_dict(record)
+            snapshot = await self.saver.poll(pending)
+            self._remember(pending.lookup_url, pending.original_url, snapshot)
+            updated.append(snapshot)
+        return updated
+
     async def _find(self, url: str) -> tuple[list[Snapshot], bool]:
         """Every capture the archives report, and whether every archive answered."""
         tasks: list[Awaitable[list[Snapshot]]] = [self.wayback.cdx(url, filters=("statuscode:20[036]",))]

@@ -81,6 +81,8 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
 
     async def run() -> list[tuple[Snapshot | None, Snapshot | None]]:
         async with Archiver(settings, store=store) as archiver:
+            if args.save:
+                await archiver.repoll_pending()  # captures an earlier run left pending
 
             async def one(target: dict[str, Any]) -> tuple[Snapshot | None, Snapshot | None]:
                 try:
