@@ -91,25 +91,40 @@ class Checker:
     # -- fixing --------------------------------------------------------------------------------
 
     @staticmethod
-    def fixed_text(text: str, result: FileResult) -> tuple[str, FileResult]:
+    def fixed_text(text: str, result: FileResult, *, archive_links: bool = False) -> tuple[str, FileResult]:
         """``text`` with every fixable link rewritten, and the result with ``fixed`` set.
 
         Only the characters of each URL change, each written in the syntax it was found in;
-        everything between the spans is copied as is.
+        everything between the spans is copied as is. With ``archive_links``, links that carry a
+        snapshot also get an archive link next to them (see :mod:`citecheck.archivelinks`).
         """
-        pieces: list[str] = []
+        from .archivelinks import archive_insertion
+
+        edits: list[tuple[int, int, str]] = []
         links: list[LinkResult] = []
         position = 0
-        for item in result.links:
+        for index, item in enumerate(result.links):
             link = item.link
-            if item.verdict is not Verdict.FIXABLE or link.start < position or _continues_on_next_line(text, link):
+            if link.start < position:
                 links.append(item)
                 continue
-            pieces.append(text[position : link.start])
-            pieces.append(encode_url(link, item.cleaned))
+            if item.verdict is Verdict.FIXABLE and not _continues_on_next_line(text, link):
+                edits.append((link.start, link.end, encode_url(link, item.cleaned)))
+                item = replace(item, fixed=True)
             position = link.end
-            links.append(replace(item, fixed=True))
-        pieces.append(text[position:])
+            if archive_links and item.snapshot is not None:
+                following = result.links[index + 1].link.start if index + 1 < len(result.links) else len(text)
+                insertion = archive_insertion(text, link, item.snapshot, format=result.format)
+                if insertion is not None and insertion[0] <= following:
+                    edits.append((insertion[0], insertion[0], insertion[1]))
+                    position = insertion[0]
+            links.append(item)
+        pieces: list[str] = []
+        cursor = 0
+        for start, end, replacement in edits:
+            pieces += [text[cursor:start], replacement]
+            cursor = end
+        pieces.append(text[cursor:])
         return "".join(pieces), replace(result, links=tuple(links))
 
     # -- files ---------------------------------------------------------------------------------
@@ -142,7 +157,7 @@ class Checker:
             online, notice = self.check_online(online_urls(results), progress=progress)
             notices += [n for n in (notice, self.store_notice) if n]
             read = [(item[0], self.with_online(item[1], online)) if isinstance(item, tuple) else item for item in read]
-        if config.lookup_snapshots and not config.offline:
+        if (config.lookup_snapshots or config.archive_links) and not config.offline:
             documents = [item for item in read if isinstance(item, tuple)]
             snapshots = self.find_snapshots(documents)
             read = [
@@ -155,7 +170,7 @@ class Checker:
                 files.append(item)
                 continue
             document, result = item
-            new_text, fixed = self.fixed_text(document.text, result)
+            new_text, fixed = self.fixed_text(document.text, result, archive_links=config.archive_links)
             if new_text != document.text:
                 changes[document.path] = (document.text, new_text)
                 if fix:
@@ -300,7 +315,7 @@ class Checker:
             except OSError:
                 when = datetime.now(UTC)
             for item in result.links:
-                if item.verdict in wanted:
+                if item.verdict in wanted and not _is_archive_copy(item.link.url, self.config):
                     # A URL cited by several files: the earliest reading is the one to preserve.
                     read_at[item.link.url] = min(read_at.get(item.link.url, when), when)
         if not read_at:
@@ -332,6 +347,19 @@ class Checker:
             for item in result.links
         )
         return replace(result, links=links)
+
+
+#: Hosts whose pages are already archive copies: never looked up in the archives themselves.
+ARCHIVE_HOSTS = ("web.archive.org", "archive.org", "archive.today", "archive.ph", "archive.is", "archive.li")
+
+
+def _is_archive_copy(url: str, config: Config) -> bool:
+    parts = split_url(url.strip())
+    if parts is None:
+        return False
+    configured = split_url(str(config.archive.get("wayback_url", "")))
+    hosts = {*ARCHIVE_HOSTS, *([configured.host] if configured else [])}
+    return any(parts.host == host or parts.host.endswith("." + host) for host in hosts)
 
 
 def _file_error(path: str, exc: CitecheckError) -> FileResult:

@@ -140,6 +140,9 @@ def _build_parser() -> argparse.ArgumentParser:
     network.add_argument(
         "--archive", action="store_true", default=None, help="also find each link's web-archive snapshot"
     )
+    network.add_argument(
+        "--archive-links", action="store_true", default=None, help="--fix also adds an archive link to each link"
+    )
     check.set_defaults(command_parser=check)
 
     archive = commands.add_parser(
@@ -384,6 +387,7 @@ def _check_config(args: argparse.Namespace) -> Config:
         store="" if args.no_store else args.store,
         max_age=args.max_age,
         lookup_snapshots=args.archive,
+        archive_links=args.archive_links,
     )
     return config.merged(
         allow_networks=config.allow_networks + tuple(args.allow_network) if args.allow_network else None,

@@ -79,6 +79,8 @@ class Config:
     dead_after_days: float = 3.0
     #: Look up the web-archive snapshot to cite for every checked link (``--archive``).
     lookup_snapshots: bool = False
+    #: With --fix, add an archive link next to each link that has a snapshot (``--archive-links``).
+    archive_links: bool = False
     #: The ``archive`` table: endpoints and politeness of the web archives (see docs/archiving.md).
     archive: dict[str, Any] = field(default_factory=dict)
     #: Where the settings came from, for messages.
@@ -95,7 +97,15 @@ class Config:
 
 _KEYS = {f.name: f for f in fields(Config) if f.name != "source"}
 _LISTS = {"rules", "clearurls", "exclude", "extend_exclude", "extensions", "ignore_urls", "allow_networks", "fail_on"}
-_BOOLS = {"builtin_rules", "exit_zero", "offline", "allow_private", "fix_redirects", "lookup_snapshots"}
+_BOOLS = {
+    "builtin_rules",
+    "exit_zero",
+    "offline",
+    "allow_private",
+    "fix_redirects",
+    "lookup_snapshots",
+    "archive_links",
+}
 _NUMBERS = {
     "timeout": (0.1, 600.0),
     "host_interval": (0.0, 600.0),
