@@ -157,6 +157,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     archive.add_argument("targets", nargs="+", metavar="URL|PATH", help="URLs, article files or directories")
     archive.add_argument("--save", action="store_true", help="also request a capture (Save Page Now; needs keys)")
+    archive.add_argument(
+        "--verify", action="store_true", help="fetch each found snapshot's raw capture and record its digest"
+    )
     archive.add_argument("--access-date", metavar="YYYY-MM-DD", help="when the citations were read (UTC)")
     archive.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     archive.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")

@@ -3,12 +3,16 @@
 ``Archiver.lookup`` asks the Internet Archive's CDX API and every configured Memento archive's
 TimeMap for captures of the cleaned URL (then, only if none is found, of the URL as cited),
 chooses one with :func:`citecheck.archive.choose.choose`, and records the answer in the store,
-negative answers included, so reruns do not ask again too soon.
+negative answers included, so reruns do not ask again too soon. ``Archiver.verify`` optionally
+fetches a snapshot's raw capture and records its payload digest (the CDX ``digest`` form).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import logging
 import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -21,16 +25,24 @@ import httpx
 from .._version import __version__
 from ..clean import Cleaner
 from ..errors import ConfigError
+from ..fetch import retry_after_seconds
 from .choose import choose
 from .memento import MementoArchive, MementoClient
-from .model import ArchiveError, Snapshot, SnapshotSource
+from .model import ArchiveError, JobStatus, Snapshot, SnapshotSource
+from .ratelimit import RateLimiter, limiter_for
 from .save import SaveClient, SaveCredentials
 from .wayback import WaybackClient
 
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ["ArchiveSettings", "Archiver", "SyncArchiver"]
+__all__ = ["VERIFY_MAX_BYTES", "ArchiveSettings", "Archiver", "SyncArchiver", "payload_digest"]
+
+_log = logging.getLogger(__name__)
+
+#: Largest capture :meth:`Archiver.verify` reads; a bigger one is left unverified (no digest
+#: of a truncated payload is ever recorded).
+VERIFY_MAX_BYTES = 50 * 1024 * 1024
 
 _T = TypeVar("_T")
 _USER_AGENT = f"citecheck/{__version__} (+https://pypi.org/project/citecheck/; citation archiver)"
@@ -49,6 +61,8 @@ class ArchiveSettings:
     cdx_per_minute: float = 24.0
     timemap_per_minute: float = 24.0
     availability_per_second: float = 1.0
+    #: Raw-capture fetches of ``--verify`` a minute, per archive.
+    verify_per_minute: float = 24.0
     #: Saves a minute; None: 5 with keys, 3 anonymously.
     save_per_minute: float | None = None
     #: Reuse a found snapshot this long, a negative answer this long.
@@ -70,7 +84,13 @@ class ArchiveSettings:
                 if not isinstance(table[key], str) or not table[key].startswith(("http://", "https://")):
                     raise ConfigError(f"archive.{key} must be an http(s) URL")
                 values[key] = table[key].rstrip("/") if key == "wayback_url" else table[key]
-        for key in ("cdx_per_minute", "timemap_per_minute", "availability_per_second", "save_per_minute"):
+        for key in (
+            "cdx_per_minute",
+            "timemap_per_minute",
+            "availability_per_second",
+            "save_per_minute",
+            "verify_per_minute",
+        ):
             if key in table:
                 value = table[key]
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -99,6 +119,7 @@ class ArchiveSettings:
                 "timemap_per_minute",
                 "availability_per_second",
                 "save_per_minute",
+                "verify_per_minute",
             }
         )
         if unknown:
@@ -193,6 +214,73 @@ class Archiver:
         self._remember(cleaned, url, snapshot)
         return snapshot
 
+    async def verify(self, snapshot: Snapshot, *, max_bytes: int = VERIFY_MAX_BYTES) -> Snapshot:
+        """The snapshot with ``digest`` computed from its capture, as the Wayback CDX records it.
+
+        GETs ``raw_url`` (the banner-free capture), else ``memento_url`` (a replay page, whose
+        digest is of the page as the archive rewrites it), at the ``replay:<archive>`` pace, and
+        hashes the payload as served: SHA-1, base32, upper case, content encoding left as is
+        (the WARC payload digest the CDX ``digest`` column holds). At most ``max_bytes`` are
+        read. When the index already had a different digest the computed one is kept and a
+        warning logged. A verified snapshot is recorded in the store.
+
+        Returns ``snapshot`` itself, unchanged, when it cannot be verified: an HTTP error, a
+        timeout (``4 * timeout`` for the whole download; waiting for the pace does not count),
+        a capture larger than ``max_bytes``, or a capture request that has not succeeded yet.
+        Never raises for the archive's failures.
+        """
+        if snapshot.job_status not in (None, JobStatus.SUCCESS):
+            return snapshot  # a pending or failed save: there is no capture to fetch
+        url = snapshot.raw_url or snapshot.memento_url
+        limiter = limiter_for(f"replay:{snapshot.archive}", self.settings.verify_per_minute)
+        await limiter.wait()  # outside the deadline: a long queue of verifications is not a timeout
+        try:
+            async with asyncio.timeout(4 * self.settings.timeout):
+                digest = await self._payload_digest(limiter, url, max_bytes)
+        except (ArchiveError, httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
+            reason = str(exc) if isinstance(exc, ArchiveError) else type(exc).__name__
+            _log.info("could not verify %s: %s", url, reason)
+            return snapshot
+        known = snapshot.digest
+        if known is not None and known.removeprefix("sha1:").upper() != digest:
+            _log.warning(
+                "%s: the capture's payload digest is %s, but the %s index says %s; keeping the computed one",
+                url,
+                digest,
+                snapshot.archive,
+                known,
+            )
+        verified = replace(snapshot, digest=digest)
+        if known != digest:
+            self._remember(snapshot.lookup_url, snapshot.original_url, verified)
+        return verified
+
+    async def _payload_digest(self, limiter: RateLimiter, url: str, max_bytes: int) -> str:
+        """:func:`payload_digest` of the capture at ``url``, read as a stream of raw bytes.
+
+        The caller has waited for ``limiter``; a 429/503 defers it for everyone.
+        """
+        # identity: a compressing proxy or replay must not change the bytes we hash.
+        headers = {"Accept-Encoding": "identity"}
+        async with self.client.stream("GET", url, headers=headers, follow_redirects=True) as response:
+            if response.status_code in (429, 503):
+                limiter.defer(retry_after_seconds(response.headers.get("Retry-After")))
+                raise ArchiveError(f"answered HTTP {response.status_code} (busy)")
+            if response.status_code != 200:
+                raise ArchiveError(f"answered HTTP {response.status_code}")
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise ArchiveError(f"the capture is {declared} bytes, more than {max_bytes}")
+            hasher = hashlib.sha1(usedforsecurity=False)
+            size = 0
+            # Raw: transfer encoding removed, content encoding kept, as in the WARC record.
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ArchiveError(f"the capture is more than {max_bytes} bytes")
+                hasher.update(chunk)
+        return _base32(hasher.digest())
+
     async def repoll_pending(self, limit: int = 100) -> list[Snapshot]:
         """Poll the Save Page Now jobs a previous run left pending; record what they became."""
         if self.store is None or self.settings.credentials is None:
@@ -238,6 +326,19 @@ class Archiver:
             )
 
 
+def _base32(sha1: bytes) -> str:
+    return base64.b32encode(sha1).decode("ascii")
+
+
+def payload_digest(payload: bytes) -> str:
+    """A payload's digest as the Wayback CDX ``digest`` column has it: base32 SHA-1, upper case.
+
+    >>> payload_digest(b"")
+    '3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ'
+    """
+    return _base32(hashlib.sha1(payload, usedforsecurity=False).digest())
+
+
 class SyncArchiver:
     """The synchronous twin of :class:`Archiver` (its own event loop in a background thread)."""
 
@@ -261,6 +362,9 @@ class SyncArchiver:
 
     def save(self, url: str) -> Snapshot:
         return self._run(self._archiver.save(url))
+
+    def verify(self, snapshot: Snapshot) -> Snapshot:
+        return self._run(self._archiver.verify(snapshot))
 
     def lookup_many(self, urls: Sequence[str], *, at: datetime | None = None) -> list[Snapshot | None]:
         async def run() -> list[Snapshot | None]:

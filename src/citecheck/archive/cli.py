@@ -78,23 +78,30 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
     targets = _targets(args, _access_date(args.access_date))
     store_path = "" if args.no_store else (args.store if args.store is not None else config.store)
     store = None if store_path == "" else Store.open(store_path)
+    # The flag lives in citecheck.cli's parser; read defensively so older parsers still work.
+    verify = bool(getattr(args, "verify", False))
+    verified: list[bool | None] = [None] * len(targets)
 
     async def run() -> list[tuple[Snapshot | None, Snapshot | None]]:
         async with Archiver(settings, store=store) as archiver:
             if args.save:
                 await archiver.repoll_pending()  # captures an earlier run left pending
 
-            async def one(target: dict[str, Any]) -> tuple[Snapshot | None, Snapshot | None]:
+            async def one(index: int, target: dict[str, Any]) -> tuple[Snapshot | None, Snapshot | None]:
                 try:
                     found = await archiver.lookup(target["url"], at=target["at"])
                 except CitecheckError:
                     found = None
+                if verify and found is not None:
+                    checked = await archiver.verify(found)
+                    verified[index] = checked is not found  # verify returns its argument when it could not
+                    found = checked
                 saved = None
                 if args.save:
                     saved = await archiver.save(target["url"])
                 return found, saved
 
-            return list(await asyncio.gather(*(one(t) for t in targets)))
+            return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(targets))))
 
     try:
         answers = asyncio.run(run())
@@ -111,8 +118,10 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
                 "snapshot": _summary(found),
                 "record": None if found is None else found.to_dict(),
                 "save": None if saved is None else saved.to_dict(),
+                # Only with --verify, so the document is unchanged otherwise.
+                **({"verified": ok} if verify else {}),
             }
-            for t, (found, saved) in zip(targets, answers, strict=True)
+            for t, (found, saved), ok in zip(targets, answers, verified, strict=True)
         ]
         document = {
             "schema_version": ARCHIVE_SCHEMA_VERSION,
@@ -121,7 +130,7 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
         }
         out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return 0
-    for t, (found, saved) in zip(targets, answers, strict=True):
+    for t, (found, saved), ok in zip(targets, answers, verified, strict=True):
         where = f"{t['path']}:{t['line']}: " if t["path"] else ""
         out.write(f"{where}{t['url']}\n")
         if found is None:
@@ -129,6 +138,10 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
         else:
             stamp = found.captured_at.strftime("%Y-%m-%d %H:%M UTC")
             out.write(f"  -> {found.memento_url}  ({found.archive}, {stamp})\n")
+            if ok:
+                out.write(f"  verified: payload digest sha1:{found.digest}\n")
+            elif ok is False:
+                out.write("  not verified: the capture could not be read\n")
         if saved is not None:
             state = saved.job_status.value if saved.job_status else "?"
             detail = f", {saved.status_ext}" if saved.status_ext else ""
