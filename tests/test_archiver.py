@@ -211,3 +211,50 @@ def test_pending_jobs_are_polled_again_on_the_next_run(httpx_mock: HTTPXMock, tm
         assert done.job_status is not None
         assert done.job_status.value == "success"
         assert store.pending_snapshots() == []
+
+
+def test_request_counts_for_a_batch_with_and_without_the_store(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    """The figures the archive docs quote: one CDX query per URL form asked, none when remembered."""
+    found = [f"https://news.example/story/{i}" for i in range(10)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        url = request.url.params["url"]
+        if url in found:
+            return httpx.Response(200, content=_rows(["20240101000000", url, "200", "text/html", "D", "1"]))
+        return httpx.Response(200, content=b"[]")
+
+    httpx_mock.add_callback(answer, url=CDX)
+    batch = [u + "?utm_source=nl" for u in found]  # cleaned form has captures: 1 query each
+    batch += [f"https://gone.example/{i}" for i in range(5)]  # already clean, nothing: 1 query each
+    batch += [f"https://gone.example/t{i}?fbclid=x" for i in range(5)]  # cleaned, then as cited: 2 each
+
+    async def run(store: Store | None) -> list[Any]:
+        settings = ArchiveSettings(wayback_url=WAYBACK, cdx_per_minute=60_000)
+        async with Archiver(settings, store=store, sleep=_no_sleep) as archiver:
+            return list(await asyncio.gather(*(archiver.lookup(u, at=AT) for u in batch)))
+
+    with Store.open(tmp_path / "batch.sqlite3") as store:
+        first = asyncio.run(run(store))
+        cold = len(httpx_mock.get_requests())
+        second = asyncio.run(run(store))
+        warm = len(httpx_mock.get_requests()) - cold
+    assert sum(s is not None for s in first) == 10
+    assert [s and s.memento_url for s in second] == [s and s.memento_url for s in first]
+    assert (cold, warm) == (25, 0)
+    without_store = asyncio.run(run(None))
+    assert sum(s is not None for s in without_store) == 10
+    assert len(httpx_mock.get_requests()) - cold == 25
+
+
+def test_window_limits_the_captures_chosen(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        url=CDX,
+        content=_rows(
+            ["20200101000000", "https://example.org/w", "200", "text/html", "D1", "1"],
+            ["20240501000000", "https://example.org/w", "200", "text/html", "D2", "1"],
+        ),
+    )
+    settings = ArchiveSettings.from_table({"not_after": "2021-01-01"}, env={})
+    snapshot = _lookup("https://example.org/w", not_after=settings.not_after)
+    assert snapshot is not None
+    assert snapshot.timestamp == "20200101000000"

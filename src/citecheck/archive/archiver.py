@@ -68,6 +68,9 @@ class ArchiveSettings:
     #: Reuse a found snapshot this long, a negative answer this long.
     max_age: timedelta = timedelta(days=7)
     negative_max_age: timedelta = timedelta(days=1)
+    #: Only captures in this window are chosen (either end may be open).
+    not_before: datetime | None = None
+    not_after: datetime | None = None
     timeout: float = 30.0
     credentials: SaveCredentials | None = field(default=None, repr=False)
 
@@ -96,6 +99,15 @@ class ArchiveSettings:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                     raise ConfigError(f"archive.{key} must be a positive number")
                 values[key] = float(value)
+        for key in ("max_age", "negative_max_age"):
+            if key in table:
+                value = table[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ConfigError(f"archive.{key} must be a number of seconds")
+                values[key] = timedelta(seconds=value)
+        for key in ("not_before", "not_after"):
+            if key in table:
+                values[key] = _moment(table[key], f"archive.{key}")
         if "prefer" in table:
             if not isinstance(table["prefer"], list) or not all(isinstance(v, str) for v in table["prefer"]):
                 raise ConfigError("archive.prefer must be a list of archive names")
@@ -113,6 +125,10 @@ class ArchiveSettings:
             set(table)
             - {*values, "memento", "prefer"}
             - {
+                "max_age",
+                "negative_max_age",
+                "not_before",
+                "not_after",
                 "wayback_url",
                 "availability_url",
                 "cdx_per_minute",
@@ -130,6 +146,22 @@ class ArchiveSettings:
             values["availability_url"] = env["CITECHECK_AVAILABILITY_URL"]
         values["credentials"] = SaveCredentials.from_env(env)
         return cls(**values)
+
+
+def _moment(value: Any, what: str) -> datetime:
+    """A TOML date or datetime, or an ISO 8601 string, as an aware UTC datetime."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ConfigError(f"{what} must be a date (YYYY-MM-DD)") from exc
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    raise ConfigError(f"{what} must be a date (YYYY-MM-DD)")
 
 
 class Archiver:
@@ -193,11 +225,13 @@ class Archiver:
                 continue  # a fresh negative answer: do not ask the archives again yet
             found, complete = await self._find(candidate)
             found = [replace(s, original_url=url, lookup_url=candidate) for s in found]
-            chosen = choose(found, at=moment, prefer=self.settings.prefer)
+            window = (self.settings.not_before, self.settings.not_after)
+            chosen = choose(found, at=moment, window=window, prefer=self.settings.prefer)
             if chosen is None:
                 chosen = choose(
                     [s for s in found if s.source is SnapshotSource.TIMEMAP],
                     at=moment,
+                    window=window,
                     prefer=self.settings.prefer,
                     allow_unknown_status=True,
                 )

@@ -38,6 +38,7 @@ class RateLimiter:
         self._sleep = sleep or asyncio.sleep
         self._next = 0.0
         self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def next_start(self) -> float:
@@ -46,8 +47,11 @@ class RateLimiter:
 
     async def wait(self) -> None:
         """Wait for this caller's turn; turns are handed out in order, one interval apart."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            # The limiter is process-wide but an asyncio lock belongs to one event loop: a
+            # program (or the sync facades) may run several loops one after another.
+            self._lock, self._lock_loop = asyncio.Lock(), loop
         async with self._lock:
             delay = self._next - self._clock()
             if delay > 0:
