@@ -167,6 +167,22 @@ def _build_parser() -> argparse.ArgumentParser:
     archive.add_argument("--config", metavar="PATH", help="use this configuration file")
     archive.add_argument("--isolated", action="store_true", help="ignore configuration files")
     archive.set_defaults(command_parser=archive)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP service CMSes call before publishing (pip install 'citecheck[server]')",
+        description=(
+            "Serve POST /v1/clean, POST /v1/check, GET /v1/jobs/{id}, GET /healthz and GET /openapi.json. "
+            "Every /v1 route needs 'Authorization: Bearer $CITECHECK_TOKEN'. Settings come from the same "
+            "configuration file as the CLI (network keys, allow_networks, store) and its [serve] table."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument("--config", metavar="PATH", help="use this configuration file")
+    serve.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    serve.add_argument("--no-auth", action="store_true", help="serve without a token (local development only)")
+    serve.set_defaults(command_parser=serve)
     return parser
 
 
@@ -433,6 +449,30 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
     return report.exit_code(exit_zero=config.exit_zero)
 
 
+def _serve_command(args: argparse.Namespace) -> int:
+    import os
+
+    from .config import Config, load_config
+
+    try:
+        import uvicorn
+
+        from .server import ServiceSettings, create_app
+    except ImportError as exc:
+        raise ConfigError("the service needs its extra: pip install 'citecheck[server]'") from exc
+    if args.config and args.isolated:
+        raise UsageError("--config and --isolated contradict each other")
+    config = Config() if args.isolated else load_config(Path(args.config) if args.config else None)
+    token = os.environ.get("CITECHECK_TOKEN") or None
+    if token is None and not args.no_auth:
+        raise ConfigError("set CITECHECK_TOKEN (the bearer token clients must send), or pass --no-auth")
+    settings = ServiceSettings(token=None if args.no_auth else token, **config.serve)
+    app = create_app(config, settings)
+    # Access logs show method and path only: never headers, so never the token.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
 def _progress(args: argparse.Namespace) -> Callable[[int, int], None] | None:
     """A one-line counter on stderr while links are checked, only for a person at a terminal."""
     if args.quiet or sys.stderr is None or not sys.stderr.isatty():
@@ -505,6 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check_command(args, out)
+        if args.command == "serve":
+            return _serve_command(args)
         if args.command == "archive":
             from .archive.cli import archive_command
 

@@ -83,6 +83,9 @@ class Config:
     archive_links: bool = False
     #: The ``archive`` table: endpoints and politeness of the web archives (see docs/archiving.md).
     archive: dict[str, Any] = field(default_factory=dict)
+    #: The ``serve`` table: the service's limits (max_body_bytes, max_concurrent, max_queue,
+    #: default_deadline_ms, cors_origins); see docs/service.md.
+    serve: dict[str, Any] = field(default_factory=dict)
     #: Where the settings came from, for messages.
     source: str | None = field(default=None, compare=False)
 
@@ -203,6 +206,8 @@ def _from_table(table: Mapping[str, Any], path: Path) -> Config:
             if isinstance(value, bool) or not isinstance(value, wanted) or not low <= value <= high:
                 raise ConfigError(f"{path}: {raw_key!r} must be a number from {low} to {high}")
             values[key] = value
+        elif key == "serve":
+            values[key] = _serve_table(value, path)
         elif key == "archive":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [archive] must be a table")
@@ -226,3 +231,32 @@ def _from_table(table: Mapping[str, Any], path: Path) -> Config:
         except ValueError as exc:
             raise ConfigError(f"{path}: allow_networks: {exc}") from exc
     return Config(**values, source=str(path))
+
+
+_SERVE_INTEGERS = {
+    "max_body_bytes": (1, 1 << 30),
+    "max_concurrent": (1, 4096),
+    "max_queue": (0, 1 << 20),
+    "default_deadline_ms": (0, 600_000),
+    "max_deadline_ms": (0, 600_000),
+}
+
+
+def _serve_table(value: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [serve] must be a table")
+    table: dict[str, Any] = {}
+    for raw_key, item in value.items():
+        key = raw_key.replace("-", "_")
+        if key in _SERVE_INTEGERS:
+            low, high = _SERVE_INTEGERS[key]
+            if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+                raise ConfigError(f"{path}: serve.{raw_key} must be an integer from {low} to {high}")
+            table[key] = item
+        elif key == "cors_origins":
+            if not isinstance(item, list) or not all(isinstance(o, str) for o in item):
+                raise ConfigError(f"{path}: serve.cors_origins must be a list of origins")
+            table[key] = tuple(item)
+        else:
+            raise ConfigError(f"{path}: serve: unknown key {raw_key!r}")
+    return table

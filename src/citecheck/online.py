@@ -223,8 +223,11 @@ class AsyncLinkChecker:
         cleaner: Cleaner | None = None,
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        remember: bool = True,
     ) -> None:
         self.options = options or NetworkOptions()
+        #: Keep finished answers for reuse (a long-running service relies on its store instead).
+        self._remember = remember
         self.policy = self.options.policy()
         self.cleaner = cleaner or Cleaner()
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -289,7 +292,7 @@ class AsyncLinkChecker:
     def _finish(self, url: str, task: asyncio.Task[OnlineResult]) -> None:
         """Move a finished check from the in-flight table to the bounded table of answers."""
         self._results.pop(url, None)
-        if task.cancelled() or task.exception() is not None:
+        if task.cancelled() or task.exception() is not None or not self._remember:
             return
         self._done[url] = task.result()
         if len(self._done) > _MAX_REMEMBERED:

@@ -30,6 +30,7 @@ class Verdict(StrEnum):
     BROKEN = "broken"  # dead, on strong evidence only (404, 410, NXDOMAIN, soft 404, loops)
     BLOCKED = "blocked"  # a bot wall, a login or a rate limit: the link may be fine, a person should look
     UNREACHABLE = "unreachable"  # timeouts, refused connections, TLS errors, 5xx after retries
+    PENDING = "pending"  # the service's deadline came first: the check goes on in the background
 
 
 class Reason(StrEnum):

@@ -1,0 +1,422 @@
+"""``citecheck serve``: the CMS pre-publish service, a thin HTTP adapter over the check pipeline.
+
+A CMS posts an article (or a list of URLs) before publishing and gets back the same versioned
+JSON the CLI prints, plus one overall verdict. Checks that miss the request's deadline go on in
+the background and land in the store, so the editor's next click answers at once. Safe by
+default: a bearer token on every ``/v1`` route, bounded bodies, bounded concurrency and queue,
+and the private-address guard on every target (only the operator can open networks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ._version import __version__
+from .check import Checker, online_urls
+from .config import Config
+from .documents import Document
+from .online import AsyncLinkChecker, OnlineResult
+from .results import FINDINGS, CheckReport, FileResult, LinkResult, Verdict
+from .store import Store
+
+__all__ = ["Service", "ServiceSettings", "create_app"]
+
+SERVICE_SCHEMA_VERSION = 1
+_FORMATS = ("text", "markdown", "html")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceSettings:
+    """How the service protects itself; the ``[serve]`` configuration table."""
+
+    #: The bearer token every /v1 request must carry (None only with --no-auth).
+    token: str | None
+    max_body_bytes: int = 1_000_000
+    #: Requests handled at once; more wait in a queue of ``max_queue``, beyond which 503.
+    max_concurrent: int = 16
+    max_queue: int = 64
+    default_deadline_ms: int = 4000
+    max_deadline_ms: int = 60_000
+    cors_origins: tuple[str, ...] = ()
+    #: Jobs (background checks) kept for GET /v1/jobs/{id}.
+    max_jobs: int = 1000
+    job_ttl_seconds: float = 3600.0
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+@dataclass(slots=True)
+class _Job:
+    document: Document
+    format: str
+    result: FileResult
+    known: dict[str, OnlineResult]
+    tasks: dict[str, asyncio.Future[OnlineResult]]
+    fix: bool
+    created: float = field(default_factory=time.monotonic)
+
+
+class Service:
+    """Shared state of one running service: one checker, one connection pool, one store."""
+
+    def __init__(self, config: Config, settings: ServiceSettings, *, transport: Any = None) -> None:
+        # No request can opt in to private addresses; the operator's configuration can.
+        self.config = config
+        self.settings = settings
+        self.checker = Checker(config)
+        self._transport = transport
+        self.online: AsyncLinkChecker | None = None
+        self.store: Store | None = None
+        self.jobs: dict[str, _Job] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self._waiting = 0
+
+    async def startup(self) -> None:
+        self._slots = asyncio.Semaphore(self.settings.max_concurrent)
+        self.online = AsyncLinkChecker(
+            self.checker.network_options(), cleaner=self.checker.cleaner, transport=self._transport, remember=False
+        )
+        self.store = self.checker._open_store()
+
+    async def shutdown(self) -> None:
+        for job in self.jobs.values():
+            for task in job.tasks.values():
+                task.cancel()
+        if self.online is not None:
+            await self.online.aclose()
+        if self.store is not None:
+            self.store.close()
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    async def guarded(
+        self, request: Request, handler: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+    ) -> Response:
+        """Auth, body limits, JSON parsing and the concurrency bound around a /v1 handler."""
+        try:
+            self._authorize(request)
+            if self._waiting >= self.settings.max_queue:
+                raise _BadRequest(503, "the service is busy; try again shortly", {"Retry-After": "5"})
+            body = await self._json_body(request)
+            assert self._slots is not None
+            self._waiting += 1
+            try:
+                await self._slots.acquire()
+            finally:
+                self._waiting -= 1
+            try:
+                return JSONResponse(await handler(body))
+            finally:
+                self._slots.release()
+        except _BadRequest as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status, headers=exc.headers)
+
+    def _authorize(self, request: Request) -> None:
+        token = self.settings.token
+        if token is None:
+            return
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+            raise _BadRequest(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+
+    async def _json_body(self, request: Request) -> dict[str, Any]:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _BadRequest(413, f"the body is larger than {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _BadRequest(413, f"the body is larger than {limit} bytes")
+            chunks.append(chunk)
+        try:
+            data = json.loads(b"".join(chunks) or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _BadRequest(400, f"the body is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise _BadRequest(400, "the body must be a JSON object")
+        return data
+
+    def _document(self, body: dict[str, Any]) -> tuple[Document, str]:
+        content, urls = body.get("content"), body.get("urls")
+        if (content is None) == (urls is None):
+            raise _BadRequest(400, "give exactly one of 'content' (a string) and 'urls' (a list of strings)")
+        if urls is not None:
+            if not isinstance(urls, list) or not all(isinstance(u, str) and "\n" not in u for u in urls):
+                raise _BadRequest(400, "'urls' must be a list of strings")
+            return Document(path="<urls>", text="\n".join(urls) + "\n"), "text"
+        if not isinstance(content, str):
+            raise _BadRequest(400, "'content' must be a string")
+        fmt = body.get("format", "text")
+        if fmt not in _FORMATS:
+            raise _BadRequest(400, f"'format' must be one of {', '.join(_FORMATS)}")
+        return Document(path="<content>", text=content), fmt
+
+    # -- /v1/clean ---------------------------------------------------------------------------------
+
+    async def clean(self, body: dict[str, Any]) -> dict[str, Any]:
+        document, fmt = self._document(body)
+        result = self.checker.check_document(document, format=fmt)
+        fixed_text, fixed = self.checker.fixed_text(document.text, result)
+        changes = [
+            {
+                "line": item.link.line,
+                "column": item.link.column,
+                "old": item.link.url,
+                "new": item.cleaned,
+                "removed": [r.name for r in item.removed],
+            }
+            for item in fixed.links
+            if item.fixed
+        ]
+        urls = [
+            {"url": item.link.url, "cleaned": item.cleaned, "removed": [r.name for r in item.removed]}
+            for item in result.links
+        ]
+        return {
+            "schema_version": SERVICE_SCHEMA_VERSION,
+            "content": fixed_text if "content" in body else None,
+            "changes": changes,
+            "urls": urls,
+        }
+
+    # -- /v1/check ---------------------------------------------------------------------------------
+
+    async def check(self, body: dict[str, Any]) -> dict[str, Any]:
+        document, fmt = self._document(body)
+        deadline_ms = body.get("deadline_ms", self.settings.default_deadline_ms)
+        if isinstance(deadline_ms, bool) or not isinstance(deadline_ms, int) or not deadline_ms >= 0:
+            raise _BadRequest(400, "'deadline_ms' must be a non-negative integer")
+        deadline = min(deadline_ms, self.settings.max_deadline_ms) / 1000
+        fix, archive = body.get("fix", False), body.get("archive", False)
+        if not isinstance(fix, bool) or not isinstance(archive, bool):
+            raise _BadRequest(400, "'fix' and 'archive' must be true or false")
+        result = self.checker.check_document(document, format=fmt)
+        urls = online_urls([result])
+        known = self.checker._from_store(self.store, urls) if self.store is not None else {}
+        assert self.online is not None
+        tasks: dict[str, asyncio.Future[OnlineResult]] = {
+            url: asyncio.ensure_future(self.online.check(url)) for url in urls if url not in known
+        }
+        if tasks:
+            await asyncio.wait(tasks.values(), timeout=deadline)
+        job = _Job(document=document, format=fmt, result=result, known=known, tasks=tasks, fix=fix)
+        for task in tasks.values():
+            task.add_done_callback(self._record)
+        answer = self._answer(job)
+        if answer["verdict"] == "incomplete":
+            answer["job"] = self._keep(job)
+        if archive:
+            answer["notices"].append("archive lookups are not available through the service yet")
+        return answer
+
+    def _record(self, task: asyncio.Future[OnlineResult]) -> None:
+        """A finished background check goes to the store, so the next request answers at once."""
+        if task.cancelled() or task.exception() is not None or self.store is None:
+            return
+        with contextlib.suppress(Exception):
+            offline = self.online is None or self.online.offline_notice() is not None
+            self.checker._remember(self.store, [task.result()], offline=offline)
+
+    def _keep(self, job: _Job) -> str:
+        now = time.monotonic()
+        for key in [k for k, j in self.jobs.items() if now - j.created > self.settings.job_ttl_seconds]:
+            del self.jobs[key]
+        while len(self.jobs) >= self.settings.max_jobs:
+            self.jobs.pop(next(iter(self.jobs)))
+        job_id = secrets.token_urlsafe(12)
+        self.jobs[job_id] = job
+        return job_id
+
+    def _answer(self, job: _Job) -> dict[str, Any]:
+        online = dict(job.known)
+        pending: set[str] = set()
+        for url, task in job.tasks.items():
+            if task.done() and not task.cancelled() and task.exception() is None:
+                online[url] = task.result()
+            else:
+                pending.add(url)
+        combined = self.checker.with_online(job.result, online)
+        combined = replace(
+            combined,
+            links=tuple(
+                replace(item, verdict=Verdict.PENDING, reason=None) if item.cleaned in pending else item
+                for item in combined.links
+            ),
+        )
+        content = None
+        if job.fix:
+            content, combined = self.checker.fixed_text(job.document.text, combined)
+        notices = [n for n in (self.online.offline_notice() if self.online else None,) if n]
+        report = CheckReport(files=(combined,), offline=False, notices=tuple(notices), fail_on=self.checker.fail_on)
+        document = report.to_dict()
+        document["verdict"] = _overall(combined.links, self.checker.fail_on)
+        document["job"] = None
+        if job.fix:
+            document["content"] = content
+        return document
+
+    async def job(self, job_id: str) -> dict[str, Any] | None:
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
+        answer = self._answer(job)
+        answer["job"] = job_id if answer["verdict"] == "incomplete" else None
+        return answer
+
+
+def _overall(links: tuple[LinkResult, ...], fail_on: frozenset[Verdict]) -> str:
+    """pass, warn, fail or incomplete: one word a CMS can act on."""
+    if any(item.verdict is Verdict.PENDING for item in links):
+        return "incomplete"
+    hard = fail_on - {Verdict.FIXABLE}
+    if any(item.verdict in hard for item in links):
+        return "fail"
+    if any(item.verdict in FINDINGS for item in links):
+        return "warn"
+    return "pass"
+
+
+def create_app(
+    config: Config | None = None, settings: ServiceSettings | None = None, *, transport: Any = None
+) -> Starlette:
+    """The Starlette application (uvicorn serves it; tests use it directly)."""
+    service = Service(config or Config(), settings or ServiceSettings(token=None), transport=transport)
+
+    async def clean(request: Request) -> Response:
+        return await service.guarded(request, service.clean)
+
+    async def check(request: Request) -> Response:
+        return await service.guarded(request, service.check)
+
+    async def job(request: Request) -> Response:
+        try:
+            service._authorize(request)
+        except _BadRequest as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status, headers=exc.headers)
+        answer = await service.job(request.path_params["job_id"])
+        if answer is None:
+            return JSONResponse({"error": "no such job (finished jobs expire)"}, status_code=404)
+        return JSONResponse(answer)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(OPENAPI)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        await service.startup()
+        try:
+            yield
+        finally:
+            await service.shutdown()
+
+    middleware = []
+    if service.settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(service.settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
+    app = Starlette(
+        routes=[
+            Route("/v1/clean", clean, methods=["POST"]),
+            Route("/v1/check", check, methods=["POST"]),
+            Route("/v1/jobs/{job_id}", job, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    return app
+
+
+_CONTENT_BODY = {
+    "type": "object",
+    "properties": {
+        "content": {"type": "string"},
+        "urls": {"type": "array", "items": {"type": "string"}},
+        "format": {"type": "string", "enum": list(_FORMATS), "default": "text"},
+    },
+}
+_ERROR = {"description": "error", "content": {"application/json": {"schema": {"type": "object"}}}}
+_COMMON_ERRORS = {"400": _ERROR, "401": _ERROR, "413": _ERROR, "503": _ERROR}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "citecheck", "version": __version__, "description": "Clean and check cited URLs."},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+    "paths": {
+        "/v1/clean": {
+            "post": {
+                "summary": "Remove tracking parameters and redirect wrappers (offline).",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _CONTENT_BODY}}},
+                "responses": {"200": {"description": "cleaned content and changes"}, **_COMMON_ERRORS},
+            }
+        },
+        "/v1/check": {
+            "post": {
+                "summary": "Check every link; the verdict is data (HTTP 200 for pass, warn, fail, incomplete).",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                **_CONTENT_BODY,
+                                "properties": {
+                                    **_CONTENT_BODY["properties"],  # type: ignore[dict-item]
+                                    "fix": {"type": "boolean", "default": False},
+                                    "archive": {"type": "boolean", "default": False},
+                                    "deadline_ms": {"type": "integer", "minimum": 0, "default": 4000},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": {"description": "the check document plus verdict and job"}, **_COMMON_ERRORS},
+            }
+        },
+        "/v1/jobs/{job_id}": {
+            "get": {
+                "summary": "The check document of a job that was still running at its deadline.",
+                "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "the check document"}, "401": _ERROR, "404": _ERROR},
+            }
+        },
+        "/healthz": {"get": {"summary": "Liveness.", "security": [], "responses": {"200": {"description": "ok"}}}},
+        "/openapi.json": {
+            "get": {"summary": "This document.", "security": [], "responses": {"200": {"description": "OpenAPI"}}}
+        },
+    },
+}

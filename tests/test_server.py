@@ -1,0 +1,193 @@
+"""The HTTP service: every route and error path, with Starlette's client and one real server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from citecheck.config import Config
+from citecheck.server import OPENAPI, ServiceSettings, create_app
+from fakeweb import FakeWeb, delay, ok, redirect_to_metadata, status
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+PDF = "application/pdf"
+
+
+def client_for(tmp_path: Path, **settings: Any) -> TestClient:
+    config = Config(allow_networks=("127.0.0.0/8",), store=str(tmp_path / "store.sqlite3"), retries=0, timeout=5.0)
+    return TestClient(create_app(config, ServiceSettings(token=TOKEN, **settings)))
+
+
+@pytest.fixture
+def web() -> Iterator[FakeWeb]:
+    with FakeWeb.threaded(hosts=1) as server:
+        server.route("/ok.pdf", ok("pdf", PDF))
+        server.route("/gone", status(404))
+        server.route("/slow.pdf", delay(1.5, ok("pdf", PDF)))
+        server.route("/to-metadata", redirect_to_metadata())
+        yield server
+
+
+def test_health_and_openapi_need_no_token(tmp_path: Path) -> None:
+    with client_for(tmp_path) as client:
+        assert client.get("/healthz").json()["status"] == "ok"
+        document = client.get("/openapi.json").json()
+        assert document == OPENAPI
+        routes = {route.path for route in client.app.routes}  # type: ignore[attr-defined]
+        assert set(document["paths"]) == routes
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}])
+def test_v1_routes_need_the_token(tmp_path: Path, headers: dict[str, str]) -> None:
+    with client_for(tmp_path) as client:
+        for method, path in (("POST", "/v1/clean"), ("POST", "/v1/check"), ("GET", "/v1/jobs/x")):
+            response = client.request(method, path, json={"urls": []}, headers=headers)
+            assert response.status_code == 401, path
+            assert TOKEN not in response.text
+
+
+def test_clean_content_and_urls(tmp_path: Path) -> None:
+    content = "See [the report](https://example.com/r?utm_source=nl&id=7) and `https://x.example/?utm_source=1`.\n"
+    with client_for(tmp_path) as client:
+        answer = client.post("/v1/clean", json={"content": content, "format": "markdown"}, headers=AUTH).json()
+        assert answer["content"] == content.replace("r?utm_source=nl&id=7", "r?id=7")
+        assert answer["changes"] == [
+            {"line": 1, "column": 18, "old": "https://example.com/r?utm_source=nl&id=7",
+             "new": "https://example.com/r?id=7", "removed": ["utm_source"]}
+        ]  # fmt: skip
+        urls = client.post("/v1/clean", json={"urls": ["https://a.example/?fbclid=1"]}, headers=AUTH).json()
+        assert urls["content"] is None
+        assert urls["urls"] == [
+            {"url": "https://a.example/?fbclid=1", "cleaned": "https://a.example/", "removed": ["fbclid"]}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("body", "status_code", "message"),
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b"[1, 2]", 400, "JSON object"),
+        (b'{"content": "x", "urls": []}', 400, "exactly one"),
+        (b'{"content": "x", "format": "docx"}', 400, "'format'"),
+        (b'{"urls": "https://a.example/"}', 400, "list of strings"),
+        (b'{"urls": [], "deadline_ms": -1}', 400, "deadline_ms"),
+        (b'{"urls": [], "fix": "yes"}', 400, "true or false"),
+        (b'{"content": "' + b"x" * 3000 + b'"}', 413, "larger than"),
+    ],
+)
+def test_bad_requests(tmp_path: Path, body: bytes, status_code: int, message: str) -> None:
+    with client_for(tmp_path, max_body_bytes=2000) as client:
+        response = client.post("/v1/check", content=body, headers={**AUTH, "Content-Type": "application/json"})
+        assert response.status_code == status_code
+        assert message in response.json()["error"]
+
+
+def test_check_verdicts_fix_and_store(tmp_path: Path, web: FakeWeb) -> None:
+    good, gone = web.url(0, "/ok.pdf"), web.url(0, "/gone")
+    with client_for(tmp_path) as client:
+        passing = client.post("/v1/check", json={"urls": [good]}, headers=AUTH).json()
+        assert passing["schema_version"] == 1
+        assert passing["verdict"] == "pass"
+        assert passing["job"] is None
+        content = f"[a]({good}?utm_source=x) and [b]({gone})\n"
+        answer = client.post(
+            "/v1/check", json={"content": content, "format": "markdown", "fix": True}, headers=AUTH
+        ).json()
+        assert answer["verdict"] == "fail"
+        assert [(link["verdict"], link["reason"]) for link in answer["links"]] == [
+            ("fixable", "tracking_params"),
+            ("broken", "http_404"),
+        ]
+        assert answer["content"] == f"[a]({good}) and [b]({gone})\n"
+        requests = web.hosts[0].requests
+        again = client.post("/v1/check", json={"content": content, "format": "markdown"}, headers=AUTH).json()
+        assert [link["from_cache"] for link in again["links"]] == [True, True]
+        assert web.hosts[0].requests == requests  # ten editors, one request per URL
+
+
+def test_deadline_gives_a_job_that_completes_in_the_background(tmp_path: Path, web: FakeWeb) -> None:
+    slow = web.url(0, "/slow.pdf")
+    with client_for(tmp_path) as client:
+        answer = client.post("/v1/check", json={"urls": [slow], "deadline_ms": 100}, headers=AUTH).json()
+        assert answer["verdict"] == "incomplete"
+        assert answer["links"][0]["verdict"] == "pending"
+        job = answer["job"]
+        assert job
+        for _ in range(100):
+            later = client.get(f"/v1/jobs/{job}", headers=AUTH).json()
+            if later["verdict"] != "incomplete":
+                break
+            time.sleep(0.05)
+        assert later["verdict"] == "pass"
+        assert later["job"] is None
+        # The background result landed in the store: asking again answers at once.
+        quick = client.post("/v1/check", json={"urls": [slow], "deadline_ms": 0}, headers=AUTH).json()
+        assert quick["verdict"] == "pass"
+        assert client.get("/v1/jobs/nope", headers=AUTH).status_code == 404
+
+
+def test_private_targets_are_refused_even_via_redirects(tmp_path: Path, web: FakeWeb) -> None:
+    with client_for(tmp_path) as client:
+        answer = client.post("/v1/check", json={"urls": [web.url(0, "/to-metadata")]}, headers=AUTH).json()
+        assert (answer["links"][0]["verdict"], answer["links"][0]["reason"]) == ("skipped", "private_address")
+    # Without the operator's allow_networks, the local server itself is refused.
+    config = Config(store="", retries=0)
+    with TestClient(create_app(config, ServiceSettings(token=TOKEN))) as client:
+        answer = client.post("/v1/check", json={"urls": [web.url(0, "/ok.pdf")]}, headers=AUTH).json()
+        assert answer["links"][0]["reason"] == "private_address"
+
+
+def test_a_full_queue_answers_503_with_retry_after(tmp_path: Path) -> None:
+    with client_for(tmp_path, max_queue=0) as client:
+        response = client.post("/v1/clean", json={"urls": []}, headers=AUTH)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+
+
+def test_cors_only_for_configured_origins(tmp_path: Path) -> None:
+    preflight = {"Origin": "https://cms.example", "Access-Control-Request-Method": "POST"}
+    with client_for(tmp_path, cors_origins=("https://cms.example",)) as client:
+        allowed = client.options("/v1/clean", headers=preflight)
+        assert allowed.headers.get("access-control-allow-origin") == "https://cms.example"
+        other = client.options("/v1/clean", headers={**preflight, "Origin": "https://evil.example"})
+        assert other.headers.get("access-control-allow-origin") is None
+    with client_for(tmp_path) as client:
+        assert client.options("/v1/clean", headers=preflight).headers.get("access-control-allow-origin") is None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_real_server_over_http(tmp_path: Path) -> None:
+    import uvicorn
+
+    port = _free_port()
+    app = create_app(Config(store=str(tmp_path / "s.sqlite3")), ServiceSettings(token=TOKEN))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
+        answer = httpx.post(f"{base}/v1/clean", json={"urls": ["https://a.example/?gclid=1"]}, headers=AUTH).json()
+        assert answer["urls"][0]["cleaned"] == "https://a.example/"
+        assert httpx.post(f"{base}/v1/clean", json={"urls": []}).status_code == 401
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
