@@ -191,3 +191,24 @@ def test_real_server_over_http(tmp_path: Path) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_check_with_archive_attaches_snapshots(tmp_path: Path, web: FakeWeb) -> None:
+    import json as json_module
+
+    from citecheck.archive.ratelimit import reset_limiters
+
+    reset_limiters()
+    good = web.url(0, "/ok.pdf")
+    rows = [
+        ["timestamp", "original", "statuscode", "mimetype", "digest", "length"],
+        ["20230101000000", good, "200", PDF, "D", "1"],
+    ]
+    web.route("/cdx/search/cdx", ok(json_module.dumps(rows), "application/json"))
+    archive = {"wayback_url": web.url(0, "/").rstrip("/"), "cdx_per_minute": 6000}
+    config = Config(allow_networks=("127.0.0.0/8",), store=str(tmp_path / "a.sqlite3"), retries=0, archive=archive)
+    with TestClient(create_app(config, ServiceSettings(token=TOKEN))) as client:
+        answer = client.post("/v1/check", json={"urls": [good], "archive": True}, headers=AUTH).json()
+    (link,) = answer["links"]
+    assert link["snapshot"]["archive"] == "ia"
+    assert link["snapshot"]["url"].endswith(f"/web/20230101000000/{good}")

@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -33,6 +33,9 @@ from .documents import Document
 from .online import AsyncLinkChecker, OnlineResult
 from .results import FINDINGS, CheckReport, FileResult, LinkResult, Verdict
 from .store import Store
+
+if TYPE_CHECKING:
+    from .archive.archiver import Archiver
 
 __all__ = ["Service", "ServiceSettings", "create_app"]
 
@@ -74,6 +77,7 @@ class _Job:
     tasks: dict[str, asyncio.Future[OnlineResult]]
     fix: bool
     created: float = field(default_factory=time.monotonic)
+    snapshots: dict[str, Any] = field(default_factory=dict)
 
 
 class Service:
@@ -87,6 +91,7 @@ class Service:
         self._transport = transport
         self.online: AsyncLinkChecker | None = None
         self.store: Store | None = None
+        self.archiver: Archiver | None = None
         self.jobs: dict[str, _Job] = {}
         self._slots: asyncio.Semaphore | None = None
         self._waiting = 0
@@ -97,6 +102,11 @@ class Service:
             self.checker.network_options(), cleaner=self.checker.cleaner, transport=self._transport, remember=False
         )
         self.store = self.checker._open_store()
+        from .archive.archiver import Archiver, ArchiveSettings
+
+        self.archiver = Archiver(
+            ArchiveSettings.from_table(self.config.archive), store=self.store, cleaner=self.checker.cleaner
+        )
 
     async def shutdown(self) -> None:
         for job in self.jobs.values():
@@ -104,6 +114,8 @@ class Service:
                 task.cancel()
         if self.online is not None:
             await self.online.aclose()
+        if self.archiver is not None:
+            await self.archiver.aclose()
         if self.store is not None:
             self.store.close()
 
@@ -214,6 +226,7 @@ class Service:
         fix, archive = body.get("fix", False), body.get("archive", False)
         if not isinstance(fix, bool) or not isinstance(archive, bool):
             raise _BadRequest(400, "'fix' and 'archive' must be true or false")
+        started = time.monotonic()
         result = self.checker.check_document(document, format=fmt)
         urls = online_urls([result])
         known = self.checker._from_store(self.store, urls) if self.store is not None else {}
@@ -226,12 +239,25 @@ class Service:
         job = _Job(document=document, format=fmt, result=result, known=known, tasks=tasks, fix=fix)
         for task in tasks.values():
             task.add_done_callback(self._record)
+        if archive:
+            job.snapshots = await self._snapshots(job, deadline - (time.monotonic() - started))
         answer = self._answer(job)
         if answer["verdict"] == "incomplete":
             answer["job"] = self._keep(job)
-        if archive:
-            answer["notices"].append("archive lookups are not available through the service yet")
         return answer
+
+    async def _snapshots(self, job: _Job, remaining: float) -> dict[str, Any]:
+        """Snapshots found within the deadline; lookups still running finish into the store."""
+        assert self.archiver is not None
+        urls = list(dict.fromkeys(item.link.url for item in job.result.links if item.verdict is not Verdict.SKIPPED))
+        lookups = {url: asyncio.ensure_future(self.archiver.lookup(url)) for url in urls}
+        if lookups:
+            await asyncio.wait(lookups.values(), timeout=max(0.0, remaining))
+        return {
+            url: task.result()
+            for url, task in lookups.items()
+            if task.done() and not task.cancelled() and task.exception() is None
+        }
 
     def _record(self, task: asyncio.Future[OnlineResult]) -> None:
         """A finished background check goes to the store, so the next request answers at once."""
@@ -267,6 +293,8 @@ class Service:
                 for item in combined.links
             ),
         )
+        if job.snapshots:
+            combined = self.checker.with_snapshots(combined, job.snapshots)
         content = None
         if job.fix:
             content, combined = self.checker.fixed_text(job.document.text, combined)
