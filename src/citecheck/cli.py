@@ -182,6 +182,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="PATH", help="use this configuration file")
     serve.add_argument("--isolated", action="store_true", help="ignore configuration files")
     serve.add_argument("--no-auth", action="store_true", help="serve without a token (local development only)")
+    serve.add_argument("--store", metavar="PATH", help="result store (default: the configuration's, else the cache)")
     serve.set_defaults(command_parser=serve)
     return parser
 
@@ -463,6 +464,7 @@ def _serve_command(args: argparse.Namespace) -> int:
     if args.config and args.isolated:
         raise UsageError("--config and --isolated contradict each other")
     config = Config() if args.isolated else load_config(Path(args.config) if args.config else None)
+    config = config.merged(store=args.store)
     token = os.environ.get("CITECHECK_TOKEN") or None
     if token is None and not args.no_auth:
         raise ConfigError("set CITECHECK_TOKEN (the bearer token clients must send), or pass --no-auth")

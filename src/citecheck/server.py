@@ -202,7 +202,7 @@ class Service:
                 "removed": [r.name for r in item.removed],
             }
             for item in fixed.links
-            if item.fixed
+            if item.fixed and "content" in body
         ]
         urls = [
             {"url": item.link.url, "cleaned": item.cleaned, "removed": [r.name for r in item.removed]}
@@ -234,11 +234,13 @@ class Service:
         tasks: dict[str, asyncio.Future[OnlineResult]] = {
             url: asyncio.ensure_future(self.online.check(url)) for url in urls if url not in known
         }
+        for task in tasks.values():
+            # Recorded the moment it finishes, so a concurrent request citing the same URL finds
+            # it in the store rather than fetching it again.
+            task.add_done_callback(self._record)
         if tasks:
             await asyncio.wait(tasks.values(), timeout=deadline)
         job = _Job(document=document, format=fmt, result=result, known=known, tasks=tasks, fix=fix)
-        for task in tasks.values():
-            task.add_done_callback(self._record)
         if archive:
             job.snapshots = await self._snapshots(job, deadline - (time.monotonic() - started))
         answer = self._answer(job)
