@@ -12,22 +12,21 @@ private networks on every hop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import random
 import secrets
 import ssl
-import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import httpx
 
+from ._sync import LoopThread
 from ._version import __version__
 from .clean import Cleaner
 from .fetch import DEFAULT_MAX_BODY, Exchange, exchange, retry_after_seconds
@@ -58,7 +57,6 @@ __all__ = [
 
 DEFAULT_USER_AGENT = f"citecheck/{__version__} (+https://pypi.org/project/citecheck/; link checker for citations)"
 
-_T = TypeVar("_T")
 #: Finished answers kept for reuse within one checker (the same URL is not checked twice).
 _MAX_REMEMBERED = 20_000
 
@@ -754,19 +752,13 @@ class LinkChecker:
     """
 
     def __init__(self, options: NetworkOptions | None = None, **kwargs: Any) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="citecheck-net", daemon=True)
-        self._thread.start()
-        self._checker: AsyncLinkChecker = self._run(self._make(options, kwargs))
+        self._thread = LoopThread("citecheck-net")
 
-    async def _make(self, options: NetworkOptions | None, kwargs: dict[str, Any]) -> AsyncLinkChecker:
-        return AsyncLinkChecker(options, **kwargs)
+        async def make() -> AsyncLinkChecker:
+            return AsyncLinkChecker(options, **kwargs)
 
-    def _run(self, coroutine: Awaitable[_T]) -> _T:
-        async def wrapper() -> _T:
-            return await coroutine
-
-        return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result()
+        self._checker = self._thread.run(make())
+        self._run = self._thread.run
 
     def check(self, url: str) -> OnlineResult:
         return self._run(self._checker.check(url))
@@ -786,11 +778,7 @@ class LinkChecker:
         return self._checker.offline_notice()
 
     def close(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self._run(self._checker.aclose())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        self._thread.close(self._checker.aclose())
 
     def __enter__(self) -> LinkChecker:
         return self

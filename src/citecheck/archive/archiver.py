@@ -14,14 +14,14 @@ import base64
 import hashlib
 import logging
 import os
-import threading
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._sync import LoopThread
 from .._version import __version__
 from ..clean import Cleaner
 from ..errors import ConfigError
@@ -44,7 +44,6 @@ _log = logging.getLogger(__name__)
 #: of a truncated payload is ever recorded).
 VERIFY_MAX_BYTES = 50 * 1024 * 1024
 
-_T = TypeVar("_T")
 _USER_AGENT = f"citecheck/{__version__} (+https://pypi.org/project/citecheck/; citation archiver)"
 
 
@@ -377,19 +376,13 @@ class SyncArchiver:
     """The synchronous twin of :class:`Archiver` (its own event loop in a background thread)."""
 
     def __init__(self, settings: ArchiveSettings | None = None, **kwargs: Any) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="citecheck-archive", daemon=True)
-        self._thread.start()
-        self._archiver: Archiver = self._run(self._make(settings, kwargs))
+        self._thread = LoopThread("citecheck-archive")
 
-    async def _make(self, settings: ArchiveSettings | None, kwargs: dict[str, Any]) -> Archiver:
-        return Archiver(settings, **kwargs)
+        async def make() -> Archiver:
+            return Archiver(settings, **kwargs)
 
-    def _run(self, coroutine: Awaitable[_T]) -> _T:
-        async def wrapper() -> _T:
-            return await coroutine
-
-        return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result()
+        self._archiver = self._thread.run(make())
+        self._run = self._thread.run
 
     def lookup(self, url: str, *, at: datetime | None = None) -> Snapshot | None:
         return self._run(self._archiver.lookup(url, at=at))
@@ -407,10 +400,7 @@ class SyncArchiver:
         return self._run(run())
 
     def close(self) -> None:
-        self._run(self._archiver.aclose())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        self._loop.close()
+        self._thread.close(self._archiver.aclose())
 
     def __enter__(self) -> SyncArchiver:
         return self
