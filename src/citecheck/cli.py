@@ -36,13 +36,16 @@ MAX_LINE_BYTES = 1 << 20
 
 _DESCRIPTION = """\
 citecheck keeps citations honest: it cleans tracking parameters and redirect
-wrappers out of cited URLs (offline), and checks and archives them.
+wrappers out of cited URLs, checks where they lead and whether they are alive,
+and finds web-archive snapshots to cite.
 
 examples:
+  citecheck check article.md                 # every link: cleaning + network checks
+  citecheck check --offline --fix content/   # rewrite dirty links, nothing else
+  citecheck check --format github content/   # annotations in CI (also json, sarif, junit)
   citecheck clean 'https://example.com/a?utm_source=x&id=7'
-  citecheck clean --explain 'https://www.google.com/url?q=https://example.org/'
-  citecheck clean --file article.md          # every link in a file, with positions
-  some-command | citecheck clean             # one URL per input line
+  citecheck archive https://example.org/report
+  citecheck serve                            # the service CMSes call (needs CITECHECK_TOKEN)
 """
 
 
