@@ -18,6 +18,7 @@ import citecheck.archive.wayback as wayback
 from citecheck.archive.model import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource
 from citecheck.archive.ratelimit import RateLimiter
 from citecheck.archive.save import SaveClient, SaveCredentials, classify
+from helpers import FakeTime
 
 WB = "https://wb.test"
 SAVE = f"{WB}/save"
@@ -30,34 +31,11 @@ URL = "https://example.org/page"
 _T = TypeVar("_T")
 
 
-class FakeTime:
-    """A clock that only moves when something sleeps on it, recording every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self.limiters: dict[str, RateLimiter] = {}
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """Fresh limiters on a fake clock, created through the modules' limiter_for (recorded)."""
     time = FakeTime()
-
-    def limiter_for(endpoint: str, per_minute: float) -> RateLimiter:
-        if endpoint not in time.limiters:
-            time.limiters[endpoint] = RateLimiter(per_minute, clock=time.clock, sleep=time.sleep)
-        return time.limiters[endpoint]
-
-    monkeypatch.setattr(save, "limiter_for", limiter_for)
-    monkeypatch.setattr(wayback, "limiter_for", limiter_for)
+    time.patch_limiters(monkeypatch, save, wayback)
     return time
 
 

@@ -15,9 +15,9 @@ from pytest_httpx import HTTPXMock
 
 import citecheck.archive.wayback as wayback
 from citecheck.archive.model import ArchiveError, SnapshotSource
-from citecheck.archive.ratelimit import RateLimiter
 from citecheck.archive.wayback import WaybackClient
 from citecheck.fetch import retry_after_seconds
+from helpers import FakeTime
 
 WB = "https://wb.test"
 AVAILABLE = "https://avail.test/wayback/available"
@@ -27,34 +27,11 @@ HEADER = ["timestamp", "original", "statuscode", "mimetype", "digest", "length"]
 _T = TypeVar("_T")
 
 
-class FakeTime:
-    """A clock that only moves when something sleeps on it, recording every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self.limiters: dict[str, RateLimiter] = {}
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    """Fresh limiters on the fake clock, created through the module's limiter_for (recorded)."""
+    """Fresh limiters on a fake clock, created through the modules' limiter_for (recorded)."""
     time = FakeTime()
-
-    def limiter_for(endpoint: str, per_minute: float) -> RateLimiter:
-        if endpoint not in time.limiters:
-            time.limiters[endpoint] = RateLimiter(per_minute, clock=time.clock, sleep=time.sleep)
-        return time.limiters[endpoint]
-
-    monkeypatch.setattr(wayback, "limiter_for", limiter_for)
+    time.patch_limiters(monkeypatch, wayback)
     return time
 
 

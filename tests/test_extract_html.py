@@ -6,20 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from citecheck.extract import Link, Syntax, encode_url, extract_links
+from citecheck.extract import Syntax, encode_url, extract_links
 from citecheck.extract.html import unescape_attribute
-
-
-def assert_positions(text: str, links: list[Link]) -> None:
-    """Every link's slice is its raw text; line/column agree with a naive count; sorted, disjoint."""
-    last_end = -1
-    for link in links:
-        assert text[link.start : link.end] == link.raw
-        before = text[: link.start]
-        assert link.line == before.count("\n") + 1
-        assert link.column == len(before.split("\n")[-1]) + 1
-        assert link.start >= last_end
-        last_end = link.end
+from helpers import assert_positions, replace_span
 
 
 def found(text: str) -> list[tuple[str | None, str, str, Syntax]]:
@@ -106,10 +95,6 @@ def test_unescape_follows_the_attribute_rules() -> None:
 # --- encode_url ---------------------------------------------------------------------------------
 
 
-def _replace(text: str, link: Link, raw: str) -> str:
-    return text[: link.start] + raw + text[link.end :]
-
-
 @pytest.mark.parametrize(
     ("text", "new", "expected"),
     [
@@ -127,7 +112,7 @@ def _replace(text: str, link: Link, raw: str) -> str:
 def test_encode_url(text: str, new: str, expected: str) -> None:
     [link] = extract_links(text, "html")
     assert encode_url(link, new) == expected
-    [again] = extract_links(_replace(text, link, expected), "html")
+    [again] = extract_links(replace_span(text, link, expected), "html")
     assert (again.start, again.url, again.syntax) == (link.start, new, link.syntax)
 
 
@@ -160,7 +145,7 @@ def test_property_html_round_trip(parts: list[str], data: st.DataObject) -> None
     link = data.draw(st.sampled_from(links))
     new = data.draw(NEW)
     raw = encode_url(link, new)
-    changed = _replace(text, link, raw)
+    changed = replace_span(text, link, raw)
     again = extract_links(changed, "html")
     [moved] = [other for other in again if other.start == link.start]
     assert (moved.url, moved.raw) == (new, raw)

@@ -9,20 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citecheck.extract import Link, LinkKind, Syntax, encode_url, extract_links
+from helpers import assert_positions, replace_span
 
 K = LinkKind
-
-
-def assert_positions(text: str, links: list[Link]) -> None:
-    """Every link's slice is its raw text; line/column agree with a naive count; sorted, disjoint."""
-    last_end = -1
-    for link in links:
-        assert text[link.start : link.end] == link.raw
-        before = text[: link.start]
-        assert link.line == before.count("\n") + 1
-        assert link.column == len(before.split("\n")[-1]) + 1
-        assert link.start >= last_end
-        last_end = link.end
 
 
 def found(text: str) -> list[tuple[LinkKind, str, str]]:
@@ -193,10 +182,6 @@ def test_long_document_is_fast_enough() -> None:
 # --- encode_url ---------------------------------------------------------------------------------
 
 
-def _replace(text: str, link: Link, raw: str) -> str:
-    return text[: link.start] + raw + text[link.end :]
-
-
 @pytest.mark.parametrize(
     ("text", "new", "expected"),
     [
@@ -218,7 +203,7 @@ def _replace(text: str, link: Link, raw: str) -> str:
 def test_encode_url(text: str, new: str, expected: str) -> None:
     [link] = extract_links(text, "markdown")
     assert encode_url(link, new) == expected
-    [again] = extract_links(_replace(text, link, expected), "markdown")
+    [again] = extract_links(replace_span(text, link, expected), "markdown")
     assert again.start == link.start
     # Percent-encoding (bare URLs, spaces, backticks) gives an equivalent URL; escapes give it exactly.
     assert again.url == (expected if link.syntax is Syntax.PLAIN or "%" in expected else new)
@@ -303,7 +288,7 @@ def test_property_markdown(parts: list[str], joiner: str, data: st.DataObject) -
     link = data.draw(st.sampled_from(links))
     new = data.draw(NEW)
     raw = encode_url(link, new)
-    changed = _replace(text, link, raw)
+    changed = replace_span(text, link, raw)
     again = extract_links(changed, "markdown")
     moved = [other for other in again if other.start == link.start]
     assert len(moved) == 1, (changed, link, raw)

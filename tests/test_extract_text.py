@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from citecheck.extract import (
     FoundLink,
-    Link,
     LinkKind,
     Syntax,
     encode_url,
@@ -22,19 +21,7 @@ from citecheck.extract import (
     format_for_path,
 )
 from citecheck.extract import text as text_module
-
-
-def assert_positions(text: str, links: list[Link]) -> None:
-    """Every link's slice is its raw text; line/column agree with a naive count; sorted, disjoint."""
-    last_end = -1
-    for link in links:
-        assert text[link.start : link.end] == link.raw
-        before = text[: link.start]
-        assert link.line == before.count("\n") + 1
-        assert link.column == len(before.split("\n")[-1]) + 1
-        assert link.start >= last_end
-        last_end = link.end
-
+from helpers import assert_positions, replace_span
 
 CASES: list[tuple[str, list[str]]] = [
     ("see https://example.com/a.", ["https://example.com/a"]),
@@ -174,10 +161,6 @@ def test_large_and_pathological_inputs_are_linear(text: str, count: int) -> None
 # --- encode_url ---------------------------------------------------------------------------------
 
 
-def _replace(text: str, link: Link, raw: str) -> str:
-    return text[: link.start] + raw + text[link.end :]
-
-
 @pytest.mark.parametrize(
     ("new", "expected"),
     [
@@ -198,7 +181,7 @@ def test_encode_bare(new: str, expected: str) -> None:
     text = "'see https://example.com/old.'"
     [link] = extract_links(text, "text")
     assert encode_url(link, new) == expected
-    [again] = extract_links(_replace(text, link, expected), "text")
+    [again] = extract_links(replace_span(text, link, expected), "text")
     assert (again.start, again.url) == (link.start, expected)
 
 
@@ -225,7 +208,7 @@ def test_property_plain_round_trip(parts: list[str], data: st.DataObject) -> Non
     link = data.draw(st.sampled_from(links))
     new = data.draw(URLS)
     raw = encode_url(link, new)
-    changed = _replace(text, link, raw)
+    changed = replace_span(text, link, raw)
     again = extract_links(changed, "text")
     [moved] = [other for other in again if other.start == link.start]
     assert moved.url == moved.raw == raw

@@ -1,0 +1,56 @@
+"""Test helpers shared by several test modules (imported as ``helpers``, like ``fakeweb``)."""
+
+from __future__ import annotations
+
+import asyncio
+from types import ModuleType
+
+import pytest
+
+from citecheck.archive.ratelimit import RateLimiter
+from citecheck.extract.model import Link
+
+
+def assert_positions(text: str, links: list[Link]) -> None:
+    """Every link's slice is its raw text; line/column agree with a naive count; sorted, disjoint."""
+    last_end = -1
+    for link in links:
+        assert text[link.start : link.end] == link.raw
+        before = text[: link.start]
+        assert link.line == before.count("\n") + 1
+        assert link.column == len(before.split("\n")[-1]) + 1
+        assert link.start >= last_end
+        last_end = link.end
+
+
+def replace_span(text: str, link: Link, raw: str) -> str:
+    """``text`` with the link's span replaced by ``raw`` (what --fix does to one link)."""
+    return text[: link.start] + raw + text[link.end :]
+
+
+class FakeTime:
+    """A clock that only moves when something sleeps on it, recording every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self.limiters: dict[str, RateLimiter] = {}
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+    def patch_limiters(self, monkeypatch: pytest.MonkeyPatch, *modules: ModuleType) -> None:
+        """Make each module's ``limiter_for`` hand out limiters on this clock (recorded by endpoint)."""
+
+        def limiter_for(endpoint: str, per_minute: float) -> RateLimiter:
+            if endpoint not in self.limiters:
+                self.limiters[endpoint] = RateLimiter(per_minute, clock=self.clock, sleep=self.sleep)
+            return self.limiters[endpoint]
+
+        for module in modules:
+            monkeypatch.setattr(module, "limiter_for", limiter_for)
