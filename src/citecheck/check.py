@@ -212,9 +212,9 @@ class Checker:
             return {}, None
         from .online import AsyncLinkChecker
 
-        store = self._open_store()
+        store = self.open_store()
         try:
-            found = self._from_store(store, urls)
+            found = self.stored_results(store, urls)
             todo = [url for url in urls if url not in found]
             if progress is not None and found:
                 progress(len(found), len(urls))
@@ -230,13 +230,13 @@ class Checker:
             notice = _run_async(run()) if todo else None
             if store is not None:
                 fresh = [found[url] for url in todo if url in found]
-                found.update(self._remember(store, fresh, offline=notice is not None))
+                found.update(self.remember_results(store, fresh, offline=notice is not None))
             return found, notice
         finally:
             if store is not None:
                 store.close()
 
-    def _open_store(self) -> Store | None:
+    def open_store(self) -> Store | None:
         """The result store, unless disabled (``store = ""`` / ``--no-store``)."""
         if self.config.store == "":
             return None
@@ -251,7 +251,7 @@ class Checker:
             self.store_notice = f"results are not remembered: {exc}"
             return None
 
-    def _from_store(self, store: Store | None, urls: Sequence[str]) -> dict[str, OnlineResult]:
+    def stored_results(self, store: Store | None, urls: Sequence[str]) -> dict[str, OnlineResult]:
         """Stored results young enough to reuse; network trouble is always checked again."""
         if store is None or self.config.max_age <= 0:
             return {}
@@ -269,7 +269,9 @@ class Checker:
             reused[url] = result
         return reused
 
-    def _remember(self, store: Store, results: Sequence[OnlineResult], *, offline: bool) -> dict[str, OnlineResult]:
+    def remember_results(
+        self, store: Store, results: Sequence[OnlineResult], *, offline: bool
+    ) -> dict[str, OnlineResult]:
         """Record fresh results, and label broken links with what their history says."""
         from datetime import timedelta
 
@@ -320,7 +322,7 @@ class Checker:
                     read_at[item.link.url] = min(read_at.get(item.link.url, when), when)
         if not read_at:
             return {}
-        store = self._open_store()
+        store = self.open_store()
         settings = ArchiveSettings.from_table(self.config.archive)
 
         async def run() -> dict[str, Snapshot | None]:

@@ -101,7 +101,7 @@ class Service:
         self.online = AsyncLinkChecker(
             self.checker.network_options(), cleaner=self.checker.cleaner, transport=self._transport, remember=False
         )
-        self.store = self.checker._open_store()
+        self.store = self.checker.open_store()
         from .archive.archiver import Archiver, ArchiveSettings
 
         self.archiver = Archiver(
@@ -229,7 +229,7 @@ class Service:
         started = time.monotonic()
         result = self.checker.check_document(document, format=fmt)
         urls = online_urls([result])
-        known = self.checker._from_store(self.store, urls) if self.store is not None else {}
+        known = self.checker.stored_results(self.store, urls)
         assert self.online is not None
         tasks: dict[str, asyncio.Future[OnlineResult]] = {
             url: asyncio.ensure_future(self.online.check(url)) for url in urls if url not in known
@@ -267,7 +267,7 @@ class Service:
             return
         with contextlib.suppress(Exception):
             offline = self.online is None or self.online.offline_notice() is not None
-            self.checker._remember(self.store, [task.result()], offline=offline)
+            self.checker.remember_results(self.store, [task.result()], offline=offline)
 
     def _keep(self, job: _Job) -> str:
         now = time.monotonic()
