@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark :meth:`citecheck.online.AsyncLinkChecker.check_many` against a local fake web.
+"""Benchmark :meth:`citecheck.check.AsyncLinkChecker.check_many` against a local fake web.
 
 Run from the repository root with the package installed::
 
@@ -64,7 +64,7 @@ from typing import Any, Protocol, TextIO
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import citecheck
-from citecheck.online import AsyncLinkChecker, NetworkOptions, OnlineResult
+from citecheck.check import AsyncLinkChecker, NetworkOptions, OnlineResult
 
 # tests/ is on mypy's path when it checks the project, not when it is given this file alone.
 from fakeweb import FakeWeb, ok  # type: ignore[import-not-found, unused-ignore]

@@ -150,8 +150,8 @@ def service_main(
     """Child process: serve the app with uvicorn until the parent says stop, then report usage."""
     import uvicorn
 
-    from citecheck.config import Config
-    from citecheck.server import ServiceSettings, create_app
+    from citecheck.core.config import Config
+    from citecheck.server.app import ServiceSettings, create_app
 
     config = Config(allow_networks=("127.0.0.0/8",), store=store, concurrency=concurrency)
     app = create_app(config, ServiceSettings(token=token))

@@ -7,8 +7,8 @@ from types import ModuleType
 
 import pytest
 
-from citecheck.archive.ratelimit import RateLimiter
-from citecheck.extract.model import Link
+from citecheck.core.links import Link
+from citecheck.net.limits import RateLimiter
 
 
 def assert_positions(text: str, links: list[Link]) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from citecheck.archive.choose import GOOD_STATUSES, choose
-from citecheck.archive.model import JobStatus, Snapshot, SnapshotSource
+from citecheck.core.snapshot import JobStatus, Snapshot, SnapshotSource
 
 AT = datetime(2020, 6, 1, tzinfo=UTC)
 

@@ -33,13 +33,13 @@ from urllib.parse import parse_qs
 import pytest
 
 from citecheck.archive.archiver import Archiver, ArchiveSettings, payload_digest
-from citecheck.archive.cli import archive_command
 from citecheck.archive.memento import MementoArchive
-from citecheck.archive.model import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource
-from citecheck.archive.ratelimit import limiter_for, reset_limiters
 from citecheck.archive.save import SaveCredentials
 from citecheck.archive.wayback import polite_request
-from citecheck.store import Store
+from citecheck.cli.archive import archive_command
+from citecheck.core.snapshot import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource
+from citecheck.net.limits import limiter_for, reset_limiters
+from citecheck.store.sqlite import Store
 from fakeweb import FakeWeb, Handler, Request, Response, empty_reply, fail_first, service_unavailable, status
 
 _T = TypeVar("_T")

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from citecheck.archive.linkformat import LinkValue, parse_link_format
-from citecheck.archive.model import ArchiveError
+from citecheck.core.snapshot import ArchiveError
 
 _PAGE = "http://example.com/a,b?q=1;2"
 

@@ -21,9 +21,9 @@ from citecheck.archive.memento import (
     parse_http_date,
     wayback_raw_url,
 )
-from citecheck.archive.model import ArchiveError, Snapshot, SnapshotSource
-from citecheck.archive.ratelimit import RateLimiter
-from citecheck.fetch import retry_after_seconds
+from citecheck.core.snapshot import ArchiveError, Snapshot, SnapshotSource
+from citecheck.net.exchange import retry_after_seconds
+from citecheck.net.limits import RateLimiter
 
 T = TypeVar("T")
 

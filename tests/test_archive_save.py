@@ -15,9 +15,9 @@ from pytest_httpx import HTTPXMock
 
 import citecheck.archive.save as save
 import citecheck.archive.wayback as wayback
-from citecheck.archive.model import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource
-from citecheck.archive.ratelimit import RateLimiter
 from citecheck.archive.save import SaveClient, SaveCredentials, classify
+from citecheck.core.snapshot import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource
+from citecheck.net.limits import RateLimiter
 from helpers import FakeTime
 
 WB = "https://wb.test"

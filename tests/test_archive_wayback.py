@@ -14,9 +14,9 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import citecheck.archive.wayback as wayback
-from citecheck.archive.model import ArchiveError, SnapshotSource
 from citecheck.archive.wayback import WaybackClient
-from citecheck.fetch import retry_after_seconds
+from citecheck.core.snapshot import ArchiveError, SnapshotSource
+from citecheck.net.exchange import retry_after_seconds
 from helpers import FakeTime
 
 WB = "https://wb.test"

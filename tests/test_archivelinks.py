@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from citecheck.archive.model import Snapshot, SnapshotSource
-from citecheck.check import Checker, check_text
-from citecheck.config import Config
-from citecheck.results import FileResult
+from citecheck.core.config import Config
+from citecheck.core.results import FileResult
+from citecheck.core.snapshot import Snapshot, SnapshotSource
+from citecheck.pipeline.session import Checker, check_text
 
 MEMENTO = "https://web.archive.org/web/20240102030405/https://example.org/a"
 

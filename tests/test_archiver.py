@@ -15,10 +15,10 @@ from pytest_httpx import HTTPXMock
 
 from citecheck.archive.archiver import Archiver, ArchiveSettings
 from citecheck.archive.memento import MementoArchive
-from citecheck.archive.model import ArchiveError, SnapshotSource
-from citecheck.archive.ratelimit import reset_limiters
-from citecheck.errors import ConfigError
-from citecheck.store import Store
+from citecheck.core.errors import ConfigError
+from citecheck.core.snapshot import ArchiveError, SnapshotSource
+from citecheck.net.limits import reset_limiters
+from citecheck.store.sqlite import Store
 
 pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
 

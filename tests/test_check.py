@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from citecheck.check import Checker, check_text, unified_diff
-from citecheck.config import Config
-from citecheck.documents import Document
-from citecheck.extract.model import Link, LinkKind
-from citecheck.results import Reason, Verdict
+from citecheck.core.config import Config
+from citecheck.core.links import Link, LinkKind
+from citecheck.core.results import Reason, Verdict
+from citecheck.fix.documents import Document
+from citecheck.pipeline.session import Checker, check_text, unified_diff
 
 
 def _link(url: str) -> Link:

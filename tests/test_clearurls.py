@@ -16,7 +16,7 @@ import pytest
 
 import citecheck
 from citecheck import Cleaner, RulesError, RuleSet, explain, load_clearurls
-from citecheck.clearurls import ClearURLsWarning, read_clearurls
+from citecheck.clean.clearurls import ClearURLsWarning, read_clearurls
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clearurls"
 SAMPLE = FIXTURES / "sample.json"

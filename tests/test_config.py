@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from citecheck.config import Config, find_config_file, load_config
-from citecheck.errors import ConfigError
+from citecheck.core.config import Config, find_config_file, load_config
+from citecheck.core.errors import ConfigError
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:

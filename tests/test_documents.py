@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from citecheck import documents
-from citecheck.documents import Document, decode_document, iter_article_paths, read_document, write_document
-from citecheck.errors import InputError
+from citecheck.core.errors import InputError
+from citecheck.fix import documents
+from citecheck.fix.documents import Document, decode_document, iter_article_paths, read_document, write_document
 
 TEXT = "Première ligne https://example.com/?utm_source=x\r\nseconde ligne\n"
 

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from citecheck.domains import registered_parts
+from citecheck.clean.domains import registered_parts
 
 
 def test_registered_parts() -> None:
@@ -33,7 +33,7 @@ def test_lookups_are_offline_and_write_no_cache(tmp_path: Path) -> None:
         socket.getaddrinfo = refuse
 
         from citecheck import clean_url
-        from citecheck.domains import registered_parts
+        from citecheck.clean.domains import registered_parts
 
         assert registered_parts("www.amazon.co.jp") == ("amazon", "co.jp")
         out = clean_url("https://www.amazon.co.uk/dp/B000000000?tag=x-21")

@@ -7,9 +7,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citecheck.check import Checker
-from citecheck.documents import Document
-from citecheck.results import FileResult, Verdict
+from citecheck.core.results import FileResult, Verdict
+from citecheck.fix.documents import Document
+from citecheck.pipeline.session import Checker
 
 CHECKER = Checker()
 

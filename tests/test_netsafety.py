@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from citecheck.netsafety import (
+from citecheck.net.guard import (
     AddressPolicy,
     AddressRefused,
     NameNotFound,

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from citecheck.fetch import _Decoder
-from citecheck.netsafety import NameNotFound
-from citecheck.online import AsyncLinkChecker, LinkChecker, NetworkOptions, OnlineResult
-from citecheck.results import Reason, Verdict
+from citecheck.check import AsyncLinkChecker, LinkChecker, NetworkOptions, OnlineResult
+from citecheck.core.results import Reason, Verdict
+from citecheck.net.exchange import _Decoder
+from citecheck.net.guard import NameNotFound
 
 pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from citecheck.online import AsyncLinkChecker, NetworkOptions, OnlineResult
-from citecheck.results import Reason, Verdict
+from citecheck.check import AsyncLinkChecker, NetworkOptions, OnlineResult
+from citecheck.core.results import Reason, Verdict
 from fakeweb import (
     FakeWeb,
     Handler,
@@ -242,7 +242,7 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
 
 
 def test_check_file_from_the_library(tmp_path: Path) -> None:
-    from citecheck.online import LinkChecker
+    from citecheck.check import LinkChecker
 
     with FakeWeb.threaded(hosts=1) as web:
         web.route("/doc.pdf", ok("pdf", PDF))
@@ -255,7 +255,9 @@ def test_check_file_from_the_library(tmp_path: Path) -> None:
         (Verdict.FIXABLE, Reason.TRACKING_PARAMS),
         (Verdict.BROKEN, Reason.HTTP_404),
     ]
-    assert result.links[0].online.verdict is Verdict.OK
+    online = result.links[0].online
+    assert online is not None
+    assert online.verdict is Verdict.OK
 
 
 def test_no_host_answering_is_said_plainly() -> None:

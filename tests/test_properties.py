@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from citecheck import Cleaner, RuleSet, clean_url
-from citecheck.clean import _Recorder
-from citecheck.urls import split_url
+from citecheck.clean.cleaner import _Recorder
+from citecheck.core.urls import split_url
 
 CLEANER = Cleaner()
 RULES_BY_ID = {rule.id: rule for rule in (*RuleSet.builtin().remove,)}

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 
 from citecheck import __version__
-from citecheck.clean import RemovedParam, Unwrapped
+from citecheck.clean.cleaner import RemovedParam, Unwrapped
+from citecheck.core.links import Link, LinkKind, Syntax
+from citecheck.core.results import CheckReport, FileResult, LinkResult, Reason, Verdict
 from citecheck.extract import encode_url
-from citecheck.extract.model import Link, LinkKind, Syntax
 from citecheck.report import FORMATS, render
 from citecheck.report.github import escape_data, escape_property
 from citecheck.report.junit import xml_safe
 from citecheck.report.sarif import artifact_uri
-from citecheck.results import CheckReport, FileResult, LinkResult, Reason, Verdict
 
 GOLDEN = Path(__file__).parent / "golden" / "report"
 UPDATE = os.environ.get("CITECHECK_UPDATE_GOLDENS") == "1"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import citecheck
-from citecheck.rules import RuleSet
+from citecheck.clean.rules import RuleSet
 
 # --------------------------------------------------------------------------------------------
 # Generic trackers: removed on every site.

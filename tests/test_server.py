@@ -13,8 +13,8 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from citecheck.config import Config
-from citecheck.server import OPENAPI, ServiceSettings, create_app
+from citecheck.core.config import Config
+from citecheck.server.app import OPENAPI, ServiceSettings, create_app
 from fakeweb import FakeWeb, delay, ok, redirect_to_metadata, status
 
 TOKEN = "s3cret-token"
@@ -196,7 +196,7 @@ def test_real_server_over_http(tmp_path: Path) -> None:
 def test_check_with_archive_attaches_snapshots(tmp_path: Path, web: FakeWeb) -> None:
     import json as json_module
 
-    from citecheck.archive.ratelimit import reset_limiters
+    from citecheck.net.limits import reset_limiters
 
     reset_limiters()
     good = web.url(0, "/ok.pdf")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from citecheck import store as store_module
-from citecheck.errors import CitecheckError, ConfigError
-from citecheck.store import (
+from citecheck.core.errors import CitecheckError, ConfigError
+from citecheck.store import sqlite as store_module
+from citecheck.store.sqlite import (
     FILENAME,
     MIGRATIONS,
     DeadJudgement,
@@ -574,7 +574,7 @@ def test_snapshot_records_from_several_processes_at_once(tmp_path: Path) -> None
     script = textwrap.dedent(
         """
         import sys
-        from citecheck.store import Store
+        from citecheck.store.sqlite import Store
         worker = int(sys.argv[1])
         with Store.open(sys.argv[2]) as store:
             for i in range(100):

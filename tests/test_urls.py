@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citecheck import is_http_url
-from citecheck.urls import SplitURL, split_url
+from citecheck.core.urls import SplitURL, split_url
 
 
 def test_split_keeps_parts_as_written() -> None:

@@ -16,52 +16,52 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .check import Checker, check_text
-    from .clean import Cleaner, CleanResult, RemovedParam, Unwrapped, clean_url, explain
-    from .clearurls import ClearURLsWarning, load_clearurls, read_clearurls
-    from .config import Config, load_config
-    from .errors import CitecheckError, ConfigError, InputError, RulesError
+    from .clean.cleaner import Cleaner, CleanResult, RemovedParam, Unwrapped, clean_url, explain
+    from .clean.clearurls import ClearURLsWarning, load_clearurls, read_clearurls
+    from .clean.rules import KeepRule, RemoveRule, RuleSet, UnwrapRule, load_rules
+    from .core.config import Config, load_config
+    from .core.errors import CitecheckError, ConfigError, InputError, RulesError
+    from .core.results import CheckReport, FileResult, LinkResult, Reason, Verdict
+    from .core.urls import is_http_url
     from .extract import Link, LinkKind, encode_url, extract_links, format_for_path
-    from .results import CheckReport, FileResult, LinkResult, Reason, Verdict
-    from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule, load_rules
-    from .urls import is_http_url
+    from .pipeline.session import Checker, check_text
 
 # Public names and the module that defines each. They are imported on first use (PEP 562), so
 # `citecheck clean` loads only the cleaning modules and starts fast.
 _LAZY = {
-    "CheckReport": "results",
-    "Checker": "check",
-    "CitecheckError": "errors",
+    "CheckReport": "core.results",
+    "Checker": "pipeline",
+    "CitecheckError": "core.errors",
     "CleanResult": "clean",
     "Cleaner": "clean",
-    "ClearURLsWarning": "clearurls",
-    "Config": "config",
-    "ConfigError": "errors",
-    "FileResult": "results",
-    "InputError": "errors",
-    "KeepRule": "rules",
+    "ClearURLsWarning": "clean.clearurls",
+    "Config": "core.config",
+    "ConfigError": "core.errors",
+    "FileResult": "core.results",
+    "InputError": "core.errors",
+    "KeepRule": "clean.rules",
     "Link": "extract",
     "LinkKind": "extract",
-    "LinkResult": "results",
-    "Reason": "results",
-    "RemoveRule": "rules",
+    "LinkResult": "core.results",
+    "Reason": "core.results",
+    "RemoveRule": "clean.rules",
     "RemovedParam": "clean",
-    "RuleSet": "rules",
-    "RulesError": "errors",
-    "UnwrapRule": "rules",
+    "RuleSet": "clean.rules",
+    "RulesError": "core.errors",
+    "UnwrapRule": "clean.rules",
     "Unwrapped": "clean",
-    "Verdict": "results",
-    "check_text": "check",
+    "Verdict": "core.results",
+    "check_text": "pipeline",
     "clean_url": "clean",
     "encode_url": "extract",
     "explain": "clean",
     "extract_links": "extract",
     "format_for_path": "extract",
-    "is_http_url": "urls",
-    "load_clearurls": "clearurls",
-    "load_config": "config",
-    "load_rules": "rules",
-    "read_clearurls": "clearurls",
+    "is_http_url": "core.urls",
+    "load_clearurls": "clean.clearurls",
+    "load_config": "core.config",
+    "load_rules": "clean.rules",
+    "read_clearurls": "clean.clearurls",
 }
 
 

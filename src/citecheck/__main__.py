@@ -1,5 +1,5 @@
 """``python -m citecheck`` runs the CLI."""
 
-from .cli import main
+from .cli.main import main
 
 raise SystemExit(main())

@@ -1,5 +1,5 @@
 """Web-archive snapshots: find them, request them, choose the right one, remember them."""
 
-from .model import ArchiveError, Snapshot, SnapshotSource
+from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource
 
 __all__ = ["ArchiveError", "Snapshot", "SnapshotSource"]

@@ -21,20 +21,20 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .._sync import LoopThread
 from .._version import __version__
-from ..clean import Cleaner
-from ..errors import ConfigError
-from ..fetch import retry_after_seconds
+from ..clean.cleaner import Cleaner
+from ..core.errors import ConfigError
+from ..core.snapshot import ArchiveError, JobStatus, Snapshot, SnapshotSource
+from ..core.sync import LoopThread
+from ..net.exchange import retry_after_seconds
+from ..net.limits import RateLimiter, limiter_for
 from .choose import choose
 from .memento import MementoArchive, MementoClient
-from .model import ArchiveError, JobStatus, Snapshot, SnapshotSource
-from .ratelimit import RateLimiter, limiter_for
 from .save import SaveClient, SaveCredentials
 from .wayback import WaybackClient
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..store.sqlite import Store
 
 __all__ = ["VERIFY_MAX_BYTES", "ArchiveSettings", "Archiver", "SyncArchiver", "payload_digest"]
 

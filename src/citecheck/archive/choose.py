@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from .model import JobStatus, Snapshot
+from ..core.snapshot import JobStatus, Snapshot
 
 __all__ = ["GOOD_STATUSES", "choose"]
 

@@ -21,7 +21,7 @@ and, because TimeMaps come from many servers of varying care:
 Errors policy: a malformed *item* (no ``<``, an unterminated ``<`` or quoted string, junk
 after a parameter) is skipped, and scanning resumes at the next ``, <`` — one bad line in a
 TimeMap of thousands must not lose the rest. :func:`parse_link_format` raises
-:class:`~citecheck.archive.model.ArchiveError` only when a document with content yields
+:class:`~citecheck.core.snapshot.ArchiveError` only when a document with content yields
 *no* item at all: that is not a TimeMap with a blemish, it is something else (an HTML error
 page served with status 200, a JSON answer), and the caller must not read it as "no captures".
 An empty or all-whitespace document is an empty list.
@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .model import ArchiveError
+from ..core.snapshot import ArchiveError
 
 __all__ = ["LinkValue", "parse_link_format"]
 

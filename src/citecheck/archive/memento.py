@@ -10,7 +10,7 @@ Two questions, two resources:
 
 Archives differ in what they say and how loudly they refuse, so the rules here are:
 "nothing archived" (404, and 406 from a TimeGate) is an answer, not an error; an answer we
-cannot read is an :class:`~citecheck.archive.model.ArchiveError` with a message saying why,
+cannot read is an :class:`~citecheck.core.snapshot.ArchiveError` with a message saying why,
 never a crash; 429/503 push the endpoint's shared :class:`RateLimiter` past ``Retry-After``
 before a bounded number of retries; and identical lookups in flight at once go out once.
 """
@@ -30,10 +30,10 @@ from urllib.parse import urljoin
 
 import httpx
 
-from ..fetch import retry_after_seconds
+from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14
+from ..net.exchange import retry_after_seconds
+from ..net.limits import RateLimiter, limiter_for
 from .linkformat import LinkValue, parse_link_format
-from .model import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14
-from .ratelimit import RateLimiter, limiter_for
 
 __all__ = [
     "MAX_PAGE_BYTES",

@@ -8,7 +8,7 @@ it again instead of requesting a second capture.
 
 Saving needs Internet Archive keys (``Authorization: LOW access:secret``); without them
 :meth:`SaveClient.submit` refuses before sending anything. The secret never appears in a
-repr, an exception, a log line or a :class:`~citecheck.archive.model.Snapshot`.
+repr, an exception, a log line or a :class:`~citecheck.core.snapshot.Snapshot`.
 
 What a failed job means for the next attempt (:func:`classify`), from the ``status_ext``
 codes the SPN2 documentation lists:
@@ -54,8 +54,8 @@ from typing import Any
 
 import httpx
 
-from .model import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource, parse_timestamp14
-from .ratelimit import limiter_for
+from ..core.snapshot import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource, parse_timestamp14
+from ..net.limits import limiter_for
 from .wayback import Answer, polite_request
 
 __all__ = [

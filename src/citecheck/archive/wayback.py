@@ -1,7 +1,7 @@
 """Internet Archive lookups: which captures of a URL the Wayback Machine holds.
 
 Two read-only APIs, both on ``httpx`` and both paced by the process-wide limiters of
-:mod:`citecheck.archive.ratelimit`:
+:mod:`citecheck.net.limits`:
 
 * the **CDX server** (``{wayback_url}/cdx/search/cdx``), the authoritative capture index: one
   row per capture with its timestamp, captured URL, HTTP status, MIME type and digest. It is
@@ -34,9 +34,9 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..fetch import retry_after_seconds
-from .model import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, timestamp14
-from .ratelimit import RateLimiter, limiter_for
+from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, timestamp14
+from ..net.exchange import retry_after_seconds
+from ..net.limits import RateLimiter, limiter_for
 
 __all__ = [
     "CDX_FIELDS",

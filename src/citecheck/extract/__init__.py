@@ -6,8 +6,8 @@ it was found in, so a rewrite touches nothing but the URL's own characters. Impo
 package imports neither markdown-it nor bs4: they load on the first Markdown or HTML file.
 """
 
+from ..core.links import Link, LinkKind, Syntax
 from .api import FORMATS, encode_url, extract_links, format_for_path
-from .model import Link, LinkKind, Syntax
 from .text import FoundLink, find_links_in_text
 
 __all__ = [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from .model import Link, LinkKind, Syntax
+from ..core.links import Link, LinkKind, Syntax
 from .text import SCHEME, STOP_CHARS, TRAILING, extract_text
 
 __all__ = ["FORMATS", "encode_url", "extract_links", "format_for_path"]

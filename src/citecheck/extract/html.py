@@ -22,7 +22,7 @@ import re
 from html import unescape
 from html.entities import html5
 
-from .model import Link, LinkKind, Syntax
+from ..core.links import Link, LinkKind, Syntax
 from .text import SCHEME, line_starts, position
 
 __all__ = ["CITING", "extract_html", "scan_html", "starts_reference", "unescape_attribute"]

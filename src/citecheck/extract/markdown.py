@@ -37,8 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..core.links import Link, LinkKind, Syntax
 from .html import scan_html
-from .model import Link, LinkKind, Syntax
 from .text import SCHEME, STOP_CHARS, line_starts, position, scan
 
 if TYPE_CHECKING:

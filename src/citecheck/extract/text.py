@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Link, LinkKind, Syntax
+from ..core.links import Link, LinkKind, Syntax
 
 __all__ = [
     "SCHEME",

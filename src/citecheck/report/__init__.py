@@ -1,18 +1,18 @@
-"""Rendering a :class:`~citecheck.results.CheckReport` in each output format.
+"""Rendering a :class:`~citecheck.core.results.CheckReport` in each output format.
 
 Pure functions from a report to a string: no printing, no clock, no environment, so the
 command decides where output goes and the tests can compare output byte for byte. Problems
 are findings (``LinkResult.is_finding``) and files that could not be handled; ok, skipped and
 fixed links appear only where a format lists every link (JSON, JUnit, text with ``verbose``).
 
->>> from citecheck.results import CheckReport
+>>> from citecheck.core.results import CheckReport
 >>> render(CheckReport(), "text")
 'No files checked.\\n'
 """
 
 from __future__ import annotations
 
-from ..results import CheckReport
+from ..core.results import CheckReport
 from . import github, json_format, junit, sarif, text
 
 __all__ = ["FORMATS", "render"]

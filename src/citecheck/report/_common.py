@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from ..results import CheckReport, FileResult, LinkResult, Verdict
+from ..core.results import CheckReport, FileResult, LinkResult, Verdict
 
 __all__ = [
     "Level",

@@ -8,7 +8,7 @@ The summary is a plain log line, not a ``::notice``, so a clean run adds no anno
 
 from __future__ import annotations
 
-from ..results import CheckReport
+from ..core.results import CheckReport
 from ._common import code, level, rule_info, short_message, summary_lines
 
 __all__ = ["escape_data", "escape_property", "render"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from ..results import CheckReport
+from ..core.results import CheckReport
 
 __all__ = ["render"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..results import CheckReport, FileResult, LinkResult, Verdict
+from ..core.results import CheckReport, FileResult, LinkResult, Verdict
 from ._common import code
 
 __all__ = ["render", "xml_safe"]

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .._version import __version__
+from ..core.links import Link
+from ..core.results import CheckReport, LinkResult, Reason, Verdict
 from ..extract import encode_url
-from ..extract.model import Link
-from ..results import CheckReport, LinkResult, Reason, Verdict
 from ._common import code, level, rule_info, short_message
 
 __all__ = ["SARIF_SCHEMA", "artifact_uri", "render"]

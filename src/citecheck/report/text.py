@@ -6,7 +6,7 @@ a newline or an escape sequence cannot forge lines or recolour the terminal.
 
 from __future__ import annotations
 
-from ..results import CheckReport, FileResult, LinkResult
+from ..core.results import CheckReport, FileResult, LinkResult
 from ._common import code, escape_controls, headline, level, summary_lines
 
 __all__ = ["render"]

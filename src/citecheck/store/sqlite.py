@@ -57,7 +57,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 
-from .errors import CitecheckError, ConfigError
+from ..core.errors import ConfigError, StoreBusyError
 
 __all__ = [
     "FAILURE_VERDICTS",
@@ -132,10 +132,6 @@ MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS, _V2_SNAPSHOTS)
 _ATTEMPTS = 5
 
 _T = TypeVar("_T")
-
-
-class StoreBusyError(CitecheckError):
-    """The store stayed locked by other processes for longer than the timeout allows."""
 
 
 def _utc_now() -> datetime:
@@ -396,7 +392,7 @@ class Store:
         Creates the file and its directories, switches to WAL and brings the schema up to date.
         ``clock`` gives "now" (timezone-aware) for :meth:`latest` and :meth:`prune`; ``timeout``
         is how long, in seconds, to wait for other processes' locks before retrying.
-        Raises :class:`~citecheck.errors.ConfigError` if the path cannot be used, is not a
+        Raises :class:`~citecheck.core.errors.ConfigError` if the path cannot be used, is not a
         citecheck store, or was written by a newer citecheck.
         """
         return cls(path, clock=clock, timeout=timeout)

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import CitecheckError, ConfigError, InputError
-from .model import Snapshot
+from ..core.errors import CitecheckError, ConfigError, InputError
+from ..core.snapshot import Snapshot
 
 __all__ = ["archive_command"]
 
@@ -31,9 +31,9 @@ def _access_date(text: str | None) -> datetime | None:
 
 def _targets(args: argparse.Namespace, at: datetime | None) -> list[dict[str, Any]]:
     """``{url, path, line, at}`` for each URL given and each http(s) link in each file given."""
-    from ..documents import iter_article_paths, read_document
+    from ..core.urls import split_url
     from ..extract import extract_links, format_for_path
-    from ..urls import split_url
+    from ..fix.documents import iter_article_paths, read_document
 
     found: list[dict[str, Any]] = []
     for target in args.targets:
@@ -63,16 +63,16 @@ def _summary(snapshot: Snapshot | None) -> dict[str, Any] | None:
 
 
 def archive_command(args: argparse.Namespace, out: TextIO) -> int:
-    from ..config import Config, load_config
-    from ..store import Store
-    from .archiver import Archiver, ArchiveSettings
+    from ..archive.archiver import Archiver, ArchiveSettings
+    from ..core.config import Config, load_config
+    from ..store.sqlite import Store
 
     if args.config and args.isolated:
         raise ConfigError("--config and --isolated contradict each other")
     config = Config() if args.isolated else load_config(Path(args.config) if args.config else None)
     settings = ArchiveSettings.from_table(config.archive)
     if args.save and settings.credentials is None:
-        from .save import NO_KEYS_MESSAGE
+        from ..archive.save import NO_KEYS_MESSAGE
 
         raise ConfigError(NO_KEYS_MESSAGE)
     targets = _targets(args, _access_date(args.access_date))

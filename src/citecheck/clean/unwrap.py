@@ -1,6 +1,6 @@
 """Reading the target out of a redirect wrapper, offline.
 
-Each decoder takes the split wrapper URL and an :class:`~citecheck.rules.UnwrapRule` and
+Each decoder takes the split wrapper URL and an :class:`~citecheck.clean.rules.UnwrapRule` and
 returns the target as text, or None. The caller checks that the target is a real http(s)
 URL before trusting it, so decoders may be optimistic.
 """
@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote, unquote_plus
 
+from ..core.urls import SplitURL
 from .rules import UnwrapRule
-from .urls import SplitURL
 
 __all__ = ["decode_target"]
 

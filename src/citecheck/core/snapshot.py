@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from .errors import ArchiveError
+
 __all__ = [
     "ArchiveError",
     "JobStatus",
@@ -49,10 +51,6 @@ class SaveErrorClass(StrEnum):
     PER_URL_DAILY = "per_url_daily"
     AUTH = "auth"
     RATE_LIMITED = "rate_limited"
-
-
-class ArchiveError(Exception):
-    """An archive answered in a way we cannot use (bad JSON, unexpected shape): never a crash."""
 
 
 def timestamp14(moment: datetime) -> str:

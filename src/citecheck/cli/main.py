@@ -13,20 +13,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._version import __version__
-from .errors import CitecheckError, ConfigError, InputError
+from .._version import __version__
+from ..core.errors import CitecheckError, ConfigError, InputError, UsageError
 
 if TYPE_CHECKING:
-    from .check import Checker
-    from .clean import Cleaner, CleanResult
-    from .config import Config
-    from .documents import Document
+    from ..clean.cleaner import Cleaner, CleanResult
+    from ..core.config import Config
+    from ..fix.documents import Document
+    from ..pipeline.session import Checker
 
 __all__ = ["main"]
-
-
-class UsageError(CitecheckError):
-    """Options that contradict each other: reported like argparse's own errors."""
 
 
 #: JSON output of ``clean`` is versioned so programs can rely on it.
@@ -202,8 +198,8 @@ def _add_rule_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _cleaner(args: argparse.Namespace) -> Cleaner:
-    from .clean import Cleaner
-    from .rules import RuleSet, load_rules
+    from ..clean.cleaner import Cleaner
+    from ..clean.rules import RuleSet, load_rules
 
     rules = RuleSet() if args.no_builtin_rules else RuleSet.builtin()
     for path in args.rules:
@@ -211,7 +207,7 @@ def _cleaner(args: argparse.Namespace) -> Cleaner:
     if args.clearurls:
         import warnings
 
-        from .clearurls import load_clearurls
+        from ..clean.clearurls import load_clearurls
 
         for path in args.clearurls:
             with warnings.catch_warnings(record=True) as caught:
@@ -297,7 +293,7 @@ def _from_arguments(cleaner: Cleaner, urls: Sequence[str]) -> Iterator[tuple[dic
 
 
 def _from_stdin(cleaner: Cleaner) -> Iterator[tuple[dict[str, Any], CleanResult]]:
-    from .clean import CleanResult
+    from ..clean.cleaner import CleanResult
 
     for body, ending, whole in _read_lines(sys.stdin.buffer):
         if whole:
@@ -307,7 +303,7 @@ def _from_stdin(cleaner: Cleaner) -> Iterator[tuple[dict[str, Any], CleanResult]
 
 
 def _from_files(cleaner: Cleaner, documents: Sequence[Document]) -> Iterator[tuple[dict[str, Any], CleanResult]]:
-    from .extract import extract_links, format_for_path
+    from ..extract import extract_links, format_for_path
 
     for document in documents:
         for link in extract_links(document.text, format_for_path(document.path)):
@@ -319,7 +315,7 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
     urls = [u for u in args.urls if u != "-"]
     use_stdin = not args.files and (not args.urls or "-" in args.urls)
     if args.files:
-        from .documents import read_document
+        from ..fix.documents import read_document
 
         # Read every file before printing, so an unreadable one fails before partial output.
         documents = [read_document(path, fallback_encoding=args.fallback_encoding) for path in args.files]
@@ -357,7 +353,7 @@ _retries = _number(int, 0, 10)
 
 
 def _check_config(args: argparse.Namespace) -> Config:
-    from .config import Config, load_config
+    from ..core.config import Config, load_config
 
     if args.config and args.isolated:
         raise UsageError("--config and --isolated contradict each other")
@@ -382,7 +378,7 @@ def _check_config(args: argparse.Namespace) -> Config:
             raise ConfigError(f"unknown encoding {args.fallback_encoding!r}") from exc
     fail_on = None
     if args.fail_on is not None:
-        from .config import VERDICT_NAMES
+        from ..core.config import VERDICT_NAMES
 
         fail_on = tuple(v.strip() for v in args.fail_on.split(",") if v.strip())
         unknown = [v for v in fail_on if v not in VERDICT_NAMES]
@@ -422,8 +418,8 @@ def _check_config(args: argparse.Namespace) -> Config:
 
 
 def _check_command(args: argparse.Namespace, out: TextIO) -> int:
-    from .check import Checker, unified_diff
-    from .report import render
+    from ..pipeline.session import Checker, unified_diff
+    from ..report import render
 
     config = _check_config(args)
     if args.fix and args.diff:
@@ -456,12 +452,12 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
 def _serve_command(args: argparse.Namespace) -> int:
     import os
 
-    from .config import Config, load_config
+    from ..core.config import Config, load_config
 
     try:
         import uvicorn
 
-        from .server import ServiceSettings, create_app
+        from ..server.app import ServiceSettings, create_app
     except ImportError as exc:
         raise ConfigError("the service needs its extra: pip install 'citecheck[server]'") from exc
     if args.config and args.isolated:
@@ -498,13 +494,13 @@ def _progress(args: argparse.Namespace) -> Callable[[int, int], None] | None:
 
 def _check_stdin(args: argparse.Namespace, config: Config, checker: Checker, out: TextIO) -> int:
     """Check text from stdin; with --fix the fixed text goes to stdout and the report to stderr."""
-    from .check import unified_diff
-    from .documents import decode_document
-    from .extract import format_for_path
-    from .report import render
+    from ..extract import format_for_path
+    from ..fix.documents import decode_document
+    from ..pipeline.session import unified_diff
+    from ..report import render
 
     name = args.stdin_filename or "-"
-    from .documents import MAX_FILE_BYTES
+    from ..fix.documents import MAX_FILE_BYTES
 
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else b""
     if len(data) > MAX_FILE_BYTES:
@@ -513,13 +509,13 @@ def _check_stdin(args: argparse.Namespace, config: Config, checker: Checker, out
     result = checker.check_document(document, format=format_for_path(args.stdin_filename or ""))
     notices: tuple[str, ...] = ()
     if not config.offline:
-        from .check import online_urls
+        from ..pipeline.session import online_urls
 
         online, notice = checker.check_online(online_urls([result]))
         result = checker.with_online(result, online)
         notices = (notice,) if notice else ()
     new_text, fixed = checker.fixed_text(document.text, result)
-    from .results import CheckReport
+    from ..core.results import CheckReport
 
     if args.fix:
         out.flush()
@@ -553,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve_command(args)
         if args.command == "archive":
-            from .archive.cli import archive_command
+            from .archive import archive_command
 
             return archive_command(args, out)
         return _clean_command(args, out)

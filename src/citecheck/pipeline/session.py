@@ -16,20 +16,20 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .clean import Cleaner
-from .config import Config
-from .documents import Document, iter_article_paths, read_document, write_document
-from .errors import CitecheckError, ConfigError
-from .extract import encode_url, extract_links, format_for_path
-from .extract.model import Link, LinkKind
-from .results import CheckReport, FileResult, LinkResult, Reason, Verdict
-from .rules import RuleSet, load_rules
-from .urls import split_url
+from ..clean.cleaner import Cleaner
+from ..clean.rules import RuleSet, load_rules
+from ..core.config import Config
+from ..core.errors import CitecheckError, ConfigError
+from ..core.links import Link, LinkKind
+from ..core.results import CheckReport, FileResult, LinkResult, Reason, Verdict
+from ..core.urls import split_url
+from ..extract import encode_url, extract_links, format_for_path
+from ..fix.documents import Document, iter_article_paths, read_document, write_document
 
 if TYPE_CHECKING:
-    from .archive.model import Snapshot
-    from .online import NetworkOptions, OnlineResult
-    from .store import Store
+    from ..check.checker import NetworkOptions, OnlineResult
+    from ..core.snapshot import Snapshot
+    from ..store.sqlite import Store
 
 __all__ = ["Checker", "check_text", "unified_diff"]
 
@@ -96,9 +96,9 @@ class Checker:
 
         Only the characters of each URL change, each written in the syntax it was found in;
         everything between the spans is copied as is. With ``archive_links``, links that carry a
-        snapshot also get an archive link next to them (see :mod:`citecheck.archivelinks`).
+        snapshot also get an archive link next to them (see :mod:`citecheck.fix.archivelinks`).
         """
-        from .archivelinks import archive_insertion
+        from ..fix.archivelinks import archive_insertion
 
         edits: list[tuple[int, int, str]] = []
         links: list[LinkResult] = []
@@ -190,7 +190,7 @@ class Checker:
         return frozenset(Verdict(v) for v in self.config.fail_on)
 
     def network_options(self) -> NetworkOptions:
-        from .online import DEFAULT_USER_AGENT, NetworkOptions
+        from ..check.checker import DEFAULT_USER_AGENT, NetworkOptions
 
         config = self.config
         return NetworkOptions(
@@ -210,7 +210,7 @@ class Checker:
         """Check each URL over the network once; returns results by URL and an offline notice."""
         if not urls:
             return {}, None
-        from .online import AsyncLinkChecker
+        from ..check.checker import AsyncLinkChecker
 
         store = self.open_store()
         try:
@@ -240,7 +240,7 @@ class Checker:
         """The result store, unless disabled (``store = ""`` / ``--no-store``)."""
         if self.config.store == "":
             return None
-        from .store import Store
+        from ..store.sqlite import Store
 
         if self.config.store is not None:
             return Store.open(self.config.store)  # asked for by name: failing to open it is an error
@@ -257,7 +257,7 @@ class Checker:
             return {}
         from datetime import timedelta
 
-        from .online import OnlineResult
+        from ..check.checker import OnlineResult
 
         reused: dict[str, OnlineResult] = {}
         max_age = timedelta(seconds=self.config.max_age)
@@ -275,7 +275,7 @@ class Checker:
         """Record fresh results, and label broken links with what their history says."""
         from datetime import timedelta
 
-        from .store import StoredCheck
+        from ..store.sqlite import StoredCheck
 
         if offline:
             return {}  # an offline run says nothing about the links
@@ -307,7 +307,7 @@ class Checker:
         import os
         from datetime import UTC, datetime
 
-        from .archive.archiver import Archiver, ArchiveSettings
+        from ..archive.archiver import Archiver, ArchiveSettings
 
         wanted = (Verdict.OK, Verdict.FIXABLE, Verdict.REDIRECTED, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE)
         read_at: dict[str, datetime] = {}
@@ -420,7 +420,7 @@ def rules_for(config: Config) -> RuleSet:
     for path in config.rules:
         rules = rules.merge(load_rules(path))
     if config.clearurls:
-        from .clearurls import load_clearurls
+        from ..clean.clearurls import load_clearurls
 
         for path in config.clearurls:
             rules = rules.merge(load_clearurls(path))

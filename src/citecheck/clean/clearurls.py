@@ -2,7 +2,7 @@
 
 A ClearURLs file (``data.min.json`` of the ClearURLs add-on) is
 ``{"providers": {NAME: {"urlPattern": ..., "rules": [...], ...}}}``. Each provider becomes
-rules of our model, scoped by URL regex rather than by site (see :class:`citecheck.rules._Scoped`):
+rules of our model, scoped by URL regex rather than by site (see :class:`citecheck.clean.rules._Scoped`):
 
 ========================  ====================================================================
 ClearURLs                 citecheck
@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import RulesError
+from ..core.errors import RulesError
 from .rules import RemoveRule, RuleSet, UnwrapRule, read_json_rules
 
 __all__ = ["ClearURLsWarning", "load_clearurls", "read_clearurls"]

@@ -2,8 +2,8 @@
 
 Rules never live in code. The built-in set is ``data/rules.json`` inside the
 package; users add their own files of the same format, or ClearURLs files
-(see :mod:`citecheck.clearurls`). A :class:`RuleSet` is an immutable bundle of
-rules; :class:`citecheck.clean.Cleaner` compiles one into lookup tables.
+(see :mod:`citecheck.clean.clearurls`). A :class:`RuleSet` is an immutable bundle of
+rules; :class:`citecheck.clean.cleaner.Cleaner` compiles one into lookup tables.
 
 The format (``docs/rules.md`` has the full reference)::
 
@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import RulesError
+from ..core.errors import RulesError
 
 __all__ = [
     "DECODERS",

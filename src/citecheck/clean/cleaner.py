@@ -14,78 +14,19 @@ import contextlib
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import unquote_plus
 
+from ..core.cleaning import CleanResult, RemovedParam, Unwrapped
+from ..core.urls import SplitURL, split_url
 from .domains import registered_parts
 from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule
 from .unwrap import decode_target
-from .urls import SplitURL, split_url
 
 __all__ = ["CleanResult", "Cleaner", "RemovedParam", "Unwrapped", "clean_url", "explain"]
 
 #: How many wrappers inside wrappers we open before giving up.
 MAX_UNWRAP_DEPTH = 5
 _MAX_PROFILES = 20_000
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RemovedParam:
-    """One thing a rule removed. ``name``/``value`` are as written in the URL."""
-
-    name: str
-    value: str | None
-    rule: str
-    #: ``query``, ``fragment``, ``path`` (a path segment such as Amazon's ``/ref=...``) or
-    #: ``url`` (a ClearURLs rawRule cut out of the whole URL).
-    location: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "rule": self.rule, "location": self.location}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Unwrapped:
-    """A redirect wrapper that was opened, and the rule that knew how."""
-
-    wrapper: str
-    rule: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"wrapper": self.wrapper, "rule": self.rule}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CleanResult:
-    """What :func:`explain` found: the cleaned URL and why it differs from the original."""
-
-    original: str
-    cleaned: str
-    removed: tuple[RemovedParam, ...] = ()
-    #: Wrappers opened, outermost first.
-    wrappers: tuple[Unwrapped, ...] = ()
-    #: False for strings that are not http(s) URLs (mailto:, doi:, malformed): left unchanged.
-    is_http: bool = True
-
-    @property
-    def changed(self) -> bool:
-        return self.cleaned != self.original
-
-    @property
-    def unwrapped_from(self) -> str | None:
-        """The outermost wrapper URL, if the link was wrapped."""
-        return self.wrappers[0].wrapper if self.wrappers else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "original": self.original,
-            "cleaned": self.cleaned,
-            "changed": self.changed,
-            "is_http": self.is_http,
-            "removed": [r.to_dict() for r in self.removed],
-            "unwrapped_from": self.unwrapped_from,
-            "wrappers": [w.to_dict() for w in self.wrappers],
-        }
 
 
 #: Marks "not decided yet" in the per-name memo (rule ids are never this string).

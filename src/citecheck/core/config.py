@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .documents import ARTICLE_SUFFIXES, DEFAULT_EXCLUDE
+from ..fix.documents import ARTICLE_SUFFIXES, DEFAULT_EXCLUDE
 from .errors import ConfigError
 
 __all__ = ["Config", "find_config_file", "load_config"]
@@ -211,7 +211,7 @@ def _from_table(table: Mapping[str, Any], path: Path) -> Config:
         elif key == "archive":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [archive] must be a table")
-            from .archive.archiver import ArchiveSettings
+            from ..archive.archiver import ArchiveSettings
 
             try:
                 ArchiveSettings.from_table(value, env={})

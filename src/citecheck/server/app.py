@@ -26,16 +26,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ._version import __version__
-from .check import Checker, online_urls
-from .config import Config
-from .documents import Document
-from .online import AsyncLinkChecker, OnlineResult
-from .results import FINDINGS, CheckReport, FileResult, LinkResult, Verdict
-from .store import Store
+from .._version import __version__
+from ..check.checker import AsyncLinkChecker, OnlineResult
+from ..core.config import Config
+from ..core.results import CheckReport, FileResult, LinkResult
+from ..core.verdicts import FINDINGS, Verdict
+from ..fix.documents import Document
+from ..pipeline.session import Checker, online_urls
+from ..store.sqlite import Store
 
 if TYPE_CHECKING:
-    from .archive.archiver import Archiver
+    from ..archive.archiver import Archiver
 
 __all__ = ["Service", "ServiceSettings", "create_app"]
 
@@ -102,7 +103,7 @@ class Service:
             self.checker.network_options(), cleaner=self.checker.cleaner, transport=self._transport, remember=False
         )
         self.store = self.checker.open_store()
-        from .archive.archiver import Archiver, ArchiveSettings
+        from ..archive.archiver import Archiver, ArchiveSettings
 
         self.archiver = Archiver(
             ArchiveSettings.from_table(self.config.archive), store=self.store, cleaner=self.checker.cleaner

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import InputError
+from ..core.errors import InputError
 
 __all__ = [
     "ARTICLE_SUFFIXES",

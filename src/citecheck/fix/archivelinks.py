@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .extract.model import Link, LinkKind, Syntax
+from ..core.links import Link, LinkKind, Syntax
 
 __all__ = ["archive_insertion"]
 

@@ -1,0 +1,5 @@
+"""The ``citecheck`` command line: thin adapters over the library."""
+
+from .main import main
+
+__all__ = ["main"]
