@@ -242,15 +242,16 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
 
 
 def test_check_file_from_the_library(tmp_path: Path) -> None:
-    from citecheck.check import LinkChecker
+    from citecheck import Config, Session
 
     with FakeWeb.threaded(hosts=1) as web:
         web.route("/doc.pdf", ok("pdf", PDF))
         web.route("/gone", status(404))
         article = tmp_path / "a.md"
         article.write_text(f"[x]({web.url(0, '/doc.pdf')}?fbclid=1) and <{web.url(0, '/gone')}>\n", "utf-8")
-        with LinkChecker(options()) as checker:
-            result = checker.check_file(str(article))
+        config = Config(allow_networks=("127.0.0.0/8",), retries=0, store="")
+        with Session(config) as session:
+            result = session.check_file(str(article))
     assert [(r.verdict, r.reason) for r in result.links] == [
         (Verdict.FIXABLE, Reason.TRACKING_PARAMS),
         (Verdict.BROKEN, Reason.HTTP_404),

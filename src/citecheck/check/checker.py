@@ -44,8 +44,7 @@ from ..net.guard import (
 from .pages import PageFacts, looks_like_challenge, looks_not_found, read_page
 
 if TYPE_CHECKING:
-    from ..core.config import Config
-    from ..core.results import FileResult
+    pass
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -294,25 +293,6 @@ class AsyncLinkChecker:
             f"No host answered ({len(self.hosts_seen)} hosts tried; {reasons}): the network looks down "
             "or filtered from here; these links may well be fine."
         )
-
-    async def check_file(self, path: str, *, config: Config | None = None) -> FileResult:
-        """Every link of an article file, judged offline and then over the network.
-
-        ``config`` supplies the reading and judging settings (encoding fallback, ignored URLs,
-        ``fix_redirects``); the network settings are this checker's own.
-        """
-        from ..core.config import Config
-        from ..fix.documents import read_document
-        from ..pipeline.session import Checker, online_urls
-
-        settings = config or Config()
-        judge = Checker(settings, rules=self.cleaner.rules)
-        document = read_document(path, fallback_encoding=settings.fallback_encoding)
-        result = judge.check_document(document)
-        found = {r.url: r async for r in self.check_many(online_urls([result]))}
-        return judge.with_online(result, found)
-
-    # -- one URL ---------------------------------------------------------------------------------
 
     async def _start(self, url: str, key: str, active: dict[str, int]) -> OnlineResult:
         active[key] = active.get(key, 0) + 1
@@ -679,9 +659,6 @@ class LinkChecker:
             return [result async for result in self._checker.check_many(urls)]
 
         yield from self._run(collect())
-
-    def check_file(self, path: str, *, config: Config | None = None) -> FileResult:
-        return self._run(self._checker.check_file(path, config=config))
 
     def offline_notice(self) -> str | None:
         return self._checker.offline_notice()
