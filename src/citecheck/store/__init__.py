@@ -1,16 +1,13 @@
-"""The store: facts the network stages learned (checks, snapshots), remembered with their age."""
+"""The store: facts the network stages learned (checks, snapshots), remembered with their age.
 
-from .sqlite import (
-    FAILURE_VERDICTS,
-    INCONCLUSIVE_VERDICTS,
-    MIGRATIONS,
-    DeadJudgement,
-    Migration,
-    Store,
-    StoreBusyError,
-    StoredCheck,
-    default_store_path,
-)
+:class:`Store` is the SQLite database (:mod:`.sqlite`); :mod:`.records` holds the plain
+records it answers with, :mod:`.schema` the migrations.
+"""
+
+from ..core.errors import StoreBusyError
+from .records import FAILURE_VERDICTS, INCONCLUSIVE_VERDICTS, DeadJudgement, StoredCheck
+from .schema import MIGRATIONS, Migration
+from .sqlite import Store, default_store_path
 
 __all__ = [
     "FAILURE_VERDICTS",
