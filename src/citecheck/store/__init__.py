@@ -1,10 +1,12 @@
 """The store: facts the network stages learned (checks, snapshots), remembered with their age.
 
-:class:`Store` is the SQLite database (:mod:`.sqlite`); :mod:`.records` holds the plain
-records it answers with, :mod:`.schema` the migrations.
+:class:`Store` is the SQLite database (:mod:`.sqlite`), :class:`AsyncStore` the same for
+async callers, run in a worker thread (:mod:`.aio`); :mod:`.records` holds the plain records
+it answers with, :mod:`.schema` the migrations.
 """
 
 from ..core.errors import StoreBusyError
+from .aio import AsyncStore
 from .records import FAILURE_VERDICTS, INCONCLUSIVE_VERDICTS, DeadJudgement, StoredCheck
 from .schema import MIGRATIONS, Migration
 from .sqlite import Store, default_store_path
@@ -13,6 +15,7 @@ __all__ = [
     "FAILURE_VERDICTS",
     "INCONCLUSIVE_VERDICTS",
     "MIGRATIONS",
+    "AsyncStore",
     "DeadJudgement",
     "Migration",
     "Store",
