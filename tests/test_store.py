@@ -619,7 +619,7 @@ def test_snapshot_records_from_several_processes_at_once(tmp_path: Path) -> None
     script = textwrap.dedent(
         """
         import sys
-        from citecheck.store.sqlite import Store
+        from citecheck.store import Store
         worker = int(sys.argv[1])
         with Store.open(sys.argv[2]) as store:
             for i in range(100):
