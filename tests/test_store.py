@@ -478,13 +478,17 @@ def test_threads_sharing_one_store_write_checks_and_snapshots_at_once(tmp_path: 
         def record(i: int) -> None:
             store.record(check(T0 + timedelta(seconds=i), "broken" if i % 2 else "ok", url=f"{URL}/{i % 10}", i=i))
 
-        def judge(i: int) -> None:  # a read transaction of two queries
+        def read(i: int) -> None:  # judgement is a read transaction of two queries
             store.judgement(f"{URL}/{i % 10}")
+            store.latest_snapshot(f"https://example.org/s/{i}", max_age=timedelta(1), negative_max_age=timedelta(1))
+            if i % 20 == 0:
+                store.pending_snapshots()
+                assert store.prune(timedelta(days=36500)) == 0  # a write transaction that deletes nothing
 
         threads = [
             threading.Thread(target=run, args=(action, n))
             for n in range(workers)
-            for action in (snapshot, record, judge)
+            for action in (snapshot, record, read)
         ]
         for thread in threads:
             thread.start()
@@ -517,6 +521,24 @@ def test_a_long_lock_is_retried_then_reported(tmp_path: Path) -> None:
         store.record(check(T0))
         assert store.history(URL) == [check(T0)]
     holder.close()
+
+
+def test_attempts_bound_the_retries(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    Store.open(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        for attempts, least in ((1, 0.2), (3, 0.6)):
+            with Store.open(path, timeout=0.2, attempts=attempts) as store:
+                started = time.monotonic()
+                with pytest.raises(StoreBusyError):
+                    store.record(check(T0))
+                assert least <= time.monotonic() - started < least + 2  # each attempt waits the busy timeout
+    finally:
+        holder.close()
+    with pytest.raises(ValueError, match="attempts"):
+        Store.open(path, attempts=0)
 
 
 def _spawn(*args: object) -> subprocess.Popen[str]:
