@@ -10,7 +10,6 @@ service all go through it, so a capability added here reaches every kind of user
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import os
 from collections.abc import Callable, Sequence
@@ -31,8 +30,8 @@ from ..core.verdicts import Verdict
 from ..extract import format_for_path
 from ..fix.documents import Document, iter_article_paths, read_document, write_document
 from ..fix.rewrite import fixed_text
+from ..store.aio import AsyncStore
 from ..store.checks import remember_results, reusable_results
-from ..store.sqlite import Store
 from .judge import Judge, archive_wanted, online_urls, with_online, with_pending, with_snapshots
 
 __all__ = ["AsyncSession", "Run", "Source"]
@@ -78,11 +77,10 @@ class AsyncSession:
         self._long_running = long_running
         self._checker: AsyncLinkChecker | None = None
         self._archiver: Archiver | None = None
-        self._store: Store | None = None
+        # SQLite (with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
+        self._store: AsyncStore | None = None
         self._store_opened = False
         self._store_lock = asyncio.Lock()
-        # SQLite (with its sleeping retries) never runs on the event loop: one thread, in order.
-        self._store_thread: concurrent.futures.ThreadPoolExecutor | None = None
         self._background: set[asyncio.Task[object]] = set()
         self._store_notices: list[str] = []
 
@@ -103,12 +101,8 @@ class AsyncSession:
         if self._archiver is not None:
             await self._archiver.aclose()
         if self._store is not None:
-            store = self._store
-            self._store = None
-            await self.in_store_thread(store.close)
-        if self._store_thread is not None:
-            self._store_thread.shutdown(wait=True)
-            self._store_thread = None
+            store, self._store = self._store, None
+            await store.aclose()
 
     # -- the parts ---------------------------------------------------------------------------------
 
@@ -148,27 +142,21 @@ class AsyncSession:
             )
         return self._checker
 
-    async def in_store_thread(self, call: Callable[[], _T]) -> _T:
-        """Run a store call on the store's own thread (never on the event loop)."""
-        if self._store_thread is None:
-            self._store_thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="citecheck-store")
-        return await asyncio.get_running_loop().run_in_executor(self._store_thread, call)
-
-    async def store(self) -> Store | None:
+    async def store(self) -> AsyncStore | None:
         """The result store, opened on first use; None when disabled (``store = ""``)."""
         async with self._store_lock:
             if not self._store_opened:
                 self._store_opened = True
-                self._store = await self.in_store_thread(self._open_store)
+                self._store = await self._open_store()
         return self._store
 
-    def _open_store(self) -> Store | None:
+    async def _open_store(self) -> AsyncStore | None:
         if self.config.store == "":
             return None
         if self.config.store is not None:
-            return Store.open(self.config.store)  # asked for by name: failing to open it is an error
+            return await AsyncStore.open(self.config.store)  # asked for by name: failing to open it is an error
         try:
-            return Store.open(None)
+            return await AsyncStore.open(None)
         except ConfigError as exc:
             # The default location is a convenience: a read-only home must not stop a check.
             self._store_notices.append(f"results are not remembered: {exc}")
@@ -178,7 +166,8 @@ class AsyncSession:
         """The web-archive client of this session, sharing its store and rules."""
         if self._archiver is None:
             settings = ArchiveSettings.from_table(self.config.archive)
-            self._archiver = Archiver(settings, store=await self.store(), cleaner=self.cleaner)
+            store = await self.store()
+            self._archiver = Archiver(settings, store=store.store if store else None, cleaner=self.cleaner)
         return self._archiver
 
     def keep(self, task: asyncio.Task[_T]) -> asyncio.Task[_T]:
@@ -420,7 +409,7 @@ class Run:
         store = await session.store()
         config = session.config
         if store is not None:
-            found = await session.in_store_thread(lambda: reusable_results(store, self.urls, max_age=config.max_age))
+            found = await store.call(reusable_results, self.urls, max_age=config.max_age)
             for url in self.urls:
                 if url in found:
                     self._arrived(found[url], save=False)
@@ -460,10 +449,8 @@ class Run:
         if store is None or not batch:
             return
         config = self.session.config
-        labelled = await self.session.in_store_thread(
-            lambda: remember_results(
-                store, batch, dead_after_checks=config.dead_after_checks, dead_after_days=config.dead_after_days
-            )
+        labelled = await store.call(
+            remember_results, batch, dead_after_checks=config.dead_after_checks, dead_after_days=config.dead_after_days
         )
         self.online.update(labelled)
 
