@@ -241,16 +241,18 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
         assert f"[c]({web.url(1, '/new.pdf')})" in article.read_text("utf-8")
 
 
-def test_check_file_from_the_library(tmp_path: Path) -> None:
-    from citecheck.check import LinkChecker
+def test_check_a_file_from_the_library(tmp_path: Path) -> None:
+    from citecheck.core.config import Config
+    from citecheck.pipeline import Checker
 
     with FakeWeb.threaded(hosts=1) as web:
         web.route("/doc.pdf", ok("pdf", PDF))
         web.route("/gone", status(404))
         article = tmp_path / "a.md"
         article.write_text(f"[x]({web.url(0, '/doc.pdf')}?fbclid=1) and <{web.url(0, '/gone')}>\n", "utf-8")
-        with LinkChecker(options()) as checker:
-            result = checker.check_file(str(article))
+        config = Config(allow_networks=LOCAL, retries=1, timeout=5.0, store="")
+        report, _ = Checker(config).check_paths([str(article)])
+    (result,) = report.files
     assert [(r.verdict, r.reason) for r in result.links] == [
         (Verdict.FIXABLE, Reason.TRACKING_PARAMS),
         (Verdict.BROKEN, Reason.HTTP_404),
