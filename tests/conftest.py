@@ -14,7 +14,7 @@ import os
 from hypothesis import settings
 
 #: Examples per property in the default run: enough to catch regressions, cheap enough for
-#: the whole suite. Tests that ask for more use ``max(theirs, settings.default.max_examples)``
+#: the whole suite. Tests that ask for more use ``max(theirs, settings().max_examples)``
 #: so the thorough profile still raises them.
 CI_EXAMPLES = 100
 THOROUGH_EXAMPLES = 10_000

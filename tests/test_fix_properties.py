@@ -13,7 +13,7 @@ from citecheck.pipeline.session import Checker
 
 CHECKER = Checker()
 #: More than the profile's default (each example is a whole article), or the thorough count.
-EXAMPLES = max(150, settings.default.max_examples)
+EXAMPLES = max(150, settings().max_examples)
 
 DIRTY = [
     "https://example.com/a?utm_source=x&id=7",

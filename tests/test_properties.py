@@ -14,7 +14,7 @@ from citecheck.core.urls import split_url
 CLEANER = Cleaner()
 #: The cleaner sees every cited URL, so it gets more examples than the profile's default
 #: (and the thorough profile's count when that is larger).
-MANY = max(600, settings.default.max_examples)
+MANY = max(600, settings().max_examples)
 RULES_BY_ID = {rule.id: rule for rule in (*RuleSet.builtin().remove,)}
 
 HOSTS = [
