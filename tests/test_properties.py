@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from citecheck import Cleaner, RuleSet, clean_url
-from citecheck.clean.cleaner import _Recorder
 from citecheck.core.urls import split_url
 
 CLEANER = Cleaner()
@@ -86,10 +85,14 @@ any_text = st.one_of(st.text(), urls(), st.text().map(lambda t: "https://example
 @example("https://www.google.com/url?q=https%3A%2F%2F%5B")
 @example("https://urldefense.com/v3/__https://a.example/*__;!!")
 def test_never_raises(text: str) -> None:
-    # _clean is the unguarded core: a bug here must fail the test, not be swallowed.
-    result = CLEANER._clean(text, _Recorder(), 0)
-    assert isinstance(result, str)
-    assert isinstance(clean_url(text), str)
+    # The cleaner answers an unexpected exception with the URL unchanged and is_http False, so
+    # a bug would be swallowed: an http(s) URL judged not http, or clean() and explain()
+    # disagreeing, is how it shows through the public API.
+    result = CLEANER.explain(text)
+    assert isinstance(result.cleaned, str)
+    assert result.is_http == (split_url(text.strip()) is not None), "the cleaner raised on this input"
+    assert CLEANER.clean(text) == result.cleaned, "clean() raised where explain() did not, or the reverse"
+    assert clean_url(text) == result.cleaned
 
 
 @given(any_text)
