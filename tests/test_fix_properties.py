@@ -12,6 +12,8 @@ from citecheck.fix.documents import Document
 from citecheck.pipeline import Checker
 
 CHECKER = Checker()
+#: More than the profile's default (each example is a whole article), or the thorough count.
+EXAMPLES = max(150, settings().max_examples)
 
 DIRTY = [
     "https://example.com/a?utm_source=x&id=7",
@@ -124,18 +126,18 @@ def _check(text: str, format: str) -> None:
 
 
 @given(plain_text())
-@settings(max_examples=200)
+@settings(max_examples=max(200, EXAMPLES))
 def test_fix_plain_text(text: str) -> None:
     _check(text, "text")
 
 
 @given(markdown_text())
-@settings(max_examples=150)
+@settings(max_examples=EXAMPLES)
 def test_fix_markdown(text: str) -> None:
     _check(text, "markdown")
 
 
 @given(html_text())
-@settings(max_examples=150)
+@settings(max_examples=EXAMPLES)
 def test_fix_html(text: str) -> None:
     _check(text, "html")
