@@ -307,7 +307,7 @@ class Checker:
         import os
         from datetime import UTC, datetime
 
-        from ..archive.archiver import Archiver, ArchiveSettings
+        from ..archive.archiver import ArchiveSettings, AsyncArchiver
 
         wanted = (Verdict.OK, Verdict.FIXABLE, Verdict.REDIRECTED, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE)
         read_at: dict[str, datetime] = {}
@@ -326,7 +326,7 @@ class Checker:
         settings = ArchiveSettings.from_table(self.config.archive)
 
         async def run() -> dict[str, Snapshot | None]:
-            async with Archiver(settings, store=store, cleaner=self.cleaner) as archiver:
+            async with AsyncArchiver(settings, store=store, cleaner=self.cleaner) as archiver:
                 urls = list(read_at)
                 found = await asyncio.gather(*(archiver.lookup(u, at=read_at[u]) for u in urls), return_exceptions=True)
                 return {u: (f if not isinstance(f, BaseException) else None) for u, f in zip(urls, found, strict=True)}

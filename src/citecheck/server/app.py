@@ -36,7 +36,7 @@ from ..pipeline.session import Checker, online_urls
 from ..store.sqlite import Store
 
 if TYPE_CHECKING:
-    from ..archive.archiver import Archiver
+    from ..archive.archiver import AsyncArchiver
 
 __all__ = ["Service", "ServiceSettings", "create_app"]
 
@@ -92,7 +92,7 @@ class Service:
         self._transport = transport
         self.online: AsyncLinkChecker | None = None
         self.store: Store | None = None
-        self.archiver: Archiver | None = None
+        self.archiver: AsyncArchiver | None = None
         self.jobs: dict[str, _Job] = {}
         self._slots: asyncio.Semaphore | None = None
         self._waiting = 0
@@ -103,9 +103,9 @@ class Service:
             self.checker.network_options(), cleaner=self.checker.cleaner, transport=self._transport, remember=False
         )
         self.store = self.checker.open_store()
-        from ..archive.archiver import Archiver, ArchiveSettings
+        from ..archive.archiver import ArchiveSettings, AsyncArchiver
 
-        self.archiver = Archiver(
+        self.archiver = AsyncArchiver(
             ArchiveSettings.from_table(self.config.archive), store=self.store, cleaner=self.checker.cleaner
         )
 
