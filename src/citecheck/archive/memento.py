@@ -86,6 +86,30 @@ def parse_http_date(text: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def _snapshot(
+    archive: MementoArchive,
+    url: str,
+    memento_url: str,
+    captured: datetime,
+    source: SnapshotSource,
+    *,
+    status: int | None = None,
+    mimetype: str | None = None,
+) -> Snapshot:
+    """A memento of ``url`` as a record; Wayback-style replays also get their banner-free form."""
+    return Snapshot(
+        original_url=url,
+        lookup_url=url,
+        archive=archive.name,
+        memento_url=memento_url,
+        raw_url=wayback_raw_url(memento_url),
+        captured_at=captured,
+        status=status,
+        mimetype=mimetype,
+        source=source,
+    )
+
+
 class MementoClient:
     """TimeMap and TimeGate lookups against any :class:`MementoArchive`.
 
@@ -253,18 +277,15 @@ class MementoClient:
         if captured is None or not link.target:
             log.info("%s: memento without a usable datetime skipped: %r", archive.name, link)
             return None
-        memento_url = urljoin(page_url, link.target)
         status = link.params.get("status", "")
-        return Snapshot(
-            original_url=url,
-            lookup_url=url,
-            archive=archive.name,
-            memento_url=memento_url,
-            raw_url=wayback_raw_url(memento_url),
-            captured_at=captured,
+        return _snapshot(
+            archive,
+            url,
+            urljoin(page_url, link.target),
+            captured,
+            SnapshotSource.TIMEMAP,
             status=int(status) if len(status) == 3 and status.isdigit() else None,
             mimetype=link.params.get("type") or None,
-            source=SnapshotSource.TIMEMAP,
         )
 
     async def _timegate(self, archive: MementoArchive, prefix: str, url: str, at: datetime) -> Snapshot | None:
@@ -288,15 +309,7 @@ class MementoClient:
             raise ArchiveError(f"{what}: {gate} answered {answer.status} without a memento to redirect to")
         if captured is None:
             raise ArchiveError(f"{what}: {gate} pointed to {memento_url} but no capture time could be learned")
-        return Snapshot(
-            original_url=url,
-            lookup_url=url,
-            archive=archive.name,
-            memento_url=memento_url,
-            raw_url=wayback_raw_url(memento_url),
-            captured_at=captured,
-            source=SnapshotSource.TIMEGATE,
-        )
+        return _snapshot(archive, url, memento_url, captured, SnapshotSource.TIMEGATE)
 
     @staticmethod
     def _link_header(answer: Reply) -> list[LinkValue]:

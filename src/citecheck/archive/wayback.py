@@ -27,14 +27,14 @@ import asyncio
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, timestamp14, wayback_url
 from ..net.body import BodyTooLarge
 from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter, Sleep
-from ..net.retry import Reply, RetryPolicy, any_http_error, polite_request
+from ..net.retry import Reply, RequestOptions, RetryPolicy, any_http_error, polite_request
 from ..net.singleflight import SingleFlight
 
 __all__ = [
@@ -72,9 +72,7 @@ async def archive_request(
     what: str,
     policy: RetryPolicy,
     max_bytes: int = MAX_RESPONSE_BYTES,
-    params: Sequence[tuple[str, str]] | None = None,
-    data: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
+    **request: Unpack[RequestOptions],
 ) -> Reply:
     """:func:`citecheck.net.retry.polite_request` to an Internet Archive API.
 
@@ -84,16 +82,7 @@ async def archive_request(
     """
     try:
         return await polite_request(
-            client,
-            limiter,
-            method,
-            url,
-            policy=policy,
-            max_bytes=max_bytes,
-            what=what,
-            params=params,
-            data=data,
-            headers=headers,
+            client, limiter, method, url, policy=policy, max_bytes=max_bytes, what=what, **request
         )
     except httpx.HTTPError as exc:
         raise ArchiveError(f"{what} could not be reached ({type(exc).__name__})") from None

@@ -15,6 +15,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 import httpx
 
@@ -26,6 +27,7 @@ __all__ = [
     "BUSY",
     "MAX_RETRY_AFTER",
     "Reply",
+    "RequestOptions",
     "RetryPolicy",
     "any_http_error",
     "is_transient",
@@ -93,8 +95,14 @@ class Reply:
     attempts: int = 1
 
 
-def _read_every_body(status: int) -> bool:
-    return True
+class RequestOptions(TypedDict, total=False):
+    """What one request sends, and which answers' bodies are read (default: every one)."""
+
+    params: Sequence[tuple[str, str]] | None
+    data: Mapping[str, str] | None
+    headers: Mapping[str, str] | None
+    follow_redirects: bool
+    read_body: Callable[[int], bool]
 
 
 async def polite_request(
@@ -106,11 +114,7 @@ async def polite_request(
     policy: RetryPolicy,
     max_bytes: int,
     what: str = "",
-    params: Sequence[tuple[str, str]] | None = None,
-    data: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-    follow_redirects: bool = False,
-    read_body: Callable[[int], bool] = _read_every_body,
+    **request: Unpack[RequestOptions],
 ) -> Reply:
     """One request at the endpoint's pace, retried while busy or (per ``policy``) failing.
 
@@ -120,14 +124,21 @@ async def polite_request(
     :class:`~citecheck.net.body.BodyTooLarge` for a body over ``max_bytes``. ``what`` names the
     service in log lines.
     """
+    params = request.get("params")
     query = httpx.QueryParams(list(params)) if params else None  # None: a URL's own query is sent as written
+    read_body = request.get("read_body", lambda status: True)
     attempt = 0
     while True:
         try:
             async with (
                 limiter.slot(),
                 client.stream(
-                    method, url, params=query, data=data, headers=headers, follow_redirects=follow_redirects
+                    method,
+                    url,
+                    params=query,
+                    data=request.get("data"),
+                    headers=request.get("headers"),
+                    follow_redirects=request.get("follow_redirects", False),
                 ) as response,
             ):
                 status = response.status_code
