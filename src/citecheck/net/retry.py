@@ -95,6 +95,10 @@ class Reply:
     attempts: int = 1
 
 
+def _every_body(status: int) -> bool:
+    return True
+
+
 class RequestOptions(TypedDict, total=False):
     """What one request sends, and which answers' bodies are read (default: every one)."""
 
@@ -126,7 +130,7 @@ async def polite_request(
     """
     params = request.get("params")
     query = httpx.QueryParams(list(params)) if params else None  # None: a URL's own query is sent as written
-    read_body = request.get("read_body", lambda status: True)
+    read_body = request.get("read_body", _every_body)
     attempt = 0
     while True:
         try:
