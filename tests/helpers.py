@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from types import ModuleType
-
-import pytest
 
 from citecheck.core.links import Link
-from citecheck.net.limits import RateLimiter
+from citecheck.net.limits import Limiters
 
 
 def assert_positions(text: str, links: list[Link]) -> None:
@@ -29,12 +26,15 @@ def replace_span(text: str, link: Link, raw: str) -> str:
 
 
 class FakeTime:
-    """A clock that only moves when something sleeps on it, recording every sleep."""
+    """A clock that only moves when something sleeps on it, recording every sleep.
+
+    ``limiters`` hands out rate limiters on this clock: pass it as a client's ``limiters=``.
+    """
 
     def __init__(self) -> None:
         self.now = 1000.0
         self.sleeps: list[float] = []
-        self.limiters: dict[str, RateLimiter] = {}
+        self.limiters = Limiters(clock=self.clock, sleep=self.sleep)
 
     def clock(self) -> float:
         return self.now
@@ -43,14 +43,3 @@ class FakeTime:
         self.sleeps.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
-
-    def patch_limiters(self, monkeypatch: pytest.MonkeyPatch, *modules: ModuleType) -> None:
-        """Make each module's ``limiter_for`` hand out limiters on this clock (recorded by endpoint)."""
-
-        def limiter_for(endpoint: str, per_minute: float) -> RateLimiter:
-            if endpoint not in self.limiters:
-                self.limiters[endpoint] = RateLimiter(per_minute, clock=self.clock, sleep=self.sleep)
-            return self.limiters[endpoint]
-
-        for module in modules:
-            monkeypatch.setattr(module, "limiter_for", limiter_for)

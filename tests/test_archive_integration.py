@@ -6,7 +6,8 @@ log to check that the archiver is polite: one query per URL however many callers
 and Retry-After honoured, a bounded number of requests, keys sent and never logged.
 
 Most tests use fast limiters (10 ms apart) so they take no time; the pacing tests use slow
-ones on purpose and measure the spacing between arrivals with ``time.monotonic``.
+ones on purpose and measure the spacing between arrivals with ``time.monotonic``. Each archiver
+gets its own limiters (its ``limiters=`` seam), so no test inherits another's pace or embargo.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from citecheck.archive.archiver import Archiver, ArchiveSettings, payload_digest
+from citecheck.archive.archiver import ArchiveSettings, AsyncArchiver, payload_digest
 from citecheck.archive.memento import MementoArchive
 from citecheck.archive.save import SaveCredentials
-from citecheck.archive.wayback import polite_request
+from citecheck.archive.wayback import archive_request
 from citecheck.cli.archive import archive_command
 from citecheck.core.snapshot import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource
-from citecheck.net.limits import limiter_for, reset_limiters
+from citecheck.net.limits import Limiters, RateLimiter, reset_limiters
+from citecheck.net.retry import RetryPolicy, never
 from citecheck.store.sqlite import Store
 from fakeweb import FakeWeb, Handler, Request, Response, empty_reply, fail_first, service_unavailable, status
 
@@ -96,8 +98,8 @@ class FakeArchives:
         self.raw: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
         self.cdx: Handler = self.cdx_answer
         self.timemap: Handler = self.timemap_answer
-        web.fallback(self._internet_archive, host=0)
-        web.fallback(self._memento_archive, host=1)
+        web.fallback(self.internet_archive, host=0)
+        web.fallback(self.memento_archive, host=1)
 
     # -- what the archives hold -------------------------------------------------------------
 
@@ -128,7 +130,7 @@ class FakeArchives:
             return _answer(404, "no captures", "text/plain")
         return _answer(200, self.timemaps[url], LINK_FORMAT)
 
-    async def _internet_archive(self, request: Request) -> Response:
+    async def internet_archive(self, request: Request) -> Response:
         if request.path == "/cdx/search/cdx":
             return await self.cdx(request)
         if request.path == "/wayback/available":
@@ -149,7 +151,7 @@ class FakeArchives:
             return _answer(200, body, "text/html", headers)
         return _answer(404, "not archived", "text/plain")
 
-    async def _memento_archive(self, request: Request) -> Response:
+    async def memento_archive(self, request: Request) -> Response:
         if request.path.startswith("/timemap/"):
             return await self.timemap(request)
         return _answer(404, "no such memento", "text/plain")
@@ -158,13 +160,6 @@ class FakeArchives:
 
     def requests_to(self, host: int, prefix: str) -> list[str]:
         return [seen.path for seen in self.web.hosts[host].seen if seen.path.startswith(prefix)]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limiters() -> Iterator[None]:
-    reset_limiters()
-    yield
-    reset_limiters()
 
 
 @pytest.fixture
@@ -194,10 +189,18 @@ def settings(web: FakeWeb, *, memento: bool = True, **overrides: Any) -> Archive
     return ArchiveSettings(**values)
 
 
-def archiver(web: FakeWeb, **overrides: Any) -> Archiver:
+def fast_limiters() -> Limiters:
+    """Fresh limiters; Save Page Now's status polls (no setting: one a second) made fast too."""
+    return Limiters(pace={"ia:save-status": FAST})
+
+
+def archiver(
+    web: FakeWeb, *, store: Store | None = None, limiters: Limiters | None = None, **overrides: Any
+) -> AsyncArchiver:
     """Call inside the event loop that uses it (the client binds to it)."""
-    store = overrides.pop("store", None)
-    return Archiver(settings(web, **overrides), store=store, sleep=_no_jitter)
+    return AsyncArchiver(
+        settings(web, **overrides), store=store, sleep=_no_jitter, limiters=limiters or fast_limiters()
+    )
 
 
 # -- one query per URL ------------------------------------------------------------------------
@@ -258,10 +261,12 @@ def test_retry_after_is_waited_out_before_asking_again(web: FakeWeb, archives: F
 def test_503_without_retry_after_embargoes_the_endpoint_for_a_minute(web: FakeWeb, archives: FakeArchives) -> None:
     archives.cdx = service_unavailable()  # no Retry-After: the 60 s default applies
 
+    limiters = fast_limiters()
+
     async def go() -> tuple[float, int, int]:
-        async with archiver(web, memento=False) as a:
+        async with archiver(web, memento=False, limiters=limiters) as a:
             first = asyncio.create_task(a.lookup("https://example.org/one", at=AT))
-            limiter = limiter_for("ia:cdx", FAST)
+            limiter = limiters["ia:cdx"]
             deadline = time.monotonic() + 5
             while limiter.next_start - time.monotonic() < 50 and time.monotonic() < deadline:
                 await asyncio.sleep(0.01)
@@ -377,7 +382,6 @@ def test_save_page_now_submits_with_keys_and_polls_until_success(
             {"status": "success", "timestamp": "20240601120000", "original_url": "https://example.org/new"},
         ],
     )
-    limiter_for("ia:save-status", FAST)  # created first, so the saver polls fast (default: 1 a second)
     keys = SaveCredentials(access_key="a", secret_key="s")
 
     async def go() -> Snapshot:
@@ -428,7 +432,6 @@ def test_the_secret_key_never_reaches_logs_records_or_errors(web: FakeWeb, caplo
         return await next(statuses)(request)
 
     web.route("/save/status/spn2-leak", poll, host=0)
-    limiter_for("ia:save-status", FAST)
     texts: list[str] = []
 
     async def go() -> list[Snapshot]:
@@ -442,18 +445,19 @@ def test_the_secret_key_never_reaches_logs_records_or_errors(web: FakeWeb, caplo
         async with dropped, archiver(dropped, memento=False, credentials=keys) as a:
             results.append(await a.save("https://example.org/dropped"))
         closed = f"http://127.0.0.1:{_closed_port()}"
-        async with Archiver(ArchiveSettings(wayback_url=closed, credentials=keys), sleep=_no_jitter) as a:
+        closed_settings = ArchiveSettings(wayback_url=closed, credentials=keys)
+        async with AsyncArchiver(closed_settings, sleep=_no_jitter, limiters=fast_limiters()) as a:
             results.append(await a.save("https://example.org/closed"))
             # The shared request helper raises for an unreachable archive: what does the error say?
             with pytest.raises(ArchiveError) as raised:
-                await polite_request(
+                await archive_request(
                     a.client,
-                    limiter_for("test:closed", FAST),
+                    RateLimiter(FAST),
                     "POST",
                     f"{closed}/save",
                     what="Save Page Now",
+                    policy=RetryPolicy(retry_on=never),
                     headers={"Authorization": keys.authorization()},
-                    retry_transport_errors=False,
                 )
             texts.append("".join(traceback.format_exception(raised.value)))
             texts.extend([str(raised.value), repr(raised.value), repr(raised.value.__context__)])
@@ -582,9 +586,11 @@ def test_verify_leaves_the_snapshot_unchanged_when_the_capture_cannot_be_read(
     web.route(f"/web/20240501000000id_/{urls['slow']}", slow, host=0)
     web.route(f"/web/20240501000000id_/{urls['busy']}", service_unavailable(30), host=0)
 
+    limiters = fast_limiters()
+
     async def go() -> dict[str, tuple[Snapshot, Snapshot]]:
         results: dict[str, tuple[Snapshot, Snapshot]] = {}
-        async with archiver(web, timeout=0.3) as a:
+        async with archiver(web, timeout=0.3, limiters=limiters) as a:
             for name, url in urls.items():
                 found = await a.lookup(url, at=AT)
                 assert found is not None
@@ -599,7 +605,7 @@ def test_verify_leaves_the_snapshot_unchanged_when_the_capture_cannot_be_read(
     for name, (found, verified) in results.items():
         assert verified is found, name
     # The 503 pushed the replay pace of the archive past its Retry-After.
-    assert limiter_for("replay:ia", FAST).next_start - time.monotonic() > 20
+    assert limiters["replay:ia"].next_start - time.monotonic() > 20
 
 
 def test_verify_skips_captures_that_do_not_exist_yet(web: FakeWeb) -> None:
@@ -622,11 +628,15 @@ def test_verify_skips_captures_that_do_not_exist_yet(web: FakeWeb) -> None:
     assert web.hosts[0].requests == 0
 
 
-def test_archive_command_verify_flag(web: FakeWeb, archives: FakeArchives, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_archive_command_verify_flag(
+    web: FakeWeb, archives: FakeArchives, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     url = "https://example.org/cli"
     body = b"<p>cited from the command line</p>"
     archives.capture(url, "20240501000000", body, digest="NOT" + "A" * 29)
     monkeypatch.setenv("CITECHECK_WAYBACK_URL", web.url(0, "/").rstrip("/"))
+    config = tmp_path / "citecheck.toml"  # fast paces, so the configured 24 a minute does not slow the test
+    config.write_text(f"[archive]\ncdx_per_minute = {FAST}\nverify_per_minute = {FAST}\n", "utf-8")
 
     def command(output: str, *, verify: bool | None) -> str:
         args = argparse.Namespace(
@@ -636,14 +646,12 @@ def test_archive_command_verify_flag(web: FakeWeb, archives: FakeArchives, monke
             format=output,
             store=None,
             no_store=True,
-            config=None,
-            isolated=True,
+            config=str(config),
+            isolated=False,
         )
         if verify is not None:
             args.verify = verify  # the flag citecheck.cli's parser adds
-        reset_limiters()
-        for endpoint in ("ia:cdx", "replay:ia"):
-            limiter_for(endpoint, FAST)  # made first, so the configured 24 a minute does not slow the test
+        reset_limiters()  # the command uses the process-wide limiters: none left from another test
         out = io.StringIO()
         assert archive_command(args, out) == 0
         return out.getvalue()

@@ -14,10 +14,9 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import citecheck.archive.save as save
-import citecheck.archive.wayback as wayback
 from citecheck.archive.save import SaveClient, SaveCredentials, classify
 from citecheck.core.snapshot import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource
-from citecheck.net.limits import RateLimiter
+from citecheck.net.limits import Limiters
 from helpers import FakeTime
 
 WB = "https://wb.test"
@@ -32,11 +31,9 @@ _T = TypeVar("_T")
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    """Fresh limiters on a fake clock, created through the modules' limiter_for (recorded)."""
-    time = FakeTime()
-    time.patch_limiters(monkeypatch, save, wayback)
-    return time
+def fake() -> FakeTime:
+    """A fake clock, and fresh limiters on it for the client under test."""
+    return FakeTime()
 
 
 def run(
@@ -47,7 +44,15 @@ def run(
 ) -> _T:
     async def go() -> _T:
         async with httpx.AsyncClient() as client:
-            spn = SaveClient(client, wayback_url=WB, credentials=credentials, sleep=fake.sleep, clock=fake.clock, **kw)
+            spn = SaveClient(
+                client,
+                wayback_url=WB,
+                credentials=credentials,
+                sleep=fake.sleep,
+                clock=fake.clock,
+                limiters=fake.limiters,
+                **kw,
+            )
             return await make(spn)
 
     return asyncio.run(go())
@@ -101,12 +106,12 @@ def test_no_credentials_is_a_clear_message_and_sends_nothing(httpx_mock: HTTPXMo
 
 
 def test_save_pace_with_and_without_keys(fake: FakeTime) -> None:
-    SaveClient(httpx.AsyncClient(), credentials=KEYS)
+    SaveClient(httpx.AsyncClient(), credentials=KEYS, limiters=fake.limiters)
     assert fake.limiters["ia:save"].interval == pytest.approx(12)
     fake.limiters.clear()
-    SaveClient(httpx.AsyncClient(), credentials=None)
+    SaveClient(httpx.AsyncClient(), credentials=None, limiters=fake.limiters)
     assert fake.limiters["ia:save"].interval == pytest.approx(20)
-    assert "anonymous" in repr(SaveClient(httpx.AsyncClient(), credentials=None))
+    assert "anonymous" in repr(SaveClient(httpx.AsyncClient(), credentials=None, limiters=fake.limiters))
 
 
 # -- submit ----------------------------------------------------------------------------------
@@ -265,8 +270,16 @@ def test_poll_ends_even_if_the_clock_never_moves(httpx_mock: HTTPXMock) -> None:
 
     async def go() -> Snapshot:
         async with httpx.AsyncClient() as client:
-            spn = SaveClient(client, wayback_url=WB, credentials=KEYS, sleep=sleep, clock=lambda: 0.0, poll_timeout=30)
-            spn._status_limiter = RateLimiter(6000, clock=lambda: 0.0, sleep=sleep)
+            limiters = Limiters(pace={"ia:save-status": 6000}, clock=lambda: 0.0, sleep=sleep)
+            spn = SaveClient(
+                client,
+                wayback_url=WB,
+                credentials=KEYS,
+                sleep=sleep,
+                clock=lambda: 0.0,
+                poll_timeout=30,
+                limiters=limiters,
+            )
             return await spn.poll(pending_snapshot())
 
     assert asyncio.run(go()).job_status is JobStatus.PENDING

@@ -13,7 +13,6 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-import citecheck.archive.wayback as wayback
 from citecheck.archive.wayback import WaybackClient
 from citecheck.core.snapshot import ArchiveError, SnapshotSource
 from citecheck.net.exchange import retry_after_seconds
@@ -28,17 +27,17 @@ _T = TypeVar("_T")
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    """Fresh limiters on a fake clock, created through the modules' limiter_for (recorded)."""
-    time = FakeTime()
-    time.patch_limiters(monkeypatch, wayback)
-    return time
+def fake() -> FakeTime:
+    """A fake clock, and fresh limiters on it for the client under test."""
+    return FakeTime()
 
 
 def run(make: Callable[[WaybackClient], Awaitable[_T]], fake: FakeTime, **kw: Any) -> _T:
     async def go() -> _T:
         async with httpx.AsyncClient() as client:
-            wb = WaybackClient(client, wayback_url=WB, availability_url=AVAILABLE, sleep=fake.sleep, **kw)
+            wb = WaybackClient(
+                client, wayback_url=WB, availability_url=AVAILABLE, sleep=fake.sleep, limiters=fake.limiters, **kw
+            )
             return await make(wb)
 
     return asyncio.run(go())
@@ -52,7 +51,7 @@ def query(request: httpx.Request) -> list[tuple[str, str]]:
 
 
 def test_memento_and_raw_urls(fake: FakeTime) -> None:
-    wb = WaybackClient(httpx.AsyncClient(), wayback_url=WB + "/")
+    wb = WaybackClient(httpx.AsyncClient(), wayback_url=WB + "/", limiters=fake.limiters)
     assert wb.memento_url("20240102030405", "https://example.org/a?b=1") == (
         f"{WB}/web/20240102030405/https://example.org/a?b=1"
     )
@@ -60,7 +59,7 @@ def test_memento_and_raw_urls(fake: FakeTime) -> None:
 
 
 def test_limiters_are_the_shared_endpoint_ones_at_the_documented_pace(fake: FakeTime) -> None:
-    WaybackClient(httpx.AsyncClient())
+    WaybackClient(httpx.AsyncClient(), limiters=fake.limiters)
     assert fake.limiters["ia:cdx"].interval == pytest.approx(60 / 24)
     assert fake.limiters["ia:availability"].interval == pytest.approx(1.0)
 
@@ -241,13 +240,12 @@ def test_cdx_transport_errors_are_retried_then_reported(httpx_mock: HTTPXMock, f
     assert len(httpx_mock.get_requests()) == 3
 
 
-def test_cdx_response_size_is_bounded(httpx_mock: HTTPXMock, fake: FakeTime, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wayback, "MAX_RESPONSE_BYTES", 100)
+def test_cdx_response_size_is_bounded(httpx_mock: HTTPXMock, fake: FakeTime) -> None:
     httpx_mock.add_response(
         json=[HEADER] + [["20200102030405", "https://example.org/", "200", "text/html", "A", "1"]] * 10
     )
     with pytest.raises(ArchiveError, match="more than 100 bytes"):
-        run(lambda wb: wb.cdx("https://example.org/"), fake)
+        run(lambda wb: wb.cdx("https://example.org/"), fake, max_response_bytes=100)
 
 
 def test_cdx_concurrent_identical_lookups_share_one_request(httpx_mock: HTTPXMock, fake: FakeTime) -> None:

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from citecheck.archive.archiver import Archiver, ArchiveSettings
+from citecheck.archive.archiver import ArchiveSettings, AsyncArchiver
 from citecheck.archive.memento import MementoArchive
 from citecheck.core.errors import ConfigError
 from citecheck.core.snapshot import ArchiveError, SnapshotSource
-from citecheck.net.limits import reset_limiters
+from citecheck.net.limits import Limiters
 from citecheck.store.sqlite import Store
 
 pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
@@ -32,9 +32,9 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limiters() -> None:
-    reset_limiters()
+def _archiver(settings: ArchiveSettings, store: Store | None = None) -> AsyncArchiver:
+    """An archiver with its own limiters (none left over from another test) and no jitter."""
+    return AsyncArchiver(settings, store=store, sleep=_no_sleep, limiters=Limiters())
 
 
 def _rows(*rows: list[str]) -> bytes:
@@ -43,7 +43,7 @@ def _rows(*rows: list[str]) -> bytes:
 
 def _lookup(url: str, store: Store | None = None, **settings: Any) -> Any:
     async def go() -> Any:
-        async with Archiver(ArchiveSettings(wayback_url=WAYBACK, **settings), store=store, sleep=_no_sleep) as archiver:
+        async with _archiver(ArchiveSettings(wayback_url=WAYBACK, **settings), store) as archiver:
             return await archiver.lookup(url, at=AT)
 
     return asyncio.run(go())
@@ -147,7 +147,7 @@ def test_an_archive_that_fails_is_not_a_negative_answer(httpx_mock: HTTPXMock, t
 
 def test_saving_without_keys_says_so_and_sends_nothing(httpx_mock: HTTPXMock) -> None:
     async def go() -> None:
-        async with Archiver(ArchiveSettings(wayback_url=WAYBACK), sleep=_no_sleep) as archiver:
+        async with _archiver(ArchiveSettings(wayback_url=WAYBACK)) as archiver:
             await archiver.save("https://example.org/a")
 
     with pytest.raises(ArchiveError, match="CITECHECK_IA_ACCESS_KEY"):
@@ -189,7 +189,7 @@ def test_pending_jobs_are_polled_again_on_the_next_run(httpx_mock: HTTPXMock, tm
 
         async def first() -> Any:
             settings = ArchiveSettings(wayback_url=WAYBACK, credentials=keys)
-            async with Archiver(settings, store=store, sleep=_no_sleep) as archiver:
+            async with _archiver(settings, store) as archiver:
                 archiver.saver.poll_timeout = 0  # give up at once: the job stays pending
                 return await archiver.save("https://example.org/j")
 
@@ -204,7 +204,7 @@ def test_pending_jobs_are_polled_again_on_the_next_run(httpx_mock: HTTPXMock, tm
 
         async def second() -> Any:
             settings = ArchiveSettings(wayback_url=WAYBACK, credentials=keys)
-            async with Archiver(settings, store=store, sleep=_no_sleep) as archiver:
+            async with _archiver(settings, store) as archiver:
                 return await archiver.repoll_pending()
 
         (done,) = asyncio.run(second())
@@ -230,7 +230,7 @@ def test_request_counts_for_a_batch_with_and_without_the_store(httpx_mock: HTTPX
 
     async def run(store: Store | None) -> list[Any]:
         settings = ArchiveSettings(wayback_url=WAYBACK, cdx_per_minute=60_000)
-        async with Archiver(settings, store=store, sleep=_no_sleep) as archiver:
+        async with _archiver(settings, store) as archiver:
             return list(await asyncio.gather(*(archiver.lookup(u, at=AT) for u in batch)))
 
     with Store.open(tmp_path / "batch.sqlite3") as store:

@@ -1,10 +1,14 @@
 """The archive stage in one place: find the snapshot to cite, request one, remember both.
 
-``Archiver.lookup`` asks the Internet Archive's CDX API and every configured Memento archive's
+``AsyncArchiver.lookup`` asks the Internet Archive's CDX API and every configured Memento archive's
 TimeMap for captures of the cleaned URL (then, only if none is found, of the URL as cited),
 chooses one with :func:`citecheck.archive.choose.choose`, and records the answer in the store,
-negative answers included, so reruns do not ask again too soon. ``Archiver.verify`` optionally
-fetches a snapshot's raw capture and records its payload digest (the CDX ``digest`` form).
+negative answers included, so reruns do not ask again too soon. ``AsyncArchiver.verify``
+optionally fetches a snapshot's raw capture and records its payload digest (the CDX ``digest``
+form). :class:`Archiver` is its synchronous twin.
+
+The store is SQLite, so its calls block: they run on one worker thread per archiver (in the
+order they were made), never on the event loop.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ import hashlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -26,8 +32,10 @@ from ..clean.cleaner import Cleaner
 from ..core.errors import ConfigError
 from ..core.snapshot import ArchiveError, JobStatus, Snapshot, SnapshotSource
 from ..core.sync import LoopThread
+from ..net.body import BodyTooLarge, bounded_chunks, check_announced_length
 from ..net.exchange import retry_after_seconds
-from ..net.limits import RateLimiter, limiter_for
+from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter
+from ..net.singleflight import SingleFlight
 from .choose import choose
 from .memento import MementoArchive, MementoClient
 from .save import SaveClient, SaveCredentials
@@ -36,11 +44,12 @@ from .wayback import WaybackClient
 if TYPE_CHECKING:
     from ..store.sqlite import Store
 
-__all__ = ["VERIFY_MAX_BYTES", "ArchiveSettings", "Archiver", "SyncArchiver", "payload_digest"]
+__all__ = ["VERIFY_MAX_BYTES", "ArchiveSettings", "Archiver", "AsyncArchiver", "payload_digest"]
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
-#: Largest capture :meth:`Archiver.verify` reads; a bigger one is left unverified (no digest
+#: Largest capture :meth:`AsyncArchiver.verify` reads; a bigger one is left unverified (no digest
 #: of a truncated payload is ever recorded).
 VERIFY_MAX_BYTES = 50 * 1024 * 1024
 
@@ -163,8 +172,25 @@ def _moment(value: Any, what: str) -> datetime:
     raise ConfigError(f"{what} must be a date (YYYY-MM-DD)")
 
 
-class Archiver:
-    """Find, choose, request and remember snapshots. ``async with Archiver() as archiver:``."""
+@dataclass(frozen=True, slots=True)
+class _Captures:
+    """What is known of one lookup URL: the store's fresh answer, or what the archives reported."""
+
+    #: The store had a fresh answer: ``snapshot`` (None: a negative one), and nobody was asked.
+    stored: bool
+    snapshot: Snapshot | None = None
+    found: tuple[Snapshot, ...] = ()
+    #: Every archive answered (so "nothing found" may be remembered).
+    complete: bool = True
+
+
+class AsyncArchiver:
+    """Find, choose, request and remember snapshots. ``async with AsyncArchiver() as archiver:``.
+
+    ``limiters`` hands out the archive endpoints' rate limiters (default: the process-wide
+    ones, so two archivers never double an archive's load; tests pass their own
+    :class:`~citecheck.net.limits.Limiters`).
+    """
 
     def __init__(
         self,
@@ -175,14 +201,19 @@ class Archiver:
         cleaner: Cleaner | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] | None = None,
+        limiters: LimiterFactory = SHARED_LIMITERS,
     ) -> None:
         self.settings = settings or ArchiveSettings()
+        self._limiters = limiters
         self._own_client = client is None
         # Archive endpoints are configured by the operator and trusted: no private-address guard.
         self.client = client or httpx.AsyncClient(
             headers={"User-Agent": _USER_AGENT}, timeout=httpx.Timeout(self.settings.timeout), trust_env=False
         )
         self.store = store
+        # One thread, so the store sees the calls in the order they were made.
+        self._store_thread = ThreadPoolExecutor(1, "citecheck-archive-store") if store is not None else None
+        self._captures: SingleFlight[str, _Captures] = SingleFlight()
         self.cleaner = cleaner or Cleaner()
         self._clock = clock or (lambda: datetime.now(UTC))
         s = self.settings
@@ -193,13 +224,19 @@ class Archiver:
             cdx_per_minute=s.cdx_per_minute,
             availability_per_second=s.availability_per_second,
             sleep=sleep,
+            limiters=limiters,
         )
-        self.memento = MementoClient(self.client, per_minute=s.timemap_per_minute, sleep=sleep)
+        self.memento = MementoClient(self.client, per_minute=s.timemap_per_minute, sleep=sleep, limiters=limiters)
         self.saver = SaveClient(
-            self.client, wayback_url=s.wayback_url, credentials=s.credentials, per_minute=s.save_per_minute, sleep=sleep
+            self.client,
+            wayback_url=s.wayback_url,
+            credentials=s.credentials,
+            per_minute=s.save_per_minute,
+            sleep=sleep,
+            limiters=limiters,
         )
 
-    async def __aenter__(self) -> Archiver:
+    async def __aenter__(self) -> AsyncArchiver:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -208,6 +245,8 @@ class Archiver:
     async def aclose(self) -> None:
         if self._own_client:
             await self.client.aclose()
+        if self._store_thread is not None:
+            self._store_thread.shutdown()  # idle by now: every store call was awaited
 
     async def lookup(self, url: str, *, at: datetime | None = None) -> Snapshot | None:
         """The snapshot to cite for ``url`` as accessed at ``at`` (default now), or None.
@@ -217,13 +256,13 @@ class Archiver:
         moment = at or self._clock()
         cleaned = self.cleaner.clean(url)
         for candidate in dict.fromkeys((cleaned, url)):
-            known, stored = self._stored(candidate)
-            if known and stored is not None:
-                return replace(stored, original_url=url)
-            if known:
+            # Concurrent lookups of one URL share the store's answer or the archives' (one query each).
+            captures = await self._captures.run(candidate, partial(self._ask, candidate))
+            if captures.stored and captures.snapshot is not None:
+                return replace(captures.snapshot, original_url=url)
+            if captures.stored:
                 continue  # a fresh negative answer: do not ask the archives again yet
-            found, complete = await self._find(candidate)
-            found = [replace(s, original_url=url, lookup_url=candidate) for s in found]
+            found = [replace(s, original_url=url, lookup_url=candidate) for s in captures.found]
             window = (self.settings.not_before, self.settings.not_after)
             chosen = choose(found, at=moment, window=window, prefer=self.settings.prefer)
             if chosen is None:
@@ -234,8 +273,8 @@ class Archiver:
                     prefer=self.settings.prefer,
                     allow_unknown_status=True,
                 )
-            if complete or chosen is not None:
-                self._remember(candidate, url, chosen)
+            if captures.complete or chosen is not None:
+                await self._remember(candidate, url, chosen)
             if chosen is not None:
                 return chosen
         return None
@@ -244,7 +283,7 @@ class Archiver:
         """Request a capture of the cleaned URL with Save Page Now and record the job."""
         cleaned = self.cleaner.clean(url)
         snapshot = replace(await self.saver.save(cleaned), original_url=url, lookup_url=cleaned)
-        self._remember(cleaned, url, snapshot)
+        await self._remember(cleaned, url, snapshot)
         return snapshot
 
     async def verify(self, snapshot: Snapshot, *, max_bytes: int = VERIFY_MAX_BYTES) -> Snapshot:
@@ -265,13 +304,13 @@ class Archiver:
         if snapshot.job_status not in (None, JobStatus.SUCCESS):
             return snapshot  # a pending or failed save: there is no capture to fetch
         url = snapshot.raw_url or snapshot.memento_url
-        limiter = limiter_for(f"replay:{snapshot.archive}", self.settings.verify_per_minute)
+        limiter = self._limiters(f"replay:{snapshot.archive}", self.settings.verify_per_minute)
         await limiter.wait()  # outside the deadline: a long queue of verifications is not a timeout
         try:
             async with asyncio.timeout(4 * self.settings.timeout):
                 digest = await self._payload_digest(limiter, url, max_bytes)
-        except (ArchiveError, httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
-            reason = str(exc) if isinstance(exc, ArchiveError) else type(exc).__name__
+        except (ArchiveError, BodyTooLarge, httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
+            reason = str(exc) if isinstance(exc, ArchiveError | BodyTooLarge) else type(exc).__name__
             _log.info("could not verify %s: %s", url, reason)
             return snapshot
         known = snapshot.digest
@@ -285,7 +324,7 @@ class Archiver:
             )
         verified = replace(snapshot, digest=digest)
         if known != digest:
-            self._remember(snapshot.lookup_url, snapshot.original_url, verified)
+            await self._remember(snapshot.lookup_url, snapshot.original_url, verified)
         return verified
 
     async def _payload_digest(self, limiter: RateLimiter, url: str, max_bytes: int) -> str:
@@ -301,16 +340,10 @@ class Archiver:
                 raise ArchiveError(f"answered HTTP {response.status_code} (busy)")
             if response.status_code != 200:
                 raise ArchiveError(f"answered HTTP {response.status_code}")
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise ArchiveError(f"the capture is {declared} bytes, more than {max_bytes}")
+            check_announced_length(response, max_bytes)
             hasher = hashlib.sha1(usedforsecurity=False)
-            size = 0
             # Raw: transfer encoding removed, content encoding kept, as in the WARC record.
-            async for chunk in response.aiter_raw():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ArchiveError(f"the capture is more than {max_bytes} bytes")
+            async for chunk in bounded_chunks(response, max_bytes, raw=True):
                 hasher.update(chunk)
         return _base32(hasher.digest())
 
@@ -319,10 +352,10 @@ class Archiver:
         if self.store is None or self.settings.credentials is None:
             return []
         updated = []
-        for record in self.store.pending_snapshots(limit):
+        for record in await self._in_store_thread(partial(self.store.pending_snapshots, limit)):
             pending = Snapshot.from_dict(record)
             snapshot = await self.saver.poll(pending)
-            self._remember(pending.lookup_url, pending.original_url, snapshot)
+            await self._remember(pending.lookup_url, pending.original_url, snapshot)
             updated.append(snapshot)
         return updated
 
@@ -342,21 +375,34 @@ class Archiver:
             found.extend(answer)
         return found, complete
 
-    def _stored(self, url: str) -> tuple[bool, Snapshot | None]:
-        if self.store is None:
-            return False, None
-        known, record = self.store.latest_snapshot(
-            url, max_age=self.settings.max_age, negative_max_age=self.settings.negative_max_age
-        )
-        return known, None if record is None else Snapshot.from_dict(record)
-
-    def _remember(self, lookup_url: str, original_url: str, snapshot: Snapshot | None) -> None:
+    async def _ask(self, url: str) -> _Captures:
+        """The store's fresh answer for ``url`` if it has one, else every archive's captures."""
         if self.store is not None:
-            self.store.record_snapshot(
+            latest = partial(
+                self.store.latest_snapshot,
+                url,
+                max_age=self.settings.max_age,
+                negative_max_age=self.settings.negative_max_age,
+            )
+            known, record = await self._in_store_thread(latest)
+            if known:
+                return _Captures(stored=True, snapshot=None if record is None else Snapshot.from_dict(record))
+        found, complete = await self._find(url)
+        return _Captures(stored=False, found=tuple(found), complete=complete)
+
+    async def _remember(self, lookup_url: str, original_url: str, snapshot: Snapshot | None) -> None:
+        if self.store is not None:
+            record = partial(
+                self.store.record_snapshot,
                 lookup_url=lookup_url,
                 original_url=original_url,
                 snapshot=None if snapshot is None else snapshot.to_dict(),
             )
+            await self._in_store_thread(record)
+
+    async def _in_store_thread(self, call: Callable[[], _T]) -> _T:
+        """``call()`` (a store method) on this archiver's store thread, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._store_thread, call)
 
 
 def _base32(sha1: bytes) -> str:
@@ -372,14 +418,14 @@ def payload_digest(payload: bytes) -> str:
     return _base32(hashlib.sha1(payload, usedforsecurity=False).digest())
 
 
-class SyncArchiver:
-    """The synchronous twin of :class:`Archiver` (its own event loop in a background thread)."""
+class Archiver:
+    """The synchronous twin of :class:`AsyncArchiver` (its own event loop in a background thread)."""
 
     def __init__(self, settings: ArchiveSettings | None = None, **kwargs: Any) -> None:
         self._thread = LoopThread("citecheck-archive")
 
-        async def make() -> Archiver:
-            return Archiver(settings, **kwargs)
+        async def make() -> AsyncArchiver:
+            return AsyncArchiver(settings, **kwargs)
 
         self._archiver = self._thread.run(make())
         self._run = self._thread.run
@@ -402,7 +448,7 @@ class SyncArchiver:
     def close(self) -> None:
         self._thread.close(self._archiver.aclose())
 
-    def __enter__(self) -> SyncArchiver:
+    def __enter__(self) -> Archiver:
         return self
 
     def __exit__(self, *exc: object) -> None:

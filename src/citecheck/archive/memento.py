@@ -21,18 +21,18 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 import httpx
 
-from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14
-from ..net.exchange import retry_after_seconds
-from ..net.limits import RateLimiter, limiter_for
+from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, wayback_raw_url
+from ..net.body import BodyTooLarge
+from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter, Sleep
+from ..net.retry import BUSY, Reply, RetryPolicy, is_transient, polite_request
+from ..net.singleflight import SingleFlight
 from .linkformat import LinkValue, parse_link_format
 
 __all__ = [
@@ -50,10 +50,6 @@ log = logging.getLogger(__name__)
 #: hundreds of megabytes, and a truncated one would silently lose the newest captures.
 MAX_PAGE_BYTES = 20 * 1024 * 1024
 
-_T = TypeVar("_T")
-
-# ``…/web/<timestamp>[flags_]/<original>``: Wayback and other pywb replays.
-_WAYBACK = re.compile(r"(?P<prefix>https?://[^/?#]+/(?:[^?#]*?/)?web/)(?P<ts>\d{4,14})(?:[a-z]{2}_)?/", re.IGNORECASE)
 # A 14-digit timestamp as a path segment (Wayback ``/web/<ts>/``, archive.today ``/<ts>/``).
 _PATH_TIMESTAMP = re.compile(r"/(\d{14})(?:[a-z]{2}_)?/", re.IGNORECASE)
 
@@ -70,24 +66,6 @@ class MementoArchive:
     name: str
     timemap: str
     timegate: str | None = None
-
-
-def wayback_raw_url(memento_url: str) -> str | None:
-    """The banner-free ``id_`` replay of a Wayback-style (``/web/<timestamp>/``) memento URL.
-
-    None for other URL shapes: only pywb-style replays know the ``id_`` flag.
-
-    >>> wayback_raw_url("https://web.archive.org/web/20200102030405/https://example.com/a,b")
-    'https://web.archive.org/web/20200102030405id_/https://example.com/a,b'
-    >>> wayback_raw_url("https://web.archive.org/web/20200102030405im_/https://example.com/")
-    'https://web.archive.org/web/20200102030405id_/https://example.com/'
-    >>> wayback_raw_url("https://archive.ph/20200102030405/https://example.com/") is None
-    True
-    """
-    match = _WAYBACK.match(memento_url)
-    if match is None:
-        return None
-    return f"{match['prefix']}{match['ts']}id_/{memento_url[match.end() :]}"
 
 
 def http_date(moment: datetime) -> str:
@@ -108,15 +86,28 @@ def parse_http_date(text: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    """What one GET produced: enough to decide, without keeping the connection open."""
-
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    url: str
-    charset: str | None
+def _snapshot(
+    archive: MementoArchive,
+    url: str,
+    memento_url: str,
+    captured: datetime,
+    source: SnapshotSource,
+    *,
+    status: int | None = None,
+    mimetype: str | None = None,
+) -> Snapshot:
+    """A memento of ``url`` as a record; Wayback-style replays also get their banner-free form."""
+    return Snapshot(
+        original_url=url,
+        lookup_url=url,
+        archive=archive.name,
+        memento_url=memento_url,
+        raw_url=wayback_raw_url(memento_url),
+        captured_at=captured,
+        status=status,
+        mimetype=mimetype,
+        source=source,
+    )
 
 
 class MementoClient:
@@ -124,7 +115,8 @@ class MementoClient:
 
     ``per_minute`` paces each archive endpoint (``timemap:<name>``, ``timegate:<name>``)
     through the process-wide limiters, so two clients never double an archive's load;
-    ``limiters`` replaces :func:`limiter_for` (tests use limiters on a fake clock).
+    ``limiters`` hands out the limiters (default: the process-wide ones; tests pass a
+    :class:`~citecheck.net.limits.Limiters` on a fake clock).
     ``retries`` bounds the extra attempts after a 429/503 or a network failure; ``sleep``
     (for the jitter between attempts) and ``rng`` are injectable so tests take no time.
     """
@@ -135,19 +127,25 @@ class MementoClient:
         *,
         per_minute: float = 24,
         retries: int = 2,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        limiters: Callable[[str, float], RateLimiter] = limiter_for,
+        sleep: Sleep | None = None,
+        limiters: LimiterFactory = SHARED_LIMITERS,
         max_page_bytes: int = MAX_PAGE_BYTES,
         rng: random.Random | None = None,
     ) -> None:
         self._client = client
         self._per_minute = per_minute
-        self._retries = max(0, retries)
-        self._sleep = sleep or asyncio.sleep
+        # Every Retry-After is waited out here (no cap): a Memento archive's embargo is honoured in full.
+        self._policy = RetryPolicy(
+            retries=max(0, retries),
+            retry_on=is_transient,
+            max_retry_after=None,
+            sleep=sleep or asyncio.sleep,
+            rng=rng or random.Random(),
+        )
         self._limiters = limiters
         self._max_page_bytes = max_page_bytes
-        self._rng = rng or random.Random()
-        self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
+        self._timemaps: SingleFlight[tuple[MementoArchive, str, int], list[Snapshot]] = SingleFlight()
+        self._timegates: SingleFlight[tuple[MementoArchive, str, datetime], Snapshot | None] = SingleFlight()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -159,9 +157,7 @@ class MementoClient:
         the captures found so far are returned and a warning logged. Mementos listed on two
         pages are returned once. Raises ArchiveError when the archive cannot be read.
         """
-        result: list[Snapshot] = await self._shared(
-            ("timemap", archive, url, max_pages), lambda: self._timemap(archive, url, max_pages)
-        )
+        result = await self._timemaps.run((archive, url, max_pages), lambda: self._timemap(archive, url, max_pages))
         return list(result)
 
     async def timegate(self, archive: MementoArchive, url: str, at: datetime) -> Snapshot | None:
@@ -175,30 +171,9 @@ class MementoClient:
         if prefix is None:
             raise ArchiveError(f"{archive.name}: no TimeGate configured")
         when = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-        result: Snapshot | None = await self._shared(
-            ("timegate", archive, url, when), lambda: self._timegate(archive, prefix, url, when)
-        )
-        return result
+        return await self._timegates.run((archive, url, when), lambda: self._timegate(archive, prefix, url, when))
 
     # -- machinery --------------------------------------------------------------------------
-
-    async def _shared(self, key: Hashable, start: Callable[[], Awaitable[_T]]) -> _T:
-        """Run ``start()`` once for all concurrent callers with the same key.
-
-        Shielded, so one caller giving up (cancelled) does not cancel the others' lookup.
-        """
-        future = self._in_flight.get(key)
-        if future is None:
-            future = asyncio.ensure_future(start())
-            self._in_flight[key] = future
-
-            def forget(done: asyncio.Future[Any]) -> None:
-                if self._in_flight.get(key) is done:
-                    del self._in_flight[key]
-
-            future.add_done_callback(forget)
-        result: _T = await asyncio.shield(future)
-        return result
 
     def _limiter(self, kind: str, archive: MementoArchive) -> RateLimiter:
         return self._limiters(f"{kind}:{archive.name}", self._per_minute)
@@ -212,63 +187,36 @@ class MementoClient:
         headers: dict[str, str] | None = None,
         follow_redirects: bool = False,
         read_body: bool = True,
-    ) -> _Answer:
-        """One GET through ``limiter``, retried after 429/503 and network failures.
+    ) -> Reply:
+        """One GET through ``limiter``, retried after 429/503 and transient network failures.
 
-        Any other status is returned for the caller to judge. Raises ArchiveError when the
-        retries run out or the body exceeds the page limit.
+        Any other status is returned for the caller to judge (with its body when a 200 and
+        ``read_body``). Raises ArchiveError when the retries run out or the body exceeds the
+        page limit (refused, not truncated).
         """
-        attempt = 0
-        while True:
-            try:
-                async with (
-                    limiter.slot(),
-                    self._client.stream("GET", url, headers=headers, follow_redirects=follow_redirects) as response,
-                ):
-                    if response.status_code in (429, 503):
-                        # Every request to this endpoint waits, not only this one.
-                        limiter.defer(retry_after_seconds(response.headers.get("retry-after")))
-                        if attempt >= self._retries:
-                            raise ArchiveError(
-                                f"{what}: {url} answered {response.status_code} "
-                                f"(busy or rate limited) after {attempt + 1} attempts"
-                            )
-                        failure = f"status {response.status_code}"
-                    else:
-                        ok = response.status_code == 200 and read_body
-                        body = await self._read(response, url, what) if ok else b""
-                        return _Answer(
-                            response.status_code,
-                            response.headers,
-                            body,
-                            str(response.url),
-                            response.charset_encoding,
-                        )
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # network failures, redirect loops, bad URLs
-                transient = isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol)
-                if attempt >= self._retries or not transient:
-                    raise ArchiveError(f"{what}: {url} could not be fetched: {exc!r}") from exc
-                failure = repr(exc)
-            attempt += 1
-            # Jitter, so clients deferred by the same Retry-After do not return in one burst.
-            delay = self._rng.uniform(0.0, float(attempt))
-            log.info("%s: %s failed (%s); attempt %d in %.1fs", what, url, failure, attempt + 1, delay)
-            await self._sleep(delay)
-
-    async def _read(self, response: httpx.Response, url: str, what: str) -> bytes:
-        """The body, refusing (not truncating) one larger than the page limit."""
-        limit = self._max_page_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise ArchiveError(f"{what}: {url} is {declared} bytes, more than the {limit}-byte limit")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise ArchiveError(f"{what}: {url} is more than the {limit}-byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        try:
+            answer = await polite_request(
+                self._client,
+                limiter,
+                "GET",
+                url,
+                policy=self._policy,
+                max_bytes=self._max_page_bytes,
+                what=what,
+                headers=headers,
+                follow_redirects=follow_redirects,
+                read_body=lambda status: read_body and status == 200,
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # network failures, redirect loops, bad URLs
+            raise ArchiveError(f"{what}: {url} could not be fetched: {exc!r}") from exc
+        except BodyTooLarge as exc:
+            size = "more than" if exc.announced is None else f"{exc.announced} bytes, more than"
+            raise ArchiveError(f"{what}: {url} is {size} the {exc.limit}-byte limit") from None
+        if answer.status in BUSY:
+            raise ArchiveError(
+                f"{what}: {url} answered {answer.status} (busy or rate limited) after {answer.attempts} attempts"
+            )
+        return answer
 
     async def _timemap(self, archive: MementoArchive, url: str, max_pages: int) -> list[Snapshot]:
         limiter = self._limiter("timemap", archive)
@@ -308,7 +256,7 @@ class MementoClient:
             seen.update(urljoin(answer.url, link.target) for link in links if "self" in link.rels)
         return list(snapshots.values())
 
-    def _parse_timemap(self, answer: _Answer, what: str) -> list[LinkValue]:
+    def _parse_timemap(self, answer: Reply, what: str) -> list[LinkValue]:
         content_type = answer.headers.get("content-type", "")
         try:
             text = answer.body.decode(answer.charset or "utf-8", errors="replace")
@@ -329,18 +277,15 @@ class MementoClient:
         if captured is None or not link.target:
             log.info("%s: memento without a usable datetime skipped: %r", archive.name, link)
             return None
-        memento_url = urljoin(page_url, link.target)
         status = link.params.get("status", "")
-        return Snapshot(
-            original_url=url,
-            lookup_url=url,
-            archive=archive.name,
-            memento_url=memento_url,
-            raw_url=wayback_raw_url(memento_url),
-            captured_at=captured,
+        return _snapshot(
+            archive,
+            url,
+            urljoin(page_url, link.target),
+            captured,
+            SnapshotSource.TIMEMAP,
             status=int(status) if len(status) == 3 and status.isdigit() else None,
             mimetype=link.params.get("type") or None,
-            source=SnapshotSource.TIMEMAP,
         )
 
     async def _timegate(self, archive: MementoArchive, prefix: str, url: str, at: datetime) -> Snapshot | None:
@@ -364,18 +309,10 @@ class MementoClient:
             raise ArchiveError(f"{what}: {gate} answered {answer.status} without a memento to redirect to")
         if captured is None:
             raise ArchiveError(f"{what}: {gate} pointed to {memento_url} but no capture time could be learned")
-        return Snapshot(
-            original_url=url,
-            lookup_url=url,
-            archive=archive.name,
-            memento_url=memento_url,
-            raw_url=wayback_raw_url(memento_url),
-            captured_at=captured,
-            source=SnapshotSource.TIMEGATE,
-        )
+        return _snapshot(archive, url, memento_url, captured, SnapshotSource.TIMEGATE)
 
     @staticmethod
-    def _link_header(answer: _Answer) -> list[LinkValue]:
+    def _link_header(answer: Reply) -> list[LinkValue]:
         """The Link header(s) of an answer: the same syntax as a TimeMap; unreadable is empty."""
         text = ", ".join(answer.headers.get_list("link"))
         try:

@@ -54,9 +54,18 @@ from typing import Any
 
 import httpx
 
-from ..core.snapshot import ArchiveError, JobStatus, SaveErrorClass, Snapshot, SnapshotSource, parse_timestamp14
-from ..net.limits import limiter_for
-from .wayback import Answer, polite_request
+from ..core.snapshot import (
+    ArchiveError,
+    JobStatus,
+    SaveErrorClass,
+    Snapshot,
+    SnapshotSource,
+    parse_timestamp14,
+    wayback_url,
+)
+from ..net.limits import SHARED_LIMITERS, LimiterFactory
+from ..net.retry import Reply, RetryPolicy, any_http_error, never
+from .wayback import archive_request, parse_json
 
 __all__ = [
     "ACCESS_KEY_ENV",
@@ -165,8 +174,9 @@ class SaveClient:
 
     Submissions share the process-wide ``ia:save`` limiter (5 a minute with keys, 3
     anonymously, per the issue); status polls use their own ``ia:save-status`` limiter (one a
-    second) and back off between polls of one job. ``sleep`` and ``clock`` are injectable so
-    tests never wait.
+    second) and back off between polls of one job. ``sleep``, ``clock`` and ``limiters`` (which
+    hands out the endpoints' limiters; default: the process-wide ones) are injectable so tests
+    never wait.
     """
 
     def __init__(
@@ -181,6 +191,7 @@ class SaveClient:
         retries: int = 2,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
+        limiters: LimiterFactory = SHARED_LIMITERS,
     ) -> None:
         self._client = client
         self.wayback_url = wayback_url.rstrip("/")
@@ -188,11 +199,13 @@ class SaveClient:
         self.per_minute = per_minute if per_minute is not None else (5.0 if credentials else 3.0)
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
-        self._retries = max(0, retries)
         self._sleep = sleep or asyncio.sleep
         self._clock = clock or time.monotonic
-        self._limiter = limiter_for("ia:save", self.per_minute)
-        self._status_limiter = limiter_for("ia:save-status", 60)
+        # A retried POST could start a second capture: only busy answers are retried.
+        self._submit_policy = RetryPolicy(retries=max(0, retries), retry_on=never, sleep=self._sleep)
+        self._poll_policy = RetryPolicy(retries=max(0, retries), retry_on=any_http_error, sleep=self._sleep)
+        self._limiter = limiters("ia:save", self.per_minute)
+        self._status_limiter = limiters("ia:save-status", 60)
 
     def __repr__(self) -> str:
         keys = "with keys" if self._credentials else "anonymous"
@@ -211,7 +224,7 @@ class SaveClient:
             original_url=url,
             lookup_url=url,
             archive="ia",
-            memento_url=f"{self.wayback_url}/web/{url}",
+            memento_url=wayback_url(self.wayback_url, url),
             captured_at=now,
             source=SnapshotSource.SAVE,
             learned_at=now,
@@ -239,17 +252,15 @@ class SaveClient:
             raise ArchiveError(NO_KEYS_MESSAGE)
         base = self._base(url)
         try:
-            answer = await polite_request(
+            answer = await archive_request(
                 self._client,
                 self._limiter,
                 "POST",
                 f"{self.wayback_url}/save",
                 what="Save Page Now",
+                policy=self._submit_policy,
                 data={"url": url, "if_not_archived_within": if_not_archived_within},
                 headers=self._headers(),
-                retries=self._retries,
-                sleep=self._sleep,
-                retry_transport_errors=False,  # a retried POST could start a second capture
             )
         except ArchiveError as exc:
             _log.debug("save of %s not submitted: %s", url, exc)
@@ -282,15 +293,14 @@ class SaveClient:
             waited += interval
             interval = min(interval * 1.5, _MAX_POLL_INTERVAL)
             try:
-                answer = await polite_request(
+                answer = await archive_request(
                     self._client,
                     self._status_limiter,
                     "GET",
                     f"{self.wayback_url}/save/status/{pending.job_id}",
                     what="Save Page Now status",
+                    policy=self._poll_policy,
                     headers=self._headers(),
-                    retries=self._retries,
-                    sleep=self._sleep,
                 )
             except ArchiveError as exc:
                 _log.debug("status of %s unknown: %s", pending.job_id, exc)
@@ -318,8 +328,8 @@ class SaveClient:
         http_status = data.get("http_status")
         return dataclasses.replace(
             pending,
-            memento_url=f"{self.wayback_url}/web/{timestamp}/{original}",
-            raw_url=f"{self.wayback_url}/web/{timestamp}id_/{original}",
+            memento_url=wayback_url(self.wayback_url, original, timestamp),
+            raw_url=wayback_url(self.wayback_url, original, timestamp, raw=True),
             captured_at=captured_at,
             # SPN2 does not document the capture's HTTP status in this answer: keep it when present,
             # otherwise leave it unknown for a CDX lookup to confirm.
@@ -334,10 +344,10 @@ class SaveClient:
         return await self.poll(submitted)
 
 
-def _json_object(answer: Answer) -> dict[str, Any]:
+def _json_object(answer: Reply) -> dict[str, Any]:
     """The answer as a JSON object; ``{}`` for anything else (classified by HTTP status instead)."""
     try:
-        data = answer.json("Save Page Now")
+        data = parse_json(answer.body, "Save Page Now")
     except ArchiveError:
         return {}
     return data if isinstance(data, dict) else {}

@@ -16,38 +16,34 @@ Two read-only APIs, both on ``httpx`` and both paced by the process-wide limiter
 The configured archive endpoints are trusted (unlike cited URLs, which go through the
 private-address guard), which is also what lets tests point ``wayback_url`` at a mock server.
 
-:func:`polite_request` is shared with :mod:`citecheck.archive.save`: one place implements
-"wait for the limiter, honour 429/503 Retry-After, retry a bounded number of times with
-jitter, never read more than a bounded body".
+:func:`archive_request` is shared with :mod:`citecheck.archive.save`: the polite loop of
+:mod:`citecheck.net.retry` (limiter, Retry-After, bounded jittered retries, bounded body) with
+the Internet Archive APIs' errors, which name the exception's class and nothing of the request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import random
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Unpack
 
 import httpx
 
-from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, timestamp14
-from ..net.exchange import retry_after_seconds
-from ..net.limits import RateLimiter, limiter_for
+from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, timestamp14, wayback_url
+from ..net.body import BodyTooLarge
+from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter, Sleep
+from ..net.retry import Reply, RequestOptions, RetryPolicy, any_http_error, polite_request
+from ..net.singleflight import SingleFlight
 
 __all__ = [
     "CDX_FIELDS",
     "MAX_RESPONSE_BYTES",
-    "MAX_RETRY_AFTER",
-    "Answer",
     "WaybackClient",
-    "polite_request",
+    "archive_request",
+    "parse_json",
 ]
-
-_log = logging.getLogger(__name__)
 
 #: The CDX columns we ask for, in this order (the answer's header row is still what we trust).
 CDX_FIELDS = ("timestamp", "original", "statuscode", "mimetype", "digest", "length")
@@ -56,100 +52,42 @@ CDX_FIELDS = ("timestamp", "original", "statuscode", "mimetype", "digest", "leng
 #: stops a misbehaving or hostile endpoint from filling memory.
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 
-#: A Retry-After longer than this is not waited out inside one run: we record the embargo on
-#: the limiter and give up on this request (the next run tries again).
-MAX_RETRY_AFTER = 300.0
-
-#: Statuses that mean "too busy, come back later" rather than "no".
-_BUSY = frozenset({429, 503})
-
-Sleep = Callable[[float], Awaitable[None]]
-_T = TypeVar("_T")
+_Params = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An archive API's complete (bounded) answer."""
-
-    status: int
-    headers: httpx.Headers
-    body: bytes
-
-    def json(self, what: str) -> Any:
-        """The body as JSON, or :class:`ArchiveError` naming ``what`` answered badly."""
-        try:
-            return json.loads(self.body)
-        except ValueError as exc:  # includes UnicodeDecodeError
-            raise ArchiveError(f"{what} answered with something that is not JSON") from exc
+def parse_json(body: bytes, what: str) -> Any:
+    """A JSON body, or :class:`ArchiveError` naming ``what`` answered badly."""
+    try:
+        return json.loads(body)
+    except ValueError as exc:  # includes UnicodeDecodeError
+        raise ArchiveError(f"{what} answered with something that is not JSON") from exc
 
 
-async def _read_bounded(response: httpx.Response, limit: int, what: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise ArchiveError(f"{what} answered with more than {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def polite_request(
+async def archive_request(
     client: httpx.AsyncClient,
     limiter: RateLimiter,
     method: str,
     url: str,
     *,
     what: str,
-    params: Sequence[tuple[str, str]] | None = None,
-    data: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-    retries: int = 2,
-    sleep: Sleep | None = None,
-    retry_transport_errors: bool = True,
+    policy: RetryPolicy,
     max_bytes: int = MAX_RESPONSE_BYTES,
-) -> Answer:
-    """One request to an archive API, at the endpoint's pace, retried while the archive is busy.
+    **request: Unpack[RequestOptions],
+) -> Reply:
+    """:func:`citecheck.net.retry.polite_request` to an Internet Archive API.
 
-    Every attempt waits for a ``limiter`` slot. A 429/503 calls ``limiter.defer(Retry-After)``
-    (so every other task using the endpoint also backs off, not only this one), sleeps a
-    random jitter of up to ``2**attempt`` seconds (so tasks released by the same embargo do not
-    arrive together) and tries again, at most ``retries`` more times. A Retry-After longer than
-    :data:`MAX_RETRY_AFTER` is recorded but not waited for. When the archive stays busy the
-    last 429/503 answer is returned so the caller can classify it.
-
-    Transport failures (timeouts, refused connections) are retried the same way when
-    ``retry_transport_errors`` (safe for lookups; saves pass False so one capture is never
-    requested twice), then raise :class:`ArchiveError` without the request's headers in it.
+    When the archive stays busy the last 429/503 reply is returned for the caller to classify.
+    An unreachable archive or an oversized answer is an :class:`ArchiveError` that names the
+    exception's class only (saves send keys: nothing of the request may show), unchained.
     """
-    pause = sleep or asyncio.sleep
-    answer: Answer | None = None
-    for attempt in range(retries + 1):
-        async with limiter.slot():
-            try:
-                async with client.stream(
-                    method, url, params=httpx.QueryParams(list(params or ())), data=data, headers=headers
-                ) as response:
-                    if response.status_code in _BUSY:
-                        answer = Answer(response.status_code, response.headers, b"")
-                    else:
-                        body = await _read_bounded(response, max_bytes, what)
-                        return Answer(response.status_code, response.headers, body)
-            except httpx.HTTPError as exc:
-                # Only the exception's class: its message can carry the URL, never headers, but keep it short.
-                if not retry_transport_errors or attempt == retries:
-                    raise ArchiveError(f"{what} could not be reached ({type(exc).__name__})") from None
-                _log.debug("%s: %s, retrying", what, type(exc).__name__)
-                await pause(random.uniform(0, 2**attempt))
-                continue
-        wait = retry_after_seconds(answer.headers.get("Retry-After"))
-        limiter.defer(wait)
-        if attempt == retries or (wait is not None and wait > MAX_RETRY_AFTER):
-            break
-        _log.debug("%s answered HTTP %d; waiting %s s before retrying", what, answer.status, wait)
-        await pause(random.uniform(0, 2**attempt))
-    assert answer is not None
-    return answer
+    try:
+        return await polite_request(
+            client, limiter, method, url, policy=policy, max_bytes=max_bytes, what=what, **request
+        )
+    except httpx.HTTPError as exc:
+        raise ArchiveError(f"{what} could not be reached ({type(exc).__name__})") from None
+    except BodyTooLarge as exc:
+        raise ArchiveError(f"{what} answered with more than {exc.limit} bytes") from None
 
 
 def _cell(row: Sequence[Any], index: Mapping[str, int], name: str) -> str | None:
@@ -190,47 +128,68 @@ class WaybackClient:
         availability_per_second: float = 1,
         retries: int = 2,
         sleep: Sleep | None = None,
+        limiters: LimiterFactory = SHARED_LIMITERS,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
+        """``limiters`` hands out the endpoints' limiters (default: the process-wide ones);
+        ``sleep`` is the jitter's pause between attempts; both are seams for tests."""
         self._client = client
         self.wayback_url = wayback_url.rstrip("/")
         self.availability_url = availability_url
-        self._retries = max(0, retries)
-        self._sleep = sleep
-        self._cdx_limiter = limiter_for("ia:cdx", cdx_per_minute)
-        self._availability_limiter = limiter_for("ia:availability", 60 * availability_per_second)
-        self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._policy = RetryPolicy(retries=max(0, retries), retry_on=any_http_error, sleep=sleep or asyncio.sleep)
+        self._max_bytes = max_response_bytes
+        self._cdx_limiter = limiters("ia:cdx", cdx_per_minute)
+        self._availability_limiter = limiters("ia:availability", 60 * availability_per_second)
+        self._cdx_flights: SingleFlight[_Params, list[Snapshot]] = SingleFlight()
+        self._available_flights: SingleFlight[_Params, Snapshot | None] = SingleFlight()
 
     def __repr__(self) -> str:
         return f"WaybackClient(wayback_url={self.wayback_url!r})"
 
     def memento_url(self, timestamp: str, url: str) -> str:
         """The replay URL a reader follows: ``{wayback_url}/web/{timestamp}/{url}``."""
-        return f"{self.wayback_url}/web/{timestamp}/{url}"
+        return wayback_url(self.wayback_url, url, timestamp)
 
     def raw_url(self, timestamp: str, url: str) -> str:
         """The capture as archived, without banner or link rewriting (Wayback's ``id_`` form)."""
-        return f"{self.wayback_url}/web/{timestamp}id_/{url}"
+        return wayback_url(self.wayback_url, url, timestamp, raw=True)
 
-    async def _once(self, key: tuple[Any, ...], make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
-        """Run ``make()`` once for all concurrent callers with the same ``key``.
+    def _snapshot(
+        self,
+        url: str,
+        timestamp: str,
+        original: str,
+        captured_at: datetime,
+        source: SnapshotSource,
+        *,
+        status: int | None,
+        mimetype: str | None = None,
+        digest: str | None = None,
+        learned_at: datetime | None = None,
+    ) -> Snapshot:
+        """A capture of ``original`` at ``timestamp``, as the answer to a lookup of ``url``."""
+        return Snapshot(
+            original_url=url,
+            lookup_url=url,
+            archive="ia",
+            memento_url=self.memento_url(timestamp, original),
+            raw_url=self.raw_url(timestamp, original),
+            captured_at=captured_at,
+            status=status,
+            mimetype=mimetype,
+            digest=digest,
+            source=source,
+            learned_at=learned_at or datetime.now(UTC),
+        )
 
-        The shared task is shielded: one caller being cancelled does not cancel the lookup the
-        others are waiting for.
-        """
-        future = self._inflight.get(key)
-        if future is None:
-            future = asyncio.ensure_future(make())
-            self._inflight[key] = future
-
-            def forget(done: asyncio.Future[Any]) -> None:
-                if self._inflight.get(key) is done:
-                    del self._inflight[key]
-                if not done.cancelled():
-                    done.exception()  # retrieved, so an unawaited failure is not reported as lost
-
-            future.add_done_callback(forget)
-        result: _T = await asyncio.shield(future)
-        return result
+    async def _query(self, limiter: RateLimiter, url: str, what: str, params: _Params) -> bytes:
+        """The body of a GET that must answer 200."""
+        reply = await archive_request(
+            self._client, limiter, "GET", url, what=what, policy=self._policy, max_bytes=self._max_bytes, params=params
+        )
+        if reply.status != 200:
+            raise ArchiveError(f"{what} answered HTTP {reply.status}")
+        return reply.body
 
     # -- CDX ---------------------------------------------------------------------------------
 
@@ -255,24 +214,15 @@ class WaybackClient:
             params.append(("to", timestamp14(to)))
         params.append(("limit", str(limit)))
         params.extend(("filter", expression) for expression in filters)
-        rows = await self._once(("cdx", *params), lambda: self._cdx(url, params))
+        key = tuple(params)
+        rows = await self._cdx_flights.run(key, lambda: self._cdx(url, key))
         return list(rows)
 
-    async def _cdx(self, url: str, params: list[tuple[str, str]]) -> list[Snapshot]:
-        answer = await polite_request(
-            self._client,
-            self._cdx_limiter,
-            "GET",
-            f"{self.wayback_url}/cdx/search/cdx",
-            what="the Wayback CDX server",
-            params=params,
-            retries=self._retries,
-            sleep=self._sleep,
-            max_bytes=MAX_RESPONSE_BYTES,
+    async def _cdx(self, url: str, params: _Params) -> list[Snapshot]:
+        what = "the Wayback CDX server"
+        return self.parse_cdx(
+            url, await self._query(self._cdx_limiter, f"{self.wayback_url}/cdx/search/cdx", what, params)
         )
-        if answer.status != 200:
-            raise ArchiveError(f"the Wayback CDX server answered HTTP {answer.status}")
-        return self.parse_cdx(url, answer.body)
 
     def parse_cdx(self, url: str, body: bytes) -> list[Snapshot]:
         """Snapshots from a CDX ``output=json`` body.
@@ -286,7 +236,7 @@ class WaybackClient:
         """
         if not body.strip():
             return []
-        data = Answer(200, httpx.Headers(), body).json("the Wayback CDX server")
+        data = parse_json(body, "the Wayback CDX server")
         if not isinstance(data, list):
             raise ArchiveError("the Wayback CDX server answered with JSON that is not a list of rows")
         if not data:
@@ -313,17 +263,15 @@ class WaybackClient:
             except ArchiveError:
                 continue
             snapshots.append(
-                Snapshot(
-                    original_url=url,
-                    lookup_url=url,
-                    archive="ia",
-                    memento_url=self.memento_url(timestamp, original),
-                    raw_url=self.raw_url(timestamp, original),
-                    captured_at=captured_at,
+                self._snapshot(
+                    url,
+                    timestamp,
+                    original,
+                    captured_at,
+                    SnapshotSource.CDX,
                     status=_status(_cell(row, index, "statuscode")),
                     mimetype=_cell(row, index, "mimetype"),
                     digest=_cell(row, index, "digest"),
-                    source=SnapshotSource.CDX,
                     learned_at=learned_at,
                 )
             )
@@ -341,27 +289,18 @@ class WaybackClient:
         params: list[tuple[str, str]] = [("url", url)]
         if at is not None:
             params.append(("timestamp", timestamp14(at)))
-        return await self._once(("available", *params), lambda: self._available(url, params))
+        key = tuple(params)
+        return await self._available_flights.run(key, lambda: self._available(url, key))
 
-    async def _available(self, url: str, params: list[tuple[str, str]]) -> Snapshot | None:
-        answer = await polite_request(
-            self._client,
-            self._availability_limiter,
-            "GET",
-            self.availability_url,
-            what="the Wayback availability API",
-            params=params,
-            retries=self._retries,
-            sleep=self._sleep,
-            max_bytes=MAX_RESPONSE_BYTES,
+    async def _available(self, url: str, params: _Params) -> Snapshot | None:
+        what = "the Wayback availability API"
+        return self.parse_available(
+            url, await self._query(self._availability_limiter, self.availability_url, what, params)
         )
-        if answer.status != 200:
-            raise ArchiveError(f"the Wayback availability API answered HTTP {answer.status}")
-        return self.parse_available(url, answer.body)
 
     def parse_available(self, url: str, body: bytes) -> Snapshot | None:
         """A snapshot from an availability answer; None for "no closest capture reported"."""
-        data = Answer(200, httpx.Headers(), body).json("the Wayback availability API")
+        data = parse_json(body, "the Wayback availability API")
         if not isinstance(data, dict):
             raise ArchiveError("the Wayback availability API answered with JSON that is not an object")
         archived = data.get("archived_snapshots")
@@ -390,13 +329,11 @@ class WaybackClient:
             if position >= 0 and replay[position + len(marker) :]:
                 original = replay[position + len(marker) :]
         status = closest.get("status")
-        return Snapshot(
-            original_url=url,
-            lookup_url=url,
-            archive="ia",
-            memento_url=self.memento_url(timestamp, original),
-            raw_url=self.raw_url(timestamp, original),
-            captured_at=captured_at,
+        return self._snapshot(
+            url,
+            timestamp,
+            original,
+            captured_at,
+            SnapshotSource.AVAILABILITY,
             status=_status(str(status)) if isinstance(status, (int, str)) and not isinstance(status, bool) else None,
-            source=SnapshotSource.AVAILABILITY,
         )

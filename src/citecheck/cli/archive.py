@@ -1,4 +1,4 @@
-"""``citecheck archive``: the command-line adapter over :class:`~citecheck.archive.archiver.Archiver`."""
+"""``citecheck archive``: the command-line adapter over :class:`~citecheck.archive.archiver.AsyncArchiver`."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def _summary(snapshot: Snapshot | None) -> dict[str, Any] | None:
 
 
 def archive_command(args: argparse.Namespace, out: TextIO) -> int:
-    from ..archive.archiver import Archiver, ArchiveSettings
+    from ..archive.archiver import ArchiveSettings, AsyncArchiver
     from ..core.config import Config, load_config
     from ..store.sqlite import Store
 
@@ -83,7 +83,7 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
     verified: list[bool | None] = [None] * len(targets)
 
     async def run() -> list[tuple[Snapshot | None, Snapshot | None]]:
-        async with Archiver(settings, store=store) as archiver:
+        async with AsyncArchiver(settings, store=store) as archiver:
             if args.save:
                 await archiver.repoll_pending()  # captures an earlier run left pending
 

@@ -7,6 +7,7 @@ Now), so choosing between archives and storing records never depends on where th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,7 +23,12 @@ __all__ = [
     "SnapshotSource",
     "parse_timestamp14",
     "timestamp14",
+    "wayback_raw_url",
+    "wayback_url",
 ]
+
+# ``…/web/<timestamp>[flags_]/<original>``: Wayback and other pywb replays.
+_WAYBACK = re.compile(r"(?P<base>https?://[^/?#]+(?:/[^?#]*?)?)/web/(?P<ts>\d{4,14})(?:[a-z]{2}_)?/", re.IGNORECASE)
 
 
 class SnapshotSource(StrEnum):
@@ -68,6 +74,42 @@ def parse_timestamp14(text: str) -> datetime:
         return datetime.strptime(padded[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError as exc:
         raise ArchiveError(f"not an archive timestamp: {text!r}") from exc
+
+
+def wayback_url(base: str, url: str, timestamp: str | None = None, *, raw: bool = False) -> str:
+    """Where a Wayback-style (pywb) archive at ``base`` replays ``url``: the one place these shapes are built.
+
+    With a ``timestamp`` the capture nearest it (``raw``: without banner or link rewriting, the
+    ``id_`` form); without one, the newest capture.
+
+    >>> wayback_url("https://web.archive.org", "https://example.com/", "20200102030405")
+    'https://web.archive.org/web/20200102030405/https://example.com/'
+    >>> wayback_url("https://web.archive.org", "https://example.com/", "20200102030405", raw=True)
+    'https://web.archive.org/web/20200102030405id_/https://example.com/'
+    >>> wayback_url("https://web.archive.org", "https://example.com/")
+    'https://web.archive.org/web/https://example.com/'
+    """
+    if timestamp is None:
+        return f"{base}/web/{url}"
+    return f"{base}/web/{timestamp}{'id_' if raw else ''}/{url}"
+
+
+def wayback_raw_url(memento_url: str) -> str | None:
+    """The banner-free ``id_`` replay of a Wayback-style (``/web/<timestamp>/``) memento URL.
+
+    None for other URL shapes: only pywb-style replays know the ``id_`` flag.
+
+    >>> wayback_raw_url("https://web.archive.org/web/20200102030405/https://example.com/a,b")
+    'https://web.archive.org/web/20200102030405id_/https://example.com/a,b'
+    >>> wayback_raw_url("https://web.archive.org/web/20200102030405im_/https://example.com/")
+    'https://web.archive.org/web/20200102030405id_/https://example.com/'
+    >>> wayback_raw_url("https://archive.ph/20200102030405/https://example.com/") is None
+    True
+    """
+    match = _WAYBACK.match(memento_url)
+    if match is None:
+        return None
+    return wayback_url(match["base"], memento_url[match.end() :], match["ts"], raw=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

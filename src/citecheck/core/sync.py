@@ -1,6 +1,6 @@
 """An event loop in a background thread: what lets async cores have plain synchronous twins.
 
-The sync facades (``LinkChecker``, ``SyncArchiver``) run their async object on this loop, so
+The sync facades (``LinkChecker``, ``Archiver``) run their async object on this loop, so
 they work from scripts, from Jupyter and from inside a running event loop alike.
 """
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import email.utils
 import zlib
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from .body import BodyTooLarge, bounded_chunks
 
 if TYPE_CHECKING:
     import httpx
@@ -128,19 +131,22 @@ async def exchange(
             await response.aread()  # empty: reading it lets the pool keep the connection alive
             return Exchange(method=method, url=url, status=response.status_code, headers=kept)
         decoder = _Decoder(kept.get("content-encoding", ""), max_body)
-        raw = 0
-        async for chunk in response.aiter_raw():
-            raw += len(chunk)
-            decoder.feed(chunk)
-            if decoder.overflow or raw >= _MAX_RAW:
-                break
+        endless = False
+        try:
+            async with aclosing(bounded_chunks(response, _MAX_RAW, raw=True)) as chunks:
+                async for chunk in chunks:
+                    decoder.feed(chunk)
+                    if decoder.overflow:
+                        break
+        except BodyTooLarge:
+            endless = True
         return Exchange(
             method=method,
             url=url,
             status=response.status_code,
             headers=kept,
             body=bytes(decoder.out),
-            truncated=decoder.overflow or raw >= _MAX_RAW,
+            truncated=decoder.overflow or endless,
         )
     finally:
         await response.aclose()

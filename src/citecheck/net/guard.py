@@ -44,6 +44,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import TypedDict, Unpack
 from urllib.parse import unquote
 
 import httpcore
@@ -56,6 +57,7 @@ __all__ = [
     "NameNotResolved",
     "Resolver",
     "SafeAsyncTransport",
+    "TransportOptions",
     "check_url_host",
     "literal_address",
     "safe_transport",
@@ -482,45 +484,35 @@ class SafeAsyncTransport(httpx.AsyncHTTPTransport):
         )
 
 
+class TransportOptions(TypedDict, total=False):
+    """The keywords :func:`safe_transport` passes on to :class:`SafeAsyncTransport`."""
+
+    resolver: Resolver | None
+    network_backend: httpcore.AsyncNetworkBackend | None
+    verify: _Verify
+    cert: _Cert | None
+    trust_env: bool
+    http1: bool
+    http2: bool
+    limits: httpx.Limits
+    local_address: str | None
+    retries: int
+    socket_options: Iterable[httpcore.SOCKET_OPTION] | None
+
+
 def safe_transport(
-    policy: AddressPolicy,
-    *,
-    resolver: Resolver | None = None,
-    network_backend: httpcore.AsyncNetworkBackend | None = None,
-    proxy: None = None,
-    uds: None = None,
-    verify: _Verify = True,
-    cert: _Cert | None = None,
-    trust_env: bool = True,
-    http1: bool = True,
-    http2: bool = False,
-    limits: httpx.Limits = _DEFAULT_LIMITS,
-    local_address: str | None = None,
-    retries: int = 0,
-    socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    policy: AddressPolicy, *, proxy: None = None, uds: None = None, **options: Unpack[TransportOptions]
 ) -> SafeAsyncTransport:
     """An httpx async transport that only connects to addresses ``policy`` allows.
 
     Use it as ``httpx.AsyncClient(transport=safe_transport(policy))``; the client then
     ignores proxy environment variables. ``resolver`` (default :func:`system_resolver`) and
     ``network_backend`` (default ``httpcore.AnyIOBackend()``) are seams for tests. The
-    other keywords are those of ``httpx.AsyncHTTPTransport``.
+    other keywords are those of ``httpx.AsyncHTTPTransport``; ``proxy`` and ``uds`` are
+    refused (they exist so a caller passing them hears why).
     """
     if proxy is not None:
         raise ValueError("safe_transport does not support proxies: the address connected to could not be checked")
     if uds is not None:
         raise ValueError("safe_transport does not support Unix sockets")
-    return SafeAsyncTransport(
-        policy,
-        resolver=resolver,
-        network_backend=network_backend,
-        verify=verify,
-        cert=cert,
-        trust_env=trust_env,
-        http1=http1,
-        http2=http2,
-        limits=limits,
-        local_address=local_address,
-        retries=retries,
-        socket_options=socket_options,
-    )
+    return SafeAsyncTransport(policy, **options)

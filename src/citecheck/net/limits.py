@@ -1,21 +1,36 @@
-"""One polite pace per archive endpoint, shared by everything in the process.
+"""One polite pace per endpoint, shared by everything in the process unless a caller says otherwise.
 
 Archives block clients that hammer them. Each endpoint (CDX, availability, TimeMaps, saves)
-gets a :class:`RateLimiter` from :func:`limiter_for`: requests start at most ``per_minute``
-a minute, evenly spaced, and a 429/503 pushes the next start past its Retry-After.
+gets a :class:`RateLimiter` from a :class:`Limiters` registry: requests start at most
+``per_minute`` a minute, evenly spaced, and a 429/503 pushes the next start past its
+Retry-After. The process has one registry (:data:`SHARED_LIMITERS`, behind
+:func:`limiter_for`), so two clients never double an archive's load; tests hand clients their
+own registry (``limiters=Limiters(clock=..., sleep=...)``) instead of patching this module.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
-__all__ = ["DEFAULT_RETRY_AFTER", "RateLimiter", "limiter_for", "reset_limiters"]
+__all__ = [
+    "DEFAULT_RETRY_AFTER",
+    "SHARED_LIMITERS",
+    "LimiterFactory",
+    "Limiters",
+    "RateLimiter",
+    "Sleep",
+    "limiter_for",
+    "reset_limiters",
+]
 
 #: Seconds to wait after a 429/503 that names no Retry-After.
 DEFAULT_RETRY_AFTER = 60.0
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 class RateLimiter:
@@ -24,13 +39,7 @@ class RateLimiter:
     ``clock`` and ``sleep`` are injectable so tests run in no time.
     """
 
-    def __init__(
-        self,
-        per_minute: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, per_minute: float, *, clock: Clock = time.monotonic, sleep: Sleep | None = None) -> None:
         if per_minute <= 0:
             raise ValueError("per_minute must be positive")
         self.interval = 60.0 / per_minute
@@ -69,17 +78,54 @@ class RateLimiter:
         self._next = max(self._next, self._clock() + wait)
 
 
-_LIMITERS: dict[str, RateLimiter] = {}
+#: What clients take as ``limiters=``: ``(endpoint, per_minute) -> RateLimiter``, e.g. a :class:`Limiters`.
+LimiterFactory = Callable[[str, float], RateLimiter]
+
+
+class Limiters:
+    """Limiters by endpoint name, each made on first use; call it as ``limiters(endpoint, per_minute)``.
+
+    The first caller's ``per_minute`` sets an endpoint's pace, unless ``pace`` names the
+    endpoint: then that pace wins (tests make slow endpoints fast this way). ``clock`` and
+    ``sleep`` are given to every limiter made, so tests can run them on a fake clock.
+    """
+
+    def __init__(
+        self, *, pace: Mapping[str, float] | None = None, clock: Clock = time.monotonic, sleep: Sleep | None = None
+    ) -> None:
+        self._pace = dict(pace or {})
+        self._clock = clock
+        self._sleep = sleep
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def __call__(self, endpoint: str, per_minute: float) -> RateLimiter:
+        limiter = self._limiters.get(endpoint)
+        if limiter is None:
+            pace = self._pace.get(endpoint, per_minute)
+            limiter = self._limiters[endpoint] = RateLimiter(pace, clock=self._clock, sleep=self._sleep)
+        return limiter
+
+    def __getitem__(self, endpoint: str) -> RateLimiter:
+        """The limiter already made for ``endpoint`` (KeyError if none was)."""
+        return self._limiters[endpoint]
+
+    def __contains__(self, endpoint: object) -> bool:
+        return endpoint in self._limiters
+
+    def clear(self) -> None:
+        """Forget every limiter made (a long-lived service changing its configuration)."""
+        self._limiters.clear()
+
+
+#: The process-wide registry every client uses unless it is given another.
+SHARED_LIMITERS = Limiters()
 
 
 def limiter_for(endpoint: str, per_minute: float) -> RateLimiter:
     """The process-wide limiter of ``endpoint`` (created on first use with ``per_minute``)."""
-    limiter = _LIMITERS.get(endpoint)
-    if limiter is None:
-        limiter = _LIMITERS[endpoint] = RateLimiter(per_minute)
-    return limiter
+    return SHARED_LIMITERS(endpoint, per_minute)
 
 
 def reset_limiters() -> None:
-    """Forget every limiter (tests; a long-lived service changing its configuration)."""
-    _LIMITERS.clear()
+    """Forget every process-wide limiter (tests of the CLI and service; configuration changes)."""
+    SHARED_LIMITERS.clear()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from ..archive.archiver import Archiver, ArchiveSettings
+from ..archive.archiver import ArchiveSettings, AsyncArchiver
 from ..check import DEFAULT_USER_AGENT, AsyncLinkChecker, NetworkOptions
 from ..clean.cleaner import Cleaner
 from ..clean.rules import RuleSet
@@ -76,7 +76,7 @@ class AsyncSession:
         self._transport = transport
         self._long_running = long_running
         self._checker: AsyncLinkChecker | None = None
-        self._archiver: Archiver | None = None
+        self._archiver: AsyncArchiver | None = None
         # SQLite (with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
         self._store: AsyncStore | None = None
         self._store_opened = False
@@ -162,12 +162,12 @@ class AsyncSession:
             self._store_notices.append(f"results are not remembered: {exc}")
             return None
 
-    async def archiver(self) -> Archiver:
+    async def archiver(self) -> AsyncArchiver:
         """The web-archive client of this session, sharing its store and rules."""
         if self._archiver is None:
             settings = ArchiveSettings.from_table(self.config.archive)
             store = await self.store()
-            self._archiver = Archiver(settings, store=store.store if store else None, cleaner=self.cleaner)
+            self._archiver = AsyncArchiver(settings, store=store.store if store else None, cleaner=self.cleaner)
         return self._archiver
 
     def keep(self, task: asyncio.Task[_T]) -> asyncio.Task[_T]:
