@@ -30,6 +30,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from ..core.settings import MementoArchive
 from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14
 from ..net.exchange import retry_after_seconds
 from ..net.limits import RateLimiter, limiter_for
@@ -56,20 +57,6 @@ _T = TypeVar("_T")
 _WAYBACK = re.compile(r"(?P<prefix>https?://[^/?#]+/(?:[^?#]*?/)?web/)(?P<ts>\d{4,14})(?:[a-z]{2}_)?/", re.IGNORECASE)
 # A 14-digit timestamp as a path segment (Wayback ``/web/<ts>/``, archive.today ``/<ts>/``).
 _PATH_TIMESTAMP = re.compile(r"/(\d{14})(?:[a-z]{2}_)?/", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class MementoArchive:
-    """A Memento archive as configured: its name and where its TimeMaps and TimeGate live.
-
-    ``timemap`` and ``timegate`` are URL prefixes to which the original URL is appended as is
-    (that is how Memento archives address them: no encoding), e.g.
-    ``MementoArchive("archive.today", "https://archive.today/timemap/link/", "https://archive.today/timegate/")``.
-    """
-
-    name: str
-    timemap: str
-    timegate: str | None = None
 
 
 def wayback_raw_url(memento_url: str) -> str | None:

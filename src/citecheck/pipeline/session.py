@@ -307,7 +307,7 @@ class Checker:
         import os
         from datetime import UTC, datetime
 
-        from ..archive.archiver import Archiver, ArchiveSettings
+        from ..archive.archiver import Archiver
 
         wanted = (Verdict.OK, Verdict.FIXABLE, Verdict.REDIRECTED, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE)
         read_at: dict[str, datetime] = {}
@@ -323,7 +323,7 @@ class Checker:
         if not read_at:
             return {}
         store = self.open_store()
-        settings = ArchiveSettings.from_table(self.config.archive)
+        settings = self.config.archive
 
         async def run() -> dict[str, Snapshot | None]:
             async with Archiver(settings, store=store, cleaner=self.cleaner) as archiver:
@@ -359,9 +359,15 @@ def _is_archive_copy(url: str, config: Config) -> bool:
     parts = split_url(url.strip())
     if parts is None:
         return False
-    configured = split_url(str(config.archive.get("wayback_url", "")))
-    hosts = {*ARCHIVE_HOSTS, *([configured.host] if configured else [])}
-    return any(parts.host == host or parts.host.endswith("." + host) for host in hosts)
+    # The configured Wayback (a self-hosted pywb, a test server) by host and port: other
+    # servers on its host are not archive copies.
+    configured = split_url(config.archive.wayback_url)
+    hosts: list[tuple[str, str | None]] = [(host, None) for host in ARCHIVE_HOSTS]
+    if configured is not None:
+        hosts.append((configured.host, configured.port))
+    return any(
+        (parts.host == host or parts.host.endswith("." + host)) and port in (None, parts.port) for host, port in hosts
+    )
 
 
 def _file_error(path: str, exc: CitecheckError) -> FileResult:

@@ -28,8 +28,10 @@ from starlette.routing import Route
 
 from .._version import __version__
 from ..check.checker import AsyncLinkChecker, OnlineResult
+from ..core import defaults
 from ..core.config import Config
 from ..core.results import CheckReport, FileResult, LinkResult
+from ..core.settings import ServeSettings
 from ..core.verdicts import FINDINGS, Verdict
 from ..fix.documents import Document
 from ..pipeline.session import Checker, online_urls
@@ -45,21 +47,27 @@ _FORMATS = ("text", "markdown", "html")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ServiceSettings:
-    """How the service protects itself; the ``[serve]`` configuration table."""
+class ServiceSettings(ServeSettings):
+    """How the service protects itself: the ``[serve]`` limits plus what only the code sets."""
 
     #: The bearer token every /v1 request must carry (None only with --no-auth).
-    token: str | None
-    max_body_bytes: int = 1_000_000
-    #: Requests handled at once; more wait in a queue of ``max_queue``, beyond which 503.
-    max_concurrent: int = 16
-    max_queue: int = 64
-    default_deadline_ms: int = 4000
-    max_deadline_ms: int = 60_000
-    cors_origins: tuple[str, ...] = ()
+    token: str | None = field(repr=False)
     #: Jobs (background checks) kept for GET /v1/jobs/{id}.
     max_jobs: int = 1000
     job_ttl_seconds: float = 3600.0
+
+    @classmethod
+    def from_serve(cls, serve: ServeSettings, *, token: str | None) -> ServiceSettings:
+        """The service's settings from the configuration's ``[serve]`` table, with ``token``."""
+        return cls(
+            token=token,
+            max_body_bytes=serve.max_body_bytes,
+            max_concurrent=serve.max_concurrent,
+            max_queue=serve.max_queue,
+            default_deadline_ms=serve.default_deadline_ms,
+            max_deadline_ms=serve.max_deadline_ms,
+            cors_origins=serve.cors_origins,
+        )
 
 
 class _BadRequest(Exception):
@@ -103,11 +111,9 @@ class Service:
             self.checker.network_options(), cleaner=self.checker.cleaner, transport=self._transport, remember=False
         )
         self.store = self.checker.open_store()
-        from ..archive.archiver import Archiver, ArchiveSettings
+        from ..archive.archiver import Archiver
 
-        self.archiver = Archiver(
-            ArchiveSettings.from_table(self.config.archive), store=self.store, cleaner=self.checker.cleaner
-        )
+        self.archiver = Archiver(self.config.archive, store=self.store, cleaner=self.checker.cleaner)
 
     async def shutdown(self) -> None:
         for job in self.jobs.values():
@@ -429,7 +435,11 @@ OPENAPI: dict[str, Any] = {
                                     **_CONTENT_BODY["properties"],  # type: ignore[dict-item]
                                     "fix": {"type": "boolean", "default": False},
                                     "archive": {"type": "boolean", "default": False},
-                                    "deadline_ms": {"type": "integer", "minimum": 0, "default": 4000},
+                                    "deadline_ms": {
+                                        "type": "integer",
+                                        "minimum": defaults.SERVE_DEFAULT_DEADLINE_MS.low,
+                                        "default": defaults.SERVE_DEFAULT_DEADLINE_MS.default,
+                                    },
                                 },
                             }
                         }
