@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
@@ -277,3 +278,49 @@ def test_archive_settings_are_importable_from_the_archive_layer_too() -> None:
     from citecheck.archive.save import SaveCredentials as FromSave
 
     assert (FromArchiver, FromMemento, FromSave) == (ArchiveSettings, MementoArchive, SaveCredentials)
+
+
+# -- the documentation is generated from the table --------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
+BEGIN = "<!-- generated from citecheck.core.defaults: CITECHECK_UPDATE_GOLDENS=1 pytest tests/test_config.py -->"
+END = "<!-- end of generated tables -->"
+
+
+def _shown(setting: defaults.Setting[object]) -> str:
+    value = setting.default
+    if setting.shown is not None:
+        return setting.shown
+    if value is None:
+        return "none" if setting.kind != "table" else ""
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, str):
+        return f'`"{value}"`'
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(f'"{item}"' for item in value) + "]`"
+    assert isinstance(value, (int, float))
+    return f"`{int(value) if float(value).is_integer() else value}`"
+
+
+def _generated() -> str:
+    rows = [BEGIN, "", "| key | allowed | default | flag | meaning |", "|---|---|---|---|---|"]
+    for setting in defaults.SETTINGS.values():
+        key = f"`{setting.name}`" if setting.in_file else f"`{setting.name}` (flag only)"
+        flag = f"`{setting.flag}`" if setting.flag else ""
+        rows.append(f"| {key} | {setting.allowed()} | {_shown(setting)} | {flag} | {setting.help} |")
+    rows += ["", "| environment variable | meaning |", "|---|---|"]
+    rows += [f"| `{name}` | {meaning} |" for name, meaning in defaults.ENVIRONMENT.items()]
+    return "\n".join([*rows, "", END])
+
+
+def test_docs_list_every_setting_as_the_table_says() -> None:
+    text = DOCS.read_text("utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    if os.environ.get("CITECHECK_UPDATE_GOLDENS"):
+        text = text[:start] + _generated() + text[end:]
+        DOCS.write_text(text, "utf-8")
+        end = start + len(_generated())
+    assert text[start:end] == _generated()
+    for name in (*defaults.SETTINGS, *defaults.ENVIRONMENT):
+        assert f"`{name}`" in text, name

@@ -78,6 +78,25 @@ ENVIRONMENT = {
 }
 
 
+_KIND_WORDS = {
+    "bool": "true or false",
+    "string": "a string",
+    "encoding": "an encoding name",
+    "path": "a path",
+    "paths": "a list of paths",
+    "globs": "a list of globs",
+    "suffixes": "a list of file suffixes",
+    "patterns": "a list of regular expressions",
+    "networks": "a list of CIDR networks",
+    "origins": "a list of origins",
+    "names": "a list of archive names",
+    "url": "an http(s) URL",
+    "date": "a date (YYYY-MM-DD)",
+    "archives": "a list of tables",
+    "table": "a table",
+}
+
+
 def _show(number: float) -> str:
     """A bound as people write it: 600, not 600.0; 0.1 stays 0.1."""
     return str(int(number)) if float(number).is_integer() else repr(number)
@@ -113,7 +132,11 @@ class Setting(Generic[T_co]):
         return self.name.rpartition(".")[2]
 
     def allowed(self) -> str:
-        """What the value must be, for error messages and the documentation."""
+        """What the value must be, for error messages and the documentation.
+
+        >>> RETRIES.allowed(), ARCHIVE_CDX_PER_MINUTE.allowed(), ALLOW_NETWORKS.allowed()
+        ('a number from 0 to 10 (an integer)', 'a number above 0', 'a list of CIDR networks')
+        """
         if self.kind in ("integer", "number"):
             whole = " (an integer)" if self.kind == "integer" else ""
             if self.above and self.low is not None:
@@ -127,9 +150,7 @@ class Setting(Generic[T_co]):
             return "one of " + ", ".join(self.choices)
         if self.kind == "choices":
             return "a list of: " + ", ".join(self.choices)
-        if self.kind == "bool":
-            return "true or false"
-        return self.kind
+        return _KIND_WORDS.get(self.kind, self.kind)
 
     def check(self, value: object) -> T_co:
         """``value`` if this setting allows it (numbers, booleans, choices), else :class:`ConfigError`."""
