@@ -1,8 +1,10 @@
 """Configuration: ``[tool.citecheck]`` in pyproject.toml, or citecheck.toml, found upward.
 
-Every key has a default here and nowhere else; the CLI overrides keys with its flags. Unknown
-keys are an error (a typo should not silently disable a setting). ``docs/configuration.md``
-documents each key.
+Every key's default and allowed values are in :mod:`citecheck.core.defaults` and nowhere else;
+this module checks a file against that table, once, into a typed :class:`Config` (the
+``[archive]`` and ``[serve]`` tables and the environment included). The CLI overrides keys with
+its flags. Unknown keys are an error (a typo should not silently disable a setting).
+``docs/configuration.md`` lists each key, generated from the same table.
 """
 
 from __future__ import annotations
