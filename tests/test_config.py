@@ -197,7 +197,7 @@ def test_numeric_flags_show_the_tables_default_and_range(capsys: pytest.CaptureF
     for setting in (defaults.TIMEOUT, defaults.CONCURRENCY, defaults.HOST_CONCURRENCY, defaults.MAX_AGE):
         assert setting.flag is not None
         assert setting.flag in text
-        assert f"(default {setting.default}; {setting.allowed()})" in text
+        assert f"; default {setting.default_text()}, {setting.allowed()}" in text
     for entry in defaults.SETTINGS.values():
         if entry.flag and not entry.name.startswith("serve."):
             assert entry.flag in text, entry.name
@@ -288,19 +288,11 @@ END = "<!-- end of generated tables -->"
 
 
 def _shown(setting: defaults.Setting[object]) -> str:
-    value = setting.default
-    if setting.shown is not None:
-        return setting.shown
-    if value is None:
-        return "none" if setting.kind != "table" else ""
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, str):
-        return f'`"{value}"`'
-    if isinstance(value, tuple):
-        return "`[" + ", ".join(f'"{item}"' for item in value) + "]`"
-    assert isinstance(value, (int, float))
-    return f"`{int(value) if float(value).is_integer() else value}`"
+    if setting.kind == "table":
+        return ""
+    if setting.shown is not None or setting.default is None:
+        return setting.default_text()
+    return f"`{setting.default_text()}`"
 
 
 def _generated() -> str:

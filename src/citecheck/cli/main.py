@@ -341,8 +341,7 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
 
 def _about(setting: Setting[object], text: str) -> str:
     """A numeric flag's help: what it does, then the table's default and range."""
-    shown = setting.shown or setting.default
-    return f"{text} (default {shown}; {setting.allowed()})"
+    return f"{text}; default {setting.default_text()}, {setting.allowed()}"
 
 
 def _number(setting: Setting[T], text: str | None) -> T | None:

@@ -152,6 +152,27 @@ class Setting(Generic[T_co]):
             return "a list of: " + ", ".join(self.choices)
         return _KIND_WORDS.get(self.kind, self.kind)
 
+    def default_text(self) -> str:
+        """The default as written in a configuration file (``"text"``, ``[]``, ``20``), or words.
+
+        >>> TIMEOUT.default_text(), FORMAT.default_text(), STORE.default_text()
+        ('20', '"text"', "the user's cache directory")
+        """
+        value = self.default
+        if self.shown is not None:
+            return self.shown
+        if value is None:
+            return "none"
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, str):
+            return f'"{value}"'
+        if isinstance(value, tuple):
+            return "[" + ", ".join(f'"{item}"' for item in value) + "]"
+        if isinstance(value, (int, float)):
+            return _show(value)
+        return str(value)
+
     def check(self, value: object) -> T_co:
         """``value`` if this setting allows it (numbers, booleans, choices), else :class:`ConfigError`."""
         if self.kind == "bool":
