@@ -13,6 +13,7 @@ from citecheck.core import defaults
 from citecheck.core.config import Config, find_config_file, load_config
 from citecheck.core.errors import ConfigError
 from citecheck.core.settings import (
+    ENVIRONMENT,
     ArchiveSettings,
     Environment,
     MementoArchive,
@@ -229,7 +230,7 @@ def test_environment_is_read_once_with_the_configuration(tmp_path: Path) -> None
     assert load_config(isolated=True, env={}) == Config()
     environment = read_environment({"CITECHECK_IA_ACCESS_KEY": "a", "CITECHECK_AVAILABILITY_URL": "http://x/a"})
     assert environment == Environment(availability_url="http://x/a")
-    assert set(defaults.ENVIRONMENT) >= {"CITECHECK_TOKEN", "CITECHECK_WAYBACK_URL", "CITECHECK_IA_SECRET_KEY"}
+    assert set(ENVIRONMENT) >= {"CITECHECK_TOKEN", "CITECHECK_WAYBACK_URL", "CITECHECK_IA_SECRET_KEY"}
 
 
 def test_archive_and_serve_tables_are_typed_when_loaded(tmp_path: Path) -> None:
@@ -302,7 +303,7 @@ def _generated() -> str:
         flag = f"`{setting.flag}`" if setting.flag else ""
         rows.append(f"| {key} | {setting.allowed()} | {_shown(setting)} | {flag} | {setting.help} |")
     rows += ["", "| environment variable | meaning |", "|---|---|"]
-    rows += [f"| `{name}` | {meaning} |" for name, meaning in defaults.ENVIRONMENT.items()]
+    rows += [f"| `{name}` | {meaning} |" for name, meaning in ENVIRONMENT.items()]
     return "\n".join([*rows, "", END])
 
 
@@ -314,5 +315,5 @@ def test_docs_list_every_setting_as_the_table_says() -> None:
         DOCS.write_text(text, "utf-8")
         end = start + len(_generated())
     assert text[start:end] == _generated()
-    for name in (*defaults.SETTINGS, *defaults.ENVIRONMENT):
+    for name in (*defaults.SETTINGS, *ENVIRONMENT):
         assert f"`{name}`" in text, name

@@ -24,7 +24,6 @@ from .errors import ConfigError
 __all__ = [
     "ARTICLE_SUFFIXES",
     "DEFAULT_EXCLUDE",
-    "ENVIRONMENT",
     "OUTPUT_FORMATS",
     "SETTINGS",
     "VERDICT_NAMES",
@@ -67,16 +66,6 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__py
 OUTPUT_FORMATS = ("text", "json", "github", "sarif", "junit")
 #: Verdicts a user may name (``fail_on``): every verdict but the service's ``pending``.
 VERDICT_NAMES = ("ok", "fixable", "invalid", "skipped", "redirected", "broken", "blocked", "unreachable")
-
-#: The environment variables citecheck reads (all in :func:`citecheck.core.settings.read_environment`).
-ENVIRONMENT = {
-    "CITECHECK_TOKEN": "the bearer token `citecheck serve` requires on every /v1 request",
-    "CITECHECK_WAYBACK_URL": "replaces `archive.wayback_url`",
-    "CITECHECK_AVAILABILITY_URL": "replaces `archive.availability_url`",
-    "CITECHECK_IA_ACCESS_KEY": "Internet Archive S3-style access key, for Save Page Now (with the secret key)",
-    "CITECHECK_IA_SECRET_KEY": "Internet Archive S3-style secret key, for Save Page Now (with the access key)",
-}
-
 
 _KIND_WORDS = {
     "bool": "true or false",

@@ -19,6 +19,7 @@ from .errors import ConfigError
 
 __all__ = [
     "ACCESS_KEY_ENV",
+    "ENVIRONMENT",
     "SECRET_KEY_ENV",
     "ArchiveSettings",
     "Environment",
@@ -33,6 +34,15 @@ SECRET_KEY_ENV = "CITECHECK_IA_SECRET_KEY"
 TOKEN_ENV = "CITECHECK_TOKEN"
 WAYBACK_URL_ENV = "CITECHECK_WAYBACK_URL"
 AVAILABILITY_URL_ENV = "CITECHECK_AVAILABILITY_URL"
+
+#: The environment variables citecheck reads (all in :func:`read_environment`), for the documentation.
+ENVIRONMENT = {
+    TOKEN_ENV: "the bearer token `citecheck serve` requires on every /v1 request",
+    WAYBACK_URL_ENV: "replaces `archive.wayback_url`",
+    AVAILABILITY_URL_ENV: "replaces `archive.availability_url`",
+    ACCESS_KEY_ENV: "Internet Archive S3-style access key, for Save Page Now (with the secret key)",
+    SECRET_KEY_ENV: "Internet Archive S3-style secret key, for Save Page Now (with the access key)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +87,7 @@ class SaveCredentials:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Environment:
-    """What the environment variables say (see ``citecheck.core.defaults.ENVIRONMENT``)."""
+    """What the environment variables say (see :data:`ENVIRONMENT`)."""
 
     #: ``CITECHECK_TOKEN``: the bearer token the service requires.
     token: str | None = field(default=None, repr=False)
