@@ -361,8 +361,9 @@ class Load:
             phase.verdicts[answer["verdict"]] = phase.verdicts.get(answer["verdict"], 0) + 1
             for link in answer["links"]:
                 phase.links += 1
-                phase.links_from_store += bool(link["from_cache"])
-                phase.links_http_200 += link["http_status"] == 200
+                online = link["online"] or {}
+                phase.links_from_store += bool(online.get("from_cache"))
+                phase.links_http_200 += online.get("http_status") == 200
         else:
             phase.links += len(answer["urls"])
 

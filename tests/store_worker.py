@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from citecheck.store.sqlite import Store, StoredCheck
+from citecheck.store import Store, StoredCheck
 
 
 def make_check(worker: int, index: int) -> StoredCheck:

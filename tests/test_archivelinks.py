@@ -10,7 +10,7 @@ import pytest
 from citecheck.core.config import Config
 from citecheck.core.results import FileResult
 from citecheck.core.snapshot import Snapshot, SnapshotSource
-from citecheck.pipeline.session import Checker, check_text
+from citecheck.pipeline import Checker, check_text
 
 MEMENTO = "https://web.archive.org/web/20240102030405/https://example.org/a"
 

@@ -13,7 +13,7 @@ from citecheck.core.config import Config
 from citecheck.core.links import Link, LinkKind
 from citecheck.core.results import Reason, Verdict
 from citecheck.fix.documents import Document
-from citecheck.pipeline.session import Checker, check_text, unified_diff
+from citecheck.pipeline import Checker, check_text, unified_diff
 
 
 def _link(url: str) -> Link:
@@ -140,8 +140,8 @@ def test_unified_diff() -> None:
 
 def test_document_path_drives_format() -> None:
     checker = Checker()
-    md = checker.check_document(Document(path="a.md", text="`https://e.com/?utm_source=1`"))
-    txt = checker.check_document(Document(path="a.txt", text="`https://e.com/?utm_source=1`"))
+    md = checker.judge_document(Document(path="a.md", text="`https://e.com/?utm_source=1`"))
+    txt = checker.judge_document(Document(path="a.txt", text="`https://e.com/?utm_source=1`"))
     assert (md.format, len(md.links)) == ("markdown", 0)
     assert (txt.format, len(txt.links)) == ("text", 1)
 

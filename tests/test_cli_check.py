@@ -195,7 +195,7 @@ def test_json_report_matches_golden(golden_runs: dict[str, GoldenRun], fixture: 
     assert got.json_report.returncode == got.text_report.returncode
     compare_golden(golden_names(fixture)[1], got.json_report.stdout)
     report = json.loads(got.json_report.stdout)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["files"] == [
         {"path": fixture, "format": report["files"][0]["format"], "error": None, "rewritten": False}
     ]

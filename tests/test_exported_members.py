@@ -8,6 +8,7 @@ import citecheck
 def test_exported_members() -> None:
     assert citecheck.__all__ == sorted(citecheck.__all__)
     assert set(citecheck.__all__) == {
+        "AsyncSession",
         "CheckReport",
         "Checker",
         "CitecheckError",
@@ -27,6 +28,7 @@ def test_exported_members() -> None:
         "RemovedParam",
         "RuleSet",
         "RulesError",
+        "Session",
         "UnwrapRule",
         "Unwrapped",
         "Verdict",

@@ -269,7 +269,7 @@ def _markdown_it_hrefs(text: str) -> list[str]:
     return hrefs
 
 
-@settings(max_examples=150)
+@settings(max_examples=max(150, settings().max_examples))
 @given(st.lists(FRAGMENTS, max_size=10), st.sampled_from(["", " ", "\n"]), st.data())
 def test_property_markdown(parts: list[str], joiner: str, data: st.DataObject) -> None:
     from markdown_it import MarkdownIt

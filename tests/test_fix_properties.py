@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 
 from citecheck.core.results import FileResult, Verdict
 from citecheck.fix.documents import Document
-from citecheck.pipeline.session import Checker
+from citecheck.pipeline import Checker
 
 CHECKER = Checker()
+#: More than the profile's default (each example is a whole article), or the thorough count.
+EXAMPLES = max(150, settings().max_examples)
 
 DIRTY = [
     "https://example.com/a?utm_source=x&id=7",
@@ -112,11 +114,11 @@ def _assert_only_link_spans_change(text: str, result: FileResult, fixed: str) ->
 
 
 def _check(text: str, format: str) -> None:
-    result = CHECKER.check_document(Document(path="x", text=text), format=format)
+    result = CHECKER.judge_document(Document(path="x", text=text), format=format)
     fixed, after = Checker.fixed_text(text, result)
     _assert_only_link_spans_change(text, result, fixed)
     assert all(r.fixed for r in after.links if r.verdict is Verdict.FIXABLE)
-    again = CHECKER.check_document(Document(path="x", text=fixed), format=format)
+    again = CHECKER.judge_document(Document(path="x", text=fixed), format=format)
     assert not any(r.verdict is Verdict.FIXABLE for r in again.links), [r.link.url for r in again.links]
     assert Checker.fixed_text(fixed, again)[0] == fixed
     # Fixing never loses or invents a link.
@@ -124,18 +126,18 @@ def _check(text: str, format: str) -> None:
 
 
 @given(plain_text())
-@settings(max_examples=200)
+@settings(max_examples=max(200, EXAMPLES))
 def test_fix_plain_text(text: str) -> None:
     _check(text, "text")
 
 
 @given(markdown_text())
-@settings(max_examples=150)
+@settings(max_examples=EXAMPLES)
 def test_fix_markdown(text: str) -> None:
     _check(text, "markdown")
 
 
 @given(html_text())
-@settings(max_examples=150)
+@settings(max_examples=EXAMPLES)
 def test_fix_html(text: str) -> None:
     _check(text, "html")

@@ -12,9 +12,12 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from citecheck.check import AsyncLinkChecker, LinkChecker, NetworkOptions, OnlineResult
+from citecheck.check import AsyncLinkChecker, Hop, LinkChecker, NetworkOptions, OnlineResult
+from citecheck.check.hosts import round_robin
+from citecheck.check.pages import PageFacts
+from citecheck.check.verdict import judge_final, needs_soft_404_check, offline
 from citecheck.core.results import Reason, Verdict
-from citecheck.net.exchange import _Decoder
+from citecheck.net.exchange import Exchange, _Decoder
 from citecheck.net.guard import NameNotFound
 
 pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
@@ -360,3 +363,93 @@ def test_gzip_bomb_decoding_stops_at_the_limit() -> None:
             break
     assert len(decoder.out) == 64 * 1024
     assert decoder.overflow
+
+
+# -- the verdict table alone: no network, just a final answer and its evidence ------------------
+
+
+def _final(status: int, url: str = "https://v.example/a", **headers: str) -> Exchange:
+    return Exchange(method="GET", url=url, status=status, headers={"content-type": "text/html", **headers})
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict", "reason"),
+    [
+        (200, Verdict.OK, None),
+        (404, Verdict.BROKEN, Reason.HTTP_404),
+        (410, Verdict.BROKEN, Reason.HTTP_410),
+        (401, Verdict.BLOCKED, Reason.HTTP_401),
+        (403, Verdict.BLOCKED, Reason.HTTP_403),
+        (451, Verdict.BLOCKED, Reason.HTTP_451),
+        (999, Verdict.BLOCKED, Reason.HTTP_999),
+        (418, Verdict.BLOCKED, Reason.HTTP_4XX),
+        (502, Verdict.UNREACHABLE, Reason.HTTP_5XX),
+        (304, Verdict.UNREACHABLE, Reason.PROTOCOL_ERROR),
+    ],
+)
+def test_verdict_table_by_status(status: int, verdict: Verdict, reason: Reason | None) -> None:
+    result = judge_final("https://v.example/a", [], _final(status), None, clean=str)
+    assert (result.verdict, result.reason, result.http_status) == (verdict, reason, status)
+    assert (result.final_url, result.content_type, result.redirects) == ("https://v.example/a", "text/html", ())
+
+
+@pytest.mark.parametrize("status", [200, 401, 403, 429, 503])
+def test_verdict_table_bot_walls(status: int) -> None:
+    by_header = _final(status, **{"cf-mitigated": "challenge"})
+    by_title = _final(status)
+    facts = PageFacts(title="Just a moment...", canonical="https://v.example/c")
+    for final, page in ((by_header, None), (by_title, facts)):
+        assert not needs_soft_404_check(final, page)
+        result = judge_final("https://v.example/a", [], final, page, clean=str, soft_404="ignored")
+        assert (result.verdict, result.reason) == (Verdict.BLOCKED, Reason.BOT_CHALLENGE)
+    assert judge_final("https://v.example/a", [], by_title, facts, clean=str).canonical == "https://v.example/c"
+
+
+def test_verdict_table_soft_404_and_redirects() -> None:
+    assert needs_soft_404_check(_final(200), None)
+    assert not needs_soft_404_check(_final(404), None)
+    soft = judge_final("https://v.example/a", [], _final(200), None, clean=str, soft_404="the page says so")
+    assert (soft.verdict, soft.reason, soft.detail) == (Verdict.BROKEN, Reason.SOFT_404, "the page says so")
+
+    def hop(status: int) -> Hop:
+        return Hop(url="https://v.example/old", status=status, method="HEAD", location="https://v.example/a")
+
+    end = _final(200, url="https://v.example/a?utm_source=x")
+    permanent = judge_final("https://v.example/old", [hop(301), hop(308)], end, None, clean=lambda u: u.split("?")[0])
+    assert (permanent.reason, permanent.suggested) == (Reason.PERMANENT_REDIRECT, "https://v.example/a")
+    assert len(permanent.redirects) == 2
+    # A suggestion that is the cited URL itself is no suggestion.
+    same = judge_final("https://v.example/a", [hop(301)], end, None, clean=lambda u: "https://v.example/a")
+    assert (same.verdict, same.suggested) == (Verdict.REDIRECTED, None)
+    temporary = judge_final("https://v.example/old", [hop(301), hop(302)], end, None, clean=str)
+    assert (temporary.reason, temporary.suggested) == (Reason.TEMPORARY_REDIRECT, None)
+
+
+def test_offline_turns_nxdomain_into_unreachable() -> None:
+    nxdomain = OnlineResult(url="https://nope.example/", verdict=Verdict.BROKEN, reason=Reason.DNS_NXDOMAIN)
+    result = offline(nxdomain)
+    assert (result.verdict, result.reason, result.url) == (Verdict.UNREACHABLE, Reason.OFFLINE, nxdomain.url)
+
+
+def test_round_robin_starts_hosts_in_turn_within_the_global_limit() -> None:
+    urls = [f"https://{host}.example/{i}" for host in "aab" for i in range(3)]  # grouped by host
+    started: list[str] = []
+    in_flight = [0, 0]  # now, most
+
+    async def run(url: str) -> str:
+        started.append(url)
+        in_flight[0] += 1
+        in_flight[1] = max(in_flight)
+        await asyncio.sleep(0)
+        in_flight[0] -= 1
+        return url
+
+    async def go() -> list[str]:
+        batches = round_robin(urls, run, concurrency=3, host_concurrency=2)
+        return [url async for batch in batches for url in batch]
+
+    finished = asyncio.run(go())
+    assert sorted(finished) == sorted(urls)
+    # The second host starts before the first host's second URL, though the input is grouped.
+    assert [url.split("/")[2] for url in started[:2]] == ["a.example", "b.example"]
+    assert in_flight[1] <= 3

@@ -217,13 +217,13 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
             ("broken", "http_404"),
             ("fixable", "tracking_params"),
         ]
-        assert links[1]["online"]["history"] == "dead, first seen " + links[1]["checked_at"][:10]
-        assert links[2]["final_url"] == web.url(1, "/new.pdf")
-        assert links[2]["suggested"] == web.url(1, "/new.pdf")
+        assert links[1]["online"]["history"] == "dead, first seen " + links[1]["online"]["checked_at"][:10]
+        assert links[2]["online"]["final_url"] == web.url(1, "/new.pdf")
+        assert links[2]["online"]["suggested"] == web.url(1, "/new.pdf")
         requests = sum(host.requests for host in web.hosts)
         # The second run reuses the stored answers: no new request for ok or broken links.
         again = subprocess.run([*base, str(article)], capture_output=True, timeout=120, cwd=tmp_path)
-        assert [link["from_cache"] for link in json.loads(again.stdout)["links"]] == [True, True, True]
+        assert [link["online"]["from_cache"] for link in json.loads(again.stdout)["links"]] == [True, True, True]
         assert sum(host.requests for host in web.hosts) == requests
         # Without the opt-in, nothing local is fetched.
         refused = subprocess.run([*command, "--no-store", str(article)], capture_output=True, timeout=120, cwd=tmp_path)
@@ -242,15 +242,16 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
 
 
 def test_check_file_from_the_library(tmp_path: Path) -> None:
-    from citecheck.check import LinkChecker
+    from citecheck import Config, Session
 
     with FakeWeb.threaded(hosts=1) as web:
         web.route("/doc.pdf", ok("pdf", PDF))
         web.route("/gone", status(404))
         article = tmp_path / "a.md"
         article.write_text(f"[x]({web.url(0, '/doc.pdf')}?fbclid=1) and <{web.url(0, '/gone')}>\n", "utf-8")
-        with LinkChecker(options()) as checker:
-            result = checker.check_file(str(article))
+        config = Config(allow_networks=("127.0.0.0/8",), retries=0, store="")
+        with Session(config) as session:
+            result = session.check_file(str(article))
     assert [(r.verdict, r.reason) for r in result.links] == [
         (Verdict.FIXABLE, Reason.TRACKING_PARAMS),
         (Verdict.BROKEN, Reason.HTTP_404),

@@ -10,6 +10,8 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,10 @@ import pytest
 
 from citecheck import __version__
 from citecheck.clean.cleaner import RemovedParam, Unwrapped
+from citecheck.core.evidence import Hop, OnlineResult
 from citecheck.core.links import Link, LinkKind, Syntax
 from citecheck.core.results import CheckReport, FileResult, LinkResult, Reason, Verdict
+from citecheck.core.snapshot import Snapshot, SnapshotSource
 from citecheck.extract import encode_url
 from citecheck.report import FORMATS, render
 from citecheck.report.github import escape_data, escape_property
@@ -275,7 +279,50 @@ def test_json_is_the_versioned_document() -> None:
     assert "ü" in output  # not \u00fc
     document = json.loads(output)
     assert list(document) == ["schema_version", "offline", "links", "files", "summary", "notices"]
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
+
+
+def test_json_link_entry_keeps_the_network_evidence_only_under_online() -> None:
+    """Schema 2: ``online`` carries the evidence (null offline); ``snapshot`` is the summary."""
+    moment = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+    evidence = OnlineResult(
+        url="https://old.example/a",
+        verdict=Verdict.REDIRECTED,
+        reason=Reason.PERMANENT_REDIRECT,
+        http_status=200,
+        final_url="https://new.example/a",
+        redirects=(Hop(url="https://old.example/a", status=301, method="HEAD", location="https://new.example/a"),),
+        suggested="https://new.example/a",
+        checked_at=moment,
+        from_cache=True,
+    )
+    snapshot = Snapshot(
+        original_url="https://old.example/a",
+        lookup_url="https://old.example/a",
+        archive="ia",
+        memento_url="https://web.archive.org/web/20240101000000/https://old.example/a",
+        captured_at=datetime(2024, 1, 1, tzinfo=UTC),
+        status=200,
+        source=SnapshotSource.CDX,
+    )
+    online = replace(
+        make_result("a.md", "https://old.example/a", Verdict.REDIRECTED, Reason.PERMANENT_REDIRECT),
+        online=evidence,
+        snapshot=snapshot,
+    )
+    entry, offline = CheckReport(files=(FileResult(path="a.md", links=(online, ok())),)).to_dict()["links"]
+    flattened = {"http_status", "final_url", "redirects", "canonical", "suggested", "checked_at", "from_cache"}
+    assert not flattened & (entry.keys() | offline.keys())
+    assert entry["online"] == evidence.to_dict()
+    assert (entry["online"]["final_url"], entry["online"]["from_cache"]) == ("https://new.example/a", True)
+    assert entry["snapshot"] == {
+        "archive": "ia",
+        "url": "https://web.archive.org/web/20240101000000/https://old.example/a",
+        "timestamp": "2024-01-01T00:00:00+00:00",
+        "status": 200,
+    }
+    assert entry["snapshot"] == snapshot.summary()
+    assert (offline["online"], offline["snapshot"]) == (None, None)
 
 
 def test_json_lone_surrogate_round_trips() -> None:

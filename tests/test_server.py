@@ -96,7 +96,7 @@ def test_check_verdicts_fix_and_store(tmp_path: Path, web: FakeWeb) -> None:
     good, gone = web.url(0, "/ok.pdf"), web.url(0, "/gone")
     with client_for(tmp_path) as client:
         passing = client.post("/v1/check", json={"urls": [good]}, headers=AUTH).json()
-        assert passing["schema_version"] == 1
+        assert passing["schema_version"] == 2
         assert passing["verdict"] == "pass"
         assert passing["job"] is None
         content = f"[a]({good}?utm_source=x) and [b]({gone})\n"
@@ -111,7 +111,7 @@ def test_check_verdicts_fix_and_store(tmp_path: Path, web: FakeWeb) -> None:
         assert answer["content"] == f"[a]({good}) and [b]({gone})\n"
         requests = web.hosts[0].requests
         again = client.post("/v1/check", json={"content": content, "format": "markdown"}, headers=AUTH).json()
-        assert [link["from_cache"] for link in again["links"]] == [True, True]
+        assert [link["online"]["from_cache"] for link in again["links"]] == [True, True]
         assert web.hosts[0].requests == requests  # ten editors, one request per URL
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 
 from citecheck.core.errors import CitecheckError, ConfigError
-from citecheck.store import sqlite as store_module
-from citecheck.store.sqlite import (
-    FILENAME,
+from citecheck.store import (
     MIGRATIONS,
     DeadJudgement,
     Store,
@@ -27,6 +25,7 @@ from citecheck.store.sqlite import (
     StoredCheck,
     default_store_path,
 )
+from citecheck.store.sqlite import FILENAME
 
 URL = "https://example.org/article"
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
@@ -107,7 +106,7 @@ def test_empty_version_0_database_is_migrated(tmp_path: Path) -> None:
         assert store.history(URL) == [check(T0)]
 
 
-def test_version_1_database_is_migrated_to_a_new_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_version_1_database_is_migrated_to_a_new_version(tmp_path: Path) -> None:
     """What the web-archive issue will do: migration 2 adds a table; the old rows survive."""
     path = tmp_path / "store.sqlite3"
     # A version 1 store made by hand, as an older citecheck left it.
@@ -131,8 +130,7 @@ def test_version_1_database_is_migrated_to_a_new_version(tmp_path: Path, monkeyp
     def backfill(conn: sqlite3.Connection) -> None:  # a migration may also be a function
         conn.execute("ALTER TABLE checks ADD COLUMN source TEXT NOT NULL DEFAULT 'web'")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, extra, backfill))
-    with Store.open(path) as store:
+    with Store.open(path, migrations=(*MIGRATIONS, extra, backfill)) as store:
         assert store.schema_version == len(MIGRATIONS) + 2
         assert store.history(URL) == [StoredCheck(url=URL, checked_at=T0, verdict="ok", data={"hops": []})]
     conn = sqlite3.connect(path)
@@ -142,13 +140,12 @@ def test_version_1_database_is_migrated_to_a_new_version(tmp_path: Path, monkeyp
     conn.close()
 
 
-def test_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_migration_leaves_the_old_version(tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite3"
     Store.open(path).close()
     broken = "CREATE TABLE notes (id INTEGER PRIMARY KEY); CREATE TABLE notes (id INTEGER PRIMARY KEY);"
-    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, broken))
     with pytest.raises(ConfigError, match="already exists"):
-        Store.open(path)
+        Store.open(path, migrations=(*MIGRATIONS, broken))
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
     assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'notes'").fetchall() == []
@@ -454,6 +451,58 @@ def test_threads_can_share_one_store(store: Store) -> None:
     assert [len(store.history(f"https://example.org/t{n}", limit=1000)) for n in range(4)] == [50] * 4
 
 
+def test_threads_sharing_one_store_write_checks_and_snapshots_at_once(tmp_path: Path) -> None:
+    """Every write and explicit read transaction takes the store's lock.
+
+    One connection has one transaction at a time: a method that began its own without the lock
+    (``record_snapshot`` once did) failed with "cannot start a transaction within a transaction"
+    as soon as another thread was inside one.
+    """
+    writes, workers = 200, 2
+    errors: list[BaseException] = []
+    with Store.open(tmp_path / "store.sqlite3") as store:
+        start = threading.Barrier(3 * workers)
+
+        def run(action: Callable[[int], object], n: int) -> None:
+            start.wait()
+            try:
+                for i in range(writes):
+                    action(n * writes + i)
+            except BaseException as error:  # reported below, with the others
+                errors.append(error)
+
+        def snapshot(i: int) -> None:
+            url = f"https://example.org/s/{i}"
+            store.record_snapshot(lookup_url=url, original_url=url, snapshot=None if i % 2 else {"archive": "ia"})
+
+        def record(i: int) -> None:
+            store.record(check(T0 + timedelta(seconds=i), "broken" if i % 2 else "ok", url=f"{URL}/{i % 10}", i=i))
+
+        def read(i: int) -> None:  # judgement is a read transaction of two queries
+            store.judgement(f"{URL}/{i % 10}")
+            store.latest_snapshot(f"https://example.org/s/{i}", max_age=timedelta(1), negative_max_age=timedelta(1))
+            if i % 20 == 0:
+                store.pending_snapshots()
+                assert store.prune(timedelta(days=36500)) == 0  # a write transaction that deletes nothing
+
+        threads = [
+            threading.Thread(target=run, args=(action, n))
+            for n in range(workers)
+            for action in (snapshot, record, read)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads)
+        assert errors == []
+        stored = [c.data["i"] for n in range(10) for c in store.history(f"{URL}/{n}", limit=10_000)]
+        assert sorted(stored) == list(range(workers * writes))
+    with closing(sqlite3.connect(tmp_path / "store.sqlite3")) as conn:
+        urls = [url for (url,) in conn.execute("SELECT lookup_url FROM snapshots")]
+    assert sorted(urls) == sorted(f"https://example.org/s/{i}" for i in range(workers * writes))
+
+
 def test_a_long_lock_is_retried_then_reported(tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite3"
     Store.open(path).close()
@@ -472,6 +521,24 @@ def test_a_long_lock_is_retried_then_reported(tmp_path: Path) -> None:
         store.record(check(T0))
         assert store.history(URL) == [check(T0)]
     holder.close()
+
+
+def test_attempts_bound_the_retries(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    Store.open(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        for attempts, least in ((1, 0.2), (3, 0.6)):
+            with Store.open(path, timeout=0.2, attempts=attempts) as store:
+                started = time.monotonic()
+                with pytest.raises(StoreBusyError):
+                    store.record(check(T0))
+                assert least <= time.monotonic() - started < least + 2  # each attempt waits the busy timeout
+    finally:
+        holder.close()
+    with pytest.raises(ValueError, match="attempts"):
+        Store.open(path, attempts=0)
 
 
 def _spawn(*args: object) -> subprocess.Popen[str]:
@@ -574,7 +641,7 @@ def test_snapshot_records_from_several_processes_at_once(tmp_path: Path) -> None
     script = textwrap.dedent(
         """
         import sys
-        from citecheck.store.sqlite import Store
+        from citecheck.store import Store
         worker = int(sys.argv[1])
         with Store.open(sys.argv[2]) as store:
             for i in range(100):

@@ -24,11 +24,13 @@ if TYPE_CHECKING:
     from .core.results import CheckReport, FileResult, LinkResult, Reason, Verdict
     from .core.urls import is_http_url
     from .extract import Link, LinkKind, encode_url, extract_links, format_for_path
-    from .pipeline.session import Checker, check_text
+    from .pipeline import AsyncSession, Checker, Session, check_text
 
 # Public names and the module that defines each. They are imported on first use (PEP 562), so
 # `citecheck clean` loads only the cleaning modules and starts fast.
 _LAZY = {
+    "AsyncSession": "pipeline",
+    "Session": "pipeline",
     "CheckReport": "core.results",
     "Checker": "pipeline",
     "CitecheckError": "core.errors",
@@ -79,6 +81,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AsyncSession",
     "CheckReport",
     "Checker",
     "CitecheckError",
@@ -98,6 +101,7 @@ __all__ = [
     "RemovedParam",
     "RuleSet",
     "RulesError",
+    "Session",
     "UnwrapRule",
     "Unwrapped",
     "Verdict",

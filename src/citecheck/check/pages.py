@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-__all__ = ["PageFacts", "looks_like_challenge", "looks_not_found", "read_page"]
+if TYPE_CHECKING:
+    from ..net.exchange import Exchange
+
+__all__ = ["PageFacts", "looks_like_challenge", "looks_not_found", "page_facts", "read_page"]
 
 _PARSE_LIMIT = 128 * 1024
 
@@ -81,6 +85,13 @@ def read_page(body: str, base_url: str) -> PageFacts:
     visible = " ".join(soup.get_text(" ").split())[:2000]
     fingerprint = hashlib.sha1(f"{title}\n{heading}\n{len(visible) // 64}".encode()).hexdigest()[:16]
     return PageFacts(title=title, heading=heading, refresh=refresh, canonical=canonical, fingerprint=fingerprint)
+
+
+def page_facts(answer: Exchange) -> PageFacts | None:
+    """Facts from an answer's page, or None when it has none to read (HEAD, empty, not HTML)."""
+    if answer.method != "GET" or not answer.body or not answer.is_html:
+        return None
+    return read_page(answer.text(), answer.url)
 
 
 def looks_not_found(facts: PageFacts) -> bool:

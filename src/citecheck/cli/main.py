@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from ..clean.cleaner import Cleaner, CleanResult
     from ..core.config import Config
     from ..fix.documents import Document
-    from ..pipeline.session import Checker
 
 __all__ = ["main"]
 
@@ -411,19 +410,19 @@ def _check_config(args: argparse.Namespace) -> Config:
 
 
 def _check_command(args: argparse.Namespace, out: TextIO) -> int:
-    from ..pipeline.session import Checker, unified_diff
+    from ..pipeline import Session, unified_diff
     from ..report import render
 
     config = _check_config(args)
     if args.fix and args.diff:
         raise UsageError("--fix and --diff do not go together: --diff shows what --fix would do")
     paths = args.paths or ["."]
-    checker = Checker(config)
     if "-" in paths:
         if len(paths) > 1:
             raise UsageError("'-' (stdin) cannot be combined with other paths")
-        return _check_stdin(args, config, checker, out)
-    report, changes = checker.check_paths(paths, fix=args.fix, progress=_progress(args))
+        return _check_stdin(args, config, out)
+    with Session(config) as session:
+        report, changes = session.check_paths(paths, fix=args.fix, progress=_progress(args))
     if sys.stderr is not None and sys.stderr.isatty() and not args.quiet:
         sys.stderr.write("\r\033[K")
     if args.diff:
@@ -484,42 +483,35 @@ def _progress(args: argparse.Namespace) -> Callable[[int, int], None] | None:
     return show
 
 
-def _check_stdin(args: argparse.Namespace, config: Config, checker: Checker, out: TextIO) -> int:
+def _check_stdin(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     """Check text from stdin; with --fix the fixed text goes to stdout and the report to stderr."""
+    from ..core.results import CheckReport
     from ..extract import format_for_path
-    from ..fix.documents import decode_document
-    from ..pipeline.session import unified_diff
+    from ..fix.documents import MAX_FILE_BYTES, decode_document
+    from ..pipeline import Session, unified_diff
     from ..report import render
 
     name = args.stdin_filename or "-"
-    from ..fix.documents import MAX_FILE_BYTES
-
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else b""
     if len(data) > MAX_FILE_BYTES:
         raise InputError(f"{name}: standard input is larger than {MAX_FILE_BYTES} bytes")
     document = decode_document(data, path=name, fallback_encoding=config.fallback_encoding)
-    result = checker.check_document(document, format=format_for_path(args.stdin_filename or ""))
-    notices: tuple[str, ...] = ()
-    if not config.offline:
-        from ..pipeline.session import online_urls
-
-        online, notice = checker.check_online(online_urls([result]))
-        result = checker.with_online(result, online)
-        notices = (notice,) if notice else ()
-    new_text, fixed = checker.fixed_text(document.text, result)
-    from ..core.results import CheckReport
-
+    with Session(config) as session:
+        result = session.check_document(document, format=format_for_path(args.stdin_filename or ""))
+        notices = session.notices
+        new_text, fixed = session.fixed_text(document.text, result, archive_links=config.archive_links)
+        fail_on = session.fail_on
     if args.fix:
         out.flush()
         sys.stdout.buffer.write(document.encode(new_text))
         sys.stdout.buffer.flush()
-        report = CheckReport(files=(fixed,), offline=config.offline, notices=notices, fail_on=checker.fail_on)
+        report = CheckReport(files=(fixed,), offline=config.offline, notices=notices, fail_on=fail_on)
         sys.stderr.write(render(report, config.format, verbose=args.verbose))
     elif args.diff:
         out.write(unified_diff(name, document.text, new_text))
         return 0 if config.exit_zero or new_text == document.text else 1
     else:
-        report = CheckReport(files=(result,), offline=config.offline, notices=notices, fail_on=checker.fail_on)
+        report = CheckReport(files=(result,), offline=config.offline, notices=notices, fail_on=fail_on)
         out.write(render(report, config.format, verbose=args.verbose))
     return report.exit_code(exit_zero=config.exit_zero)
 

@@ -18,7 +18,7 @@ from .verdicts import DEFAULT_FAIL_ON, DESCRIPTIONS, FINDINGS, Reason, Verdict
 __all__ = ["SCHEMA_VERSION", "CheckReport", "FileResult", "LinkResult", "Reason", "Verdict"]
 
 #: Version of the JSON document (``--format json``); bumped only on incompatible changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +73,11 @@ class LinkResult:
         return self.problem
 
     def to_dict(self) -> dict[str, Any]:
-        """The entry of ``links`` in the JSON document (schema version 1)."""
+        """The entry of ``links`` in the JSON document (schema version 2).
+
+        The network evidence lives only under ``online`` (null when offline): version 1 also
+        copied seven of its fields to the top level, two places to keep in step for nothing.
+        """
         link = self.link
         return {
             "path": self.path,
@@ -95,42 +99,9 @@ class LinkResult:
             "removed_detail": [r.to_dict() for r in self.removed],
             "unwrapped_from": self.wrappers[0].wrapper if self.wrappers else None,
             "fixed": self.fixed,
-            **_online_fields(self.online),
-            "snapshot": None
-            if self.snapshot is None
-            else {
-                "archive": self.snapshot.archive,
-                "url": self.snapshot.memento_url,
-                "timestamp": self.snapshot.captured_at.isoformat(),
-                "status": self.snapshot.status,
-            },
+            "online": None if self.online is None else self.online.to_dict(),
+            "snapshot": None if self.snapshot is None else self.snapshot.summary(),
         }
-
-
-def _online_fields(online: OnlineResult | None) -> dict[str, Any]:
-    """The network evidence in the JSON link entry (nulls when the run was offline)."""
-    if online is None:
-        return {
-            "http_status": None,
-            "final_url": None,
-            "redirects": [],
-            "canonical": None,
-            "suggested": None,
-            "checked_at": None,
-            "from_cache": False,
-            "online": None,
-        }
-    data = online.to_dict()
-    return {
-        "http_status": data["http_status"],
-        "final_url": data["final_url"],
-        "redirects": data["redirects"],
-        "canonical": data["canonical"],
-        "suggested": data["suggested"],
-        "checked_at": data["checked_at"],
-        "from_cache": data["from_cache"],
-        "online": data,
-    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -145,3 +145,12 @@ class Snapshot:
             status_ext=data.get("status_ext"),
             error_class=None if data.get("error_class") is None else SaveErrorClass(data["error_class"]),
         )
+
+    def summary(self) -> dict[str, Any]:
+        """The short form reports show a reader: which archive, the replay URL, when, what status."""
+        return {
+            "archive": self.archive,
+            "url": self.memento_url,
+            "timestamp": self.captured_at.isoformat(),
+            "status": self.status,
+        }

@@ -1,197 +1,116 @@
-"""The one place the flow runs: extract the links of a document, judge each, and fix.
+"""The one place the flow runs: extract -> clean -> check -> archive -> fix, for every edge.
 
-The CLI, the pre-commit hook and (later) the HTTP service are thin adapters over
-:class:`Checker`: they read inputs, call it, and render its :class:`CheckReport`. Offline (the
-only mode built so far) a link is judged by cleaning: a link the cleaner would change is
-``fixable``; an http(s) URL that does not parse is ``invalid``; other schemes are ``skipped``.
+An :class:`AsyncSession` owns what a run shares: the compiled rules, one network checker (one
+connection pool and one set of per-host limits), the result store and the archiver. Each call
+starts a :class:`Run` over some documents; the library, the CLI (files and stdin) and the HTTP
+service all go through it, so a capability added here reaches every kind of user at once.
+:class:`~citecheck.pipeline.sync.Session` is the synchronous twin.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import difflib
-import re
-from collections.abc import Callable, Coroutine, Iterable, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+import contextlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TypeVar
 
+from ..archive.archiver import Archiver
+from ..check import DEFAULT_USER_AGENT, AsyncLinkChecker, NetworkOptions
 from ..clean.cleaner import Cleaner
-from ..clean.rules import RuleSet, load_rules
+from ..clean.rules import RuleSet
 from ..core.config import Config
 from ..core.errors import CitecheckError, ConfigError
-from ..core.links import Link, LinkKind
-from ..core.results import CheckReport, FileResult, LinkResult, Reason, Verdict
-from ..core.urls import split_url
-from ..extract import encode_url, extract_links, format_for_path
+from ..core.evidence import OnlineResult
+from ..core.results import CheckReport, FileResult
+from ..core.snapshot import Snapshot
+from ..core.verdicts import Verdict
+from ..extract import format_for_path
 from ..fix.documents import Document, iter_article_paths, read_document, write_document
+from ..fix.rewrite import fixed_text
+from ..store.aio import AsyncStore
+from ..store.checks import remember_results, reusable_results
+from .judge import Judge, archive_wanted, online_urls, with_online, with_pending, with_snapshots
 
-if TYPE_CHECKING:
-    from ..check.checker import NetworkOptions, OnlineResult
-    from ..core.snapshot import Snapshot
-    from ..store.sqlite import Store
-
-__all__ = ["Checker", "check_text", "unified_diff"]
+__all__ = ["AsyncSession", "Run", "Source"]
 
 _T = TypeVar("_T")
 
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+#: Called with each network result as it arrives (stored ones first).
+ResultCallback = Callable[[OnlineResult], None]
 
 
-class Checker:
-    """A configured check run: rules compiled once, then any number of documents."""
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One document of a run, with the moment its author read the cited pages.
 
-    def __init__(self, config: Config | None = None, *, rules: RuleSet | None = None) -> None:
-        self.config = config or Config()
-        #: Set when the default result store could not be opened (the run goes on without it).
-        self.store_notice: str | None = None
-        self.cleaner = Cleaner(rules if rules is not None else rules_for(self.config))
-        self._ignore = [re.compile(p) for p in self.config.ignore_urls]
+    The access date picks the snapshot to cite: a file's modification time, or now.
+    """
 
-    # -- judging -------------------------------------------------------------------------------
+    document: Document
+    format: str
+    read_at: datetime
 
-    def judge(self, link: Link, *, path: str) -> LinkResult:
-        """The offline verdict on one link."""
-        url = link.url
-        scheme = _SCHEME.match(url)
-        if scheme is None or scheme.group(1).lower() not in ("http", "https"):
-            return LinkResult(
-                path=path, link=link, verdict=Verdict.SKIPPED, reason=Reason.UNSUPPORTED_SCHEME, cleaned=url
-            )
-        if any(p.search(url) for p in self._ignore):
-            return LinkResult(path=path, link=link, verdict=Verdict.SKIPPED, reason=Reason.EXCLUDED, cleaned=url)
-        if split_url(url.strip()) is None:
-            return LinkResult(path=path, link=link, verdict=Verdict.INVALID, reason=Reason.INVALID_URL, cleaned=url)
-        result = self.cleaner.explain(url)
-        if result.wrappers:
-            reason: Reason | None = Reason.REDIRECT_WRAPPER
-        elif result.removed:
-            reason = Reason.TRACKING_PARAMS
-        else:
-            # Only normalisation would change (host case, default port, trailing '/'): the same
-            # resource, so not worth a finding or a rewrite.
-            return LinkResult(path=path, link=link, verdict=Verdict.OK, cleaned=result.cleaned)
-        return LinkResult(
-            path=path,
-            link=link,
-            verdict=Verdict.FIXABLE,
-            reason=reason,
-            cleaned=result.cleaned,
-            removed=result.removed,
-            wrappers=result.wrappers,
-        )
 
-    def check_document(self, document: Document, *, format: str | None = None) -> FileResult:
-        """Extract and judge every link of a decoded document (nothing is written)."""
-        fmt = format or format_for_path(document.path)
-        links = extract_links(document.text, fmt)
-        results = tuple(self.judge(link, path=document.path) for link in links)
-        return FileResult(path=document.path, format=fmt, links=results)
+class AsyncSession:
+    """Run the pipeline with one configuration. Use as ``async with AsyncSession(config) as s:``.
 
-    # -- fixing --------------------------------------------------------------------------------
+    ``transport`` replaces the network stack under the checker (tests, custom proxies);
+    ``long_running`` (the service) keeps no answers in memory and relies on the store instead.
+    """
 
-    @staticmethod
-    def fixed_text(text: str, result: FileResult, *, archive_links: bool = False) -> tuple[str, FileResult]:
-        """``text`` with every fixable link rewritten, and the result with ``fixed`` set.
-
-        Only the characters of each URL change, each written in the syntax it was found in;
-        everything between the spans is copied as is. With ``archive_links``, links that carry a
-        snapshot also get an archive link next to them (see :mod:`citecheck.fix.archivelinks`).
-        """
-        from ..fix.archivelinks import archive_insertion
-
-        edits: list[tuple[int, int, str]] = []
-        links: list[LinkResult] = []
-        position = 0
-        for index, item in enumerate(result.links):
-            link = item.link
-            if link.start < position:
-                links.append(item)
-                continue
-            if item.verdict is Verdict.FIXABLE and not _continues_on_next_line(text, link):
-                edits.append((link.start, link.end, encode_url(link, item.cleaned)))
-                item = replace(item, fixed=True)
-            position = link.end
-            if archive_links and item.snapshot is not None:
-                following = result.links[index + 1].link.start if index + 1 < len(result.links) else len(text)
-                insertion = archive_insertion(text, link, item.snapshot, format=result.format)
-                if insertion is not None and insertion[0] <= following:
-                    edits.append((insertion[0], insertion[0], insertion[1]))
-                    position = insertion[0]
-            links.append(item)
-        pieces: list[str] = []
-        cursor = 0
-        for start, end, replacement in edits:
-            pieces += [text[cursor:start], replacement]
-            cursor = end
-        pieces.append(text[cursor:])
-        return "".join(pieces), replace(result, links=tuple(links))
-
-    # -- files ---------------------------------------------------------------------------------
-
-    def check_paths(
+    def __init__(
         self,
-        paths: Sequence[str],
+        config: Config | None = None,
         *,
-        fix: bool = False,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> tuple[CheckReport, dict[str, tuple[str, str]]]:
-        """Check files and directories; with ``fix``, rewrite files atomically.
+        rules: RuleSet | None = None,
+        cleaner: Cleaner | None = None,
+        transport: object | None = None,
+        long_running: bool = False,
+    ) -> None:
+        self.config = config or Config()
+        self.judge = Judge(self.config, rules=rules, cleaner=cleaner)
+        self.cleaner = self.judge.cleaner
+        self._transport = transport
+        self._long_running = long_running
+        self._checker: AsyncLinkChecker | None = None
+        self._archiver: Archiver | None = None
+        # SQLite (with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
+        self._store: AsyncStore | None = None
+        self._store_opened = False
+        self._store_lock = asyncio.Lock()
+        self._background: set[asyncio.Task[object]] = set()
+        self._store_notices: list[str] = []
 
-        Every file is read and judged offline first; then, unless offline, every distinct URL is
-        checked over the network once, however many files cite it. Returns the report and, for
-        every file whose text would change, ``(old, new)`` text (what ``--diff`` shows). A file
-        that cannot be read or written becomes a FileResult with ``error`` set.
-        """
-        config = self.config
-        read: list[tuple[Document, FileResult] | FileResult] = []
-        for path in iter_article_paths(paths, exclude=config.all_excludes, suffixes=config.extensions):
-            try:
-                document = read_document(path, fallback_encoding=config.fallback_encoding)
-                read.append((document, self.check_document(document)))
-            except CitecheckError as exc:
-                read.append(_file_error(path, exc))
-        notices: list[str] = []
-        if not config.offline:
-            results = [item[1] for item in read if isinstance(item, tuple)]
-            online, notice = self.check_online(online_urls(results), progress=progress)
-            notices += [n for n in (notice, self.store_notice) if n]
-            read = [(item[0], self.with_online(item[1], online)) if isinstance(item, tuple) else item for item in read]
-        if (config.lookup_snapshots or config.archive_links) and not config.offline:
-            documents = [item for item in read if isinstance(item, tuple)]
-            snapshots = self.find_snapshots(documents)
-            read = [
-                (item[0], self.with_snapshots(item[1], snapshots)) if isinstance(item, tuple) else item for item in read
-            ]
-        files: list[FileResult] = []
-        changes: dict[str, tuple[str, str]] = {}
-        for item in read:
-            if not isinstance(item, tuple):
-                files.append(item)
-                continue
-            document, result = item
-            new_text, fixed = self.fixed_text(document.text, result, archive_links=config.archive_links)
-            if new_text != document.text:
-                changes[document.path] = (document.text, new_text)
-                if fix:
-                    try:
-                        write_document(document.path, document.with_text(new_text))
-                        result = replace(fixed, rewritten=True)
-                    except CitecheckError as exc:
-                        result = replace(_file_error(document.path, exc), links=result.links)
-            files.append(result)
-        report = CheckReport(files=tuple(files), offline=config.offline, notices=tuple(notices), fail_on=self.fail_on)
-        return report, changes
+    async def __aenter__(self) -> AsyncSession:
+        return self
 
-    # -- the network -----------------------------------------------------------------------------
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop background work and release the connection pool, the archiver and the store."""
+        for task in list(self._background):
+            task.cancel()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        if self._checker is not None:
+            await self._checker.aclose()
+        if self._archiver is not None:
+            await self._archiver.aclose()
+        if self._store is not None:
+            store, self._store = self._store, None
+            await store.aclose()
+
+    # -- the parts ---------------------------------------------------------------------------------
 
     @property
     def fail_on(self) -> frozenset[Verdict]:
         return frozenset(Verdict(v) for v in self.config.fail_on)
 
     def network_options(self) -> NetworkOptions:
-        from ..check.checker import DEFAULT_USER_AGENT, NetworkOptions
-
         config = self.config
         return NetworkOptions(
             timeout=config.timeout,
@@ -204,170 +123,369 @@ class Checker:
             allow_networks=config.allow_networks,
         )
 
-    def check_online(
-        self, urls: Sequence[str], *, progress: Callable[[int, int], None] | None = None
-    ) -> tuple[dict[str, OnlineResult], str | None]:
-        """Check each URL over the network once; returns results by URL and an offline notice."""
-        if not urls:
-            return {}, None
-        from ..check.checker import AsyncLinkChecker
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Sentences for people about this session's runs: the network looks down, no store."""
+        notice = self._checker.offline_notice() if self._checker is not None else None
+        return tuple(n for n in (notice, *self._store_notices) if n)
 
-        store = self.open_store()
-        try:
-            found = self.stored_results(store, urls)
-            todo = [url for url in urls if url not in found]
-            if progress is not None and found:
-                progress(len(found), len(urls))
+    @property
+    def checker(self) -> AsyncLinkChecker:
+        """The network checker of this session (created on first use)."""
+        if self._checker is None:
+            transport = self._transport
+            self._checker = AsyncLinkChecker(
+                self.network_options(),
+                cleaner=self.cleaner,
+                transport=transport,  # type: ignore[arg-type]
+                remember=not self._long_running,
+            )
+        return self._checker
 
-            async def run() -> str | None:
-                async with AsyncLinkChecker(self.network_options(), cleaner=self.cleaner) as checker:
-                    async for result in checker.check_many(todo):
-                        found[result.url] = result
-                        if progress is not None:
-                            progress(len(found), len(urls))
-                    return checker.offline_notice()
+    async def store(self) -> AsyncStore | None:
+        """The result store, opened on first use; None when disabled (``store = ""``)."""
+        async with self._store_lock:
+            if not self._store_opened:
+                self._store_opened = True
+                self._store = await self._open_store()
+        return self._store
 
-            notice = _run_async(run()) if todo else None
-            if store is not None:
-                fresh = [found[url] for url in todo if url in found]
-                found.update(self.remember_results(store, fresh, offline=notice is not None))
-            return found, notice
-        finally:
-            if store is not None:
-                store.close()
-
-    def open_store(self) -> Store | None:
-        """The result store, unless disabled (``store = ""`` / ``--no-store``)."""
+    async def _open_store(self) -> AsyncStore | None:
         if self.config.store == "":
             return None
-        from ..store.sqlite import Store
-
         if self.config.store is not None:
-            return Store.open(self.config.store)  # asked for by name: failing to open it is an error
+            return await AsyncStore.open(self.config.store)  # asked for by name: failing to open it is an error
         try:
-            return Store.open(None)
+            return await AsyncStore.open(None)
         except ConfigError as exc:
             # The default location is a convenience: a read-only home must not stop a check.
-            self.store_notice = f"results are not remembered: {exc}"
+            self._store_notices.append(f"results are not remembered: {exc}")
             return None
 
-    def stored_results(self, store: Store | None, urls: Sequence[str]) -> dict[str, OnlineResult]:
-        """Stored results young enough to reuse; network trouble is always checked again."""
-        if store is None or self.config.max_age <= 0:
-            return {}
-        from datetime import timedelta
+    async def archiver(self) -> Archiver:
+        """The web-archive client of this session, sharing its store and rules."""
+        if self._archiver is None:
+            settings = self.config.archive
+            store = await self.store()
+            self._archiver = Archiver(settings, store=store.store if store else None, cleaner=self.cleaner)
+        return self._archiver
 
-        from ..check.checker import OnlineResult
+    def keep(self, task: asyncio.Task[_T]) -> asyncio.Task[_T]:
+        """Own a background task: it may outlive the call that started it, not the session."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
-        reused: dict[str, OnlineResult] = {}
-        max_age = timedelta(seconds=self.config.max_age)
-        for url in urls:
-            stored = store.latest(url, max_age=max_age)
-            if stored is None or stored.verdict in ("unreachable", "blocked") or "online" not in stored.data:
-                continue
-            result = replace(OnlineResult.from_dict(stored.data["online"]), from_cache=True)
-            reused[url] = result
-        return reused
+    # -- offline ---------------------------------------------------------------------------------
 
-    def remember_results(
-        self, store: Store, results: Sequence[OnlineResult], *, offline: bool
-    ) -> dict[str, OnlineResult]:
-        """Record fresh results, and label broken links with what their history says."""
-        from datetime import timedelta
+    def judge_document(self, document: Document, *, format: str | None = None) -> FileResult:
+        """Extract and judge every link of a document without the network."""
+        return self.judge.document(document, format=format)
 
-        from ..store.sqlite import StoredCheck
+    # -- the flow ----------------------------------------------------------------------------------
 
-        if offline:
-            return {}  # an offline run says nothing about the links
-        store.record_many(
-            StoredCheck(
-                url=r.url,
-                checked_at=r.checked_at,
-                verdict=r.verdict.value,
-                reason=None if r.reason is None else r.reason.value,
-                http_status=r.http_status,
-                final_url=r.final_url,
-                data={"online": r.to_dict()},
-            )
-            for r in results
-        )
-        labelled: dict[str, OnlineResult] = {}
-        for result in results:
-            if result.verdict is Verdict.BROKEN:
-                judgement = store.judgement(
-                    result.url,
-                    min_checks=self.config.dead_after_checks,
-                    min_span=timedelta(days=self.config.dead_after_days),
-                )
-                labelled[result.url] = replace(result, history=judgement.label)
-        return labelled
+    def start(
+        self,
+        sources: Sequence[Source],
+        *,
+        archive: bool | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> Run:
+        """Judge the documents offline now and start their network checks in the background.
 
-    def find_snapshots(self, documents: Sequence[tuple[Document, FileResult]]) -> dict[str, Snapshot | None]:
-        """The snapshot to cite for each distinct checkable URL, read at its file's modification time."""
-        import os
-        from datetime import UTC, datetime
+        ``archive`` (default: the configuration's ``lookup_snapshots or archive_links``) also
+        finds the snapshot to cite for each link. Await :meth:`Run.wait` for the answers.
+        """
+        if archive is None:
+            archive = self.config.lookup_snapshots or self.config.archive_links
+        files = [self.judge.document(source.document, format=source.format) for source in sources]
+        return Run(self, list(sources), files, archive=archive and not self.config.offline, on_result=on_result)
 
-        from ..archive.archiver import Archiver
+    async def check_sources(
+        self,
+        sources: Sequence[Source],
+        *,
+        archive: bool | None = None,
+        deadline: float | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> Run:
+        """:meth:`start`, then wait up to ``deadline`` seconds (None: until everything is known)."""
+        run = self.start(sources, archive=archive, on_result=on_result)
+        await run.wait(deadline)
+        return run
 
-        wanted = (Verdict.OK, Verdict.FIXABLE, Verdict.REDIRECTED, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE)
-        read_at: dict[str, datetime] = {}
-        for document, result in documents:
+    async def check_document(
+        self,
+        document: Document,
+        *,
+        format: str | None = None,
+        archive: bool | None = None,
+        deadline: float | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> FileResult:
+        """Every link of one document, checked as the configuration says (nothing is written)."""
+        source = Source(document, format or format_for_path(document.path), datetime.now(UTC))
+        run = await self.check_sources([source], archive=archive, deadline=deadline, on_result=on_result)
+        return run.results()[0]
+
+    async def check_text(
+        self, text: str, *, format: str = "text", path: str = "<text>", archive: bool | None = None
+    ) -> FileResult:
+        """The links of an article given as a string (``format``: text, markdown or html)."""
+        return await self.check_document(Document(path=path, text=text), format=format, archive=archive)
+
+    async def check_urls(self, urls: Sequence[str], *, archive: bool | None = None) -> FileResult:
+        """Bare URLs, one link each (``path`` is ``<urls>``, the line is the URL's position)."""
+        if any("\n" in url or "\r" in url for url in urls):
+            raise ConfigError("a URL cannot contain a line break")
+        return await self.check_text("".join(u + "\n" for u in urls), path="<urls>", archive=archive)
+
+    async def check_paths(
+        self,
+        paths: Sequence[str],
+        *,
+        fix: bool = False,
+        on_result: ResultCallback | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[CheckReport, dict[str, tuple[str, str]]]:
+        """Check files and directories; with ``fix``, rewrite files atomically.
+
+        Every file is read and judged offline first; then, unless offline, every distinct URL is
+        checked over the network once, however many files cite it. Returns the report and, for
+        every file whose text would change, ``(old, new)`` text (what ``--diff`` shows). A file
+        that cannot be read or written becomes a FileResult with ``error`` set. ``progress`` is
+        called with (URLs known, URLs in all) as network results arrive.
+        """
+        config = self.config
+        sources: list[Source] = []
+        order: list[Source | FileResult] = []
+        for path in iter_article_paths(paths, exclude=config.all_excludes, suffixes=config.extensions):
             try:
-                when = datetime.fromtimestamp(os.stat(document.path).st_mtime, UTC)
-            except OSError:
-                when = datetime.now(UTC)
-            for item in result.links:
-                if item.verdict in wanted and not _is_archive_copy(item.link.url, self.config):
-                    # A URL cited by several files: the earliest reading is the one to preserve.
-                    read_at[item.link.url] = min(read_at.get(item.link.url, when), when)
-        if not read_at:
-            return {}
-        store = self.open_store()
-        settings = self.config.archive
+                document = read_document(path, fallback_encoding=config.fallback_encoding)
+            except CitecheckError as exc:
+                order.append(_file_error(path, exc))
+                continue
+            source = Source(document, format_for_path(path), _modified_at(path))
+            sources.append(source)
+            order.append(source)
+        counted: list[int] = [0]
+        run: Run | None = None
 
-        async def run() -> dict[str, Snapshot | None]:
-            async with Archiver(settings, store=store, cleaner=self.cleaner) as archiver:
-                urls = list(read_at)
-                found = await asyncio.gather(*(archiver.lookup(u, at=read_at[u]) for u in urls), return_exceptions=True)
-                return {u: (f if not isinstance(f, BaseException) else None) for u, f in zip(urls, found, strict=True)}
+        def arrived(result: OnlineResult) -> None:
+            counted[0] += 1
+            if on_result is not None:
+                on_result(result)
+            if progress is not None and run is not None:
+                progress(counted[0], len(run.urls))
 
+        run = self.start(sources, on_result=arrived)
+        await run.wait()
+        checked = dict(zip((id(s) for s in sources), run.results(), strict=True))
+        files: list[FileResult] = []
+        changes: dict[str, tuple[str, str]] = {}
+        for item in order:
+            if isinstance(item, FileResult):
+                files.append(item)
+                continue
+            document, result = item.document, checked[id(item)]
+            new_text, fixed = fixed_text(document.text, result, archive_links=config.archive_links)
+            if new_text != document.text:
+                changes[document.path] = (document.text, new_text)
+                if fix:
+                    try:
+                        write_document(document.path, document.with_text(new_text))
+                        result = replace(fixed, rewritten=True)
+                    except CitecheckError as exc:
+                        result = replace(_file_error(document.path, exc), links=result.links)
+            files.append(result)
+        report = CheckReport(files=tuple(files), offline=config.offline, notices=run.notices, fail_on=self.fail_on)
+        return report, changes
+
+    async def check_file(self, path: str) -> FileResult:
+        """One article file, checked as the configuration says (nothing is written)."""
+        report, _ = await self.check_paths([path])
+        if not report.files:
+            return FileResult(path=path, format=format_for_path(path))
+        return report.files[0]
+
+
+class Run:
+    """One pass of the pipeline over some documents: what is known so far, and what is still coming.
+
+    Network checks (and, when asked, snapshot lookups) run in the background, owned by the
+    session; :meth:`wait` waits for them up to a deadline, and :meth:`results` tells at any
+    moment what is known, with ``pending`` for what is not. Results are recorded in the store
+    as they arrive, so another run citing the same URL finds them.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        sources: list[Source],
+        files: list[FileResult],
+        *,
+        archive: bool,
+        on_result: ResultCallback | None,
+    ) -> None:
+        self.session = session
+        self.sources = sources
+        #: The offline verdicts, one FileResult per source.
+        self.files = files
+        self.archive = archive
+        self._on_result = on_result
+        self.online: dict[str, OnlineResult] = {}
+        self.urls = [] if session.config.offline else online_urls(files)
+        self.snapshots: dict[str, Snapshot | None] = {}
+        self._lookups: dict[str, asyncio.Future[Snapshot | None]] = {}
+        self._unsaved: list[OnlineResult] = []
+        self._saving: asyncio.Task[None] | None = None
+        self._checks: asyncio.Task[None] | None = None
+        #: Set once what the store already knows is in: a deadline counts from the network part.
+        self._recalled = asyncio.Event()
+        if self.urls:
+            self._checks = session.keep(asyncio.ensure_future(self._check_all()))
+
+    @property
+    def pending(self) -> list[str]:
+        """URLs whose network check has not finished."""
+        return [url for url in self.urls if url not in self.online]
+
+    @property
+    def done(self) -> bool:
+        lookups_done = all(task.done() for task in self._lookups.values())
+        return (self._checks is None or self._checks.done()) and lookups_done
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """The run's sentences for people: the network looks down, the store is not used."""
+        return self.session.notices
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the checks and lookups, at most ``timeout`` seconds; True when all are done.
+
+        Work still running at the deadline goes on in the background and lands in the store.
+        A failure that is a bug (not a link's trouble) is raised here, never turned into a verdict.
+        """
+        loop = asyncio.get_running_loop()
+        end = None if timeout is None else loop.time() + max(0.0, timeout)
+
+        def left() -> float | None:
+            return None if end is None else max(0.0, end - loop.time())
+
+        if self._checks is not None:
+            recalled = asyncio.ensure_future(self._recalled.wait())
+            await asyncio.wait({self._checks, recalled}, return_when=asyncio.FIRST_COMPLETED)
+            recalled.cancel()
+            await asyncio.wait({self._checks}, timeout=left())
+            if self._checks.done() and not self._checks.cancelled() and self._checks.exception() is not None:
+                raise self._checks.exception()  # type: ignore[misc]
+        if self.archive:
+            await self._start_lookups()
+            if self._lookups:
+                await asyncio.wait(self._lookups.values(), timeout=left())
+            for url, task in self._lookups.items():
+                if task.done() and not task.cancelled():
+                    failure = task.exception()
+                    if failure is not None:
+                        raise failure
+                    self.snapshots[url] = task.result()
+        return self.done
+
+    def results(self) -> list[FileResult]:
+        """Every file's links with what is known now (``pending`` where a check is still running)."""
+        fix_redirects = self.session.config.fix_redirects
+        pending = self.pending
+        combined = []
+        for result in self.files:
+            result = with_online(result, self.online, fix_redirects=fix_redirects)
+            result = with_pending(result, pending)
+            combined.append(with_snapshots(result, self.snapshots))
+        return combined
+
+    # -- checks ------------------------------------------------------------------------------------
+
+    async def _check_all(self) -> None:
+        session = self.session
+        store = await session.store()
+        config = session.config
+        if store is not None:
+            found = await store.call(reusable_results, self.urls, max_age=config.max_age)
+            for url in self.urls:
+                if url in found:
+                    self._arrived(found[url], save=False)
+        self._recalled.set()
+        todo = [url for url in self.urls if url not in self.online]
+        checker = session.checker
+        async for result in checker.check_many(todo):
+            self._arrived(result, save=store is not None)
+        if self._saving is not None:
+            await self._saving
+        if self._unsaved and checker.offline_notice() is None:
+            await self._save()
+        self._unsaved.clear()
+
+    def _arrived(self, result: OnlineResult, *, save: bool) -> None:
+        self.online[result.url] = result
+        if self._on_result is not None:
+            self._on_result(result)
+        if not save:
+            return
+        self._unsaved.append(result)
+        # Nothing is recorded before some host has answered: an offline run says nothing of links.
+        if self._saving is None and self.session.checker.hosts_answered:
+            self._saving = asyncio.ensure_future(self._save_loop())
+
+    async def _save_loop(self) -> None:
         try:
-            return _run_async(run())
+            while self._unsaved:
+                await self._save()
         finally:
-            if store is not None:
-                store.close()
+            self._saving = None
 
-    @staticmethod
-    def with_snapshots(result: FileResult, snapshots: dict[str, Snapshot | None]) -> FileResult:
-        links = tuple(replace(item, snapshot=snapshots.get(item.link.url)) for item in result.links)
-        return replace(result, links=links)
-
-    def with_online(self, result: FileResult, online: dict[str, OnlineResult]) -> FileResult:
-        """The file's results with the network's verdicts folded in."""
-        links = tuple(
-            _combine(item, online[item.cleaned], self.config.fix_redirects) if item.cleaned in online else item
-            for item in result.links
+    async def _save(self) -> None:
+        """Record what arrived since the last save (one transaction), and label broken links."""
+        batch, self._unsaved = self._unsaved, []
+        store = await self.session.store()
+        if store is None or not batch:
+            return
+        config = self.session.config
+        labelled = await store.call(
+            remember_results, batch, dead_after_checks=config.dead_after_checks, dead_after_days=config.dead_after_days
         )
-        return replace(result, links=links)
+        self.online.update(labelled)
+
+    # -- snapshots ---------------------------------------------------------------------------------
+
+    async def _start_lookups(self) -> None:
+        """Look up the snapshot of every link worth it, read at its document's access date."""
+        if self._lookups:
+            return
+        read_at: dict[str, datetime] = {}
+        judge = self.session.judge
+        for source, result in zip(self.sources, self.results(), strict=True):
+            for item in result.links:
+                if archive_wanted(judge, item):
+                    # A URL cited by several files: the earliest reading is the one to preserve.
+                    url = item.link.url
+                    read_at[url] = min(read_at.get(url, source.read_at), source.read_at)
+        if not read_at:
+            return
+        archiver = await self.session.archiver()
+
+        async def lookup(url: str) -> Snapshot | None:
+            try:
+                return await archiver.lookup(url, at=read_at[url])
+            except CitecheckError:
+                return None  # the store was busy: no snapshot this time, the check goes on
+
+        for url in read_at:
+            self._lookups[url] = self.session.keep(asyncio.ensure_future(lookup(url)))
 
 
-#: Hosts whose pages are already archive copies: never looked up in the archives themselves.
-ARCHIVE_HOSTS = ("web.archive.org", "archive.org", "archive.today", "archive.ph", "archive.is", "archive.li")
-
-
-def _is_archive_copy(url: str, config: Config) -> bool:
-    parts = split_url(url.strip())
-    if parts is None:
-        return False
-    # The configured Wayback (a self-hosted pywb, a test server) by host and port: other
-    # servers on its host are not archive copies.
-    configured = split_url(config.archive.wayback_url)
-    hosts: list[tuple[str, str | None]] = [(host, None) for host in ARCHIVE_HOSTS]
-    if configured is not None:
-        hosts.append((configured.host, configured.port))
-    return any(
-        (parts.host == host or parts.host.endswith("." + host)) and port in (None, parts.port) for host, port in hosts
-    )
+def _modified_at(path: str) -> datetime:
+    with contextlib.suppress(OSError):
+        return datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
+    return datetime.now(UTC)
 
 
 def _file_error(path: str, exc: CitecheckError) -> FileResult:
@@ -375,80 +493,3 @@ def _file_error(path: str, exc: CitecheckError) -> FileResult:
     # Errors name their file for the CLI; in a report the path is shown apart.
     message = message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
     return FileResult(path=path, format=format_for_path(path), error=message)
-
-
-def online_urls(results: Iterable[FileResult]) -> list[str]:
-    """The distinct URLs to check over the network: what each link should cite, in order."""
-    wanted = (Verdict.OK, Verdict.FIXABLE)
-    return list(dict.fromkeys(item.cleaned for result in results for item in result.links if item.verdict in wanted))
-
-
-def _combine(item: LinkResult, online: OnlineResult, fix_redirects: bool) -> LinkResult:
-    """One verdict from the offline one and the network's: trouble first, then cleaning."""
-    if online.reason is Reason.OFFLINE:
-        return item  # the machine is offline: the run's notice says so once; keep what cleaning found
-    if online.verdict in (Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE, Verdict.SKIPPED):
-        return replace(item, verdict=online.verdict, reason=online.reason, online=online)
-    if fix_redirects and online.suggested and online.reason is Reason.PERMANENT_REDIRECT:
-        reason = item.reason if item.verdict is Verdict.FIXABLE else Reason.PERMANENT_REDIRECT
-        return replace(item, verdict=Verdict.FIXABLE, reason=reason, cleaned=online.suggested, online=online)
-    if item.verdict is Verdict.FIXABLE:
-        return replace(item, online=online)
-    return replace(item, verdict=online.verdict, reason=online.reason, online=online)
-
-
-def _run_async(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run a coroutine to completion from sync code, even when an event loop is running here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-def _continues_on_next_line(text: str, link: Link) -> bool:
-    """A bare URL cut by a line break right after a separator (``...?a=1&`` + newline + ``b=2``).
-
-    Extraction reports only the first line's part; rewriting it would glue the next line onto a
-    different URL, so such a link is reported but left for a person to fix.
-    """
-    return (
-        link.kind is LinkKind.BARE
-        and link.raw[-1:] in ("&", "?", "=", ";")
-        and text[link.end : link.end + 1] in ("\n", "\r")
-    )
-
-
-def rules_for(config: Config) -> RuleSet:
-    """The rule set a configuration asks for: built-in rules, then its files in order."""
-    rules = RuleSet.builtin() if config.builtin_rules else RuleSet()
-    for path in config.rules:
-        rules = rules.merge(load_rules(path))
-    if config.clearurls:
-        from ..clean.clearurls import load_clearurls
-
-        for path in config.clearurls:
-            rules = rules.merge(load_clearurls(path))
-    return rules
-
-
-def check_text(text: str, *, format: str = "text", path: str = "<text>", config: Config | None = None) -> FileResult:
-    """Check the links of an article given as a string (``format``: text, markdown or html).
-
-    >>> result = check_text("See https://example.com/a?utm_source=x&id=7.", path="note.txt")
-    >>> [(r.verdict.value, r.reason.value if r.reason else None, r.cleaned) for r in result.links]
-    [('fixable', 'tracking_params', 'https://example.com/a?id=7')]
-    """
-    return Checker(config).check_document(Document(path=path, text=text), format=format)
-
-
-def unified_diff(path: str, old: str, new: str) -> str:
-    """A unified diff of one file's change, as ``--diff`` prints it."""
-    relative = not path.startswith(("/", "\\")) and path != "-"
-    before, after = (f"a/{path}", f"b/{path}") if relative else (path, path)
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), before, after)
-    out = []
-    for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)

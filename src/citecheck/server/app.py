@@ -16,7 +16,8 @@ import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -27,18 +28,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .._version import __version__
-from ..check.checker import AsyncLinkChecker, OnlineResult
 from ..core import defaults
 from ..core.config import Config
-from ..core.results import CheckReport, FileResult, LinkResult
+from ..core.results import CheckReport, LinkResult
 from ..core.settings import ServeSettings
 from ..core.verdicts import FINDINGS, Verdict
 from ..fix.documents import Document
-from ..pipeline.session import Checker, online_urls
-from ..store.sqlite import Store
+from ..fix.rewrite import fixed_text
+from ..pipeline.session import AsyncSession, Run, Source
 
 if TYPE_CHECKING:
-    from ..archive.archiver import Archiver
+    pass
 
 __all__ = ["Service", "ServiceSettings", "create_app"]
 
@@ -79,52 +79,35 @@ class _BadRequest(Exception):
 
 @dataclass(slots=True)
 class _Job:
+    """A check that missed its deadline: its run goes on, GET /v1/jobs/{id} reads it again."""
+
     document: Document
-    format: str
-    result: FileResult
-    known: dict[str, OnlineResult]
-    tasks: dict[str, asyncio.Future[OnlineResult]]
+    run: Run
     fix: bool
     created: float = field(default_factory=time.monotonic)
-    snapshots: dict[str, Any] = field(default_factory=dict)
 
 
 class Service:
-    """Shared state of one running service: one checker, one connection pool, one store."""
+    """Shared state of one running service: one pipeline session (one pool, one store)."""
 
     def __init__(self, config: Config, settings: ServiceSettings, *, transport: Any = None) -> None:
         # No request can opt in to private addresses; the operator's configuration can.
         self.config = config
         self.settings = settings
-        self.checker = Checker(config)
         self._transport = transport
-        self.online: AsyncLinkChecker | None = None
-        self.store: Store | None = None
-        self.archiver: Archiver | None = None
+        self.session: AsyncSession | None = None
         self.jobs: dict[str, _Job] = {}
         self._slots: asyncio.Semaphore | None = None
         self._waiting = 0
 
     async def startup(self) -> None:
         self._slots = asyncio.Semaphore(self.settings.max_concurrent)
-        self.online = AsyncLinkChecker(
-            self.checker.network_options(), cleaner=self.checker.cleaner, transport=self._transport, remember=False
-        )
-        self.store = self.checker.open_store()
-        from ..archive.archiver import Archiver
-
-        self.archiver = Archiver(self.config.archive, store=self.store, cleaner=self.checker.cleaner)
+        self.session = AsyncSession(self.config, transport=self._transport, long_running=True)
+        await self.session.store()  # a store named in the configuration must open now, not per request
 
     async def shutdown(self) -> None:
-        for job in self.jobs.values():
-            for task in job.tasks.values():
-                task.cancel()
-        if self.online is not None:
-            await self.online.aclose()
-        if self.archiver is not None:
-            await self.archiver.aclose()
-        if self.store is not None:
-            self.store.close()
+        if self.session is not None:
+            await self.session.aclose()
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -198,8 +181,9 @@ class Service:
 
     async def clean(self, body: dict[str, Any]) -> dict[str, Any]:
         document, fmt = self._document(body)
-        result = self.checker.check_document(document, format=fmt)
-        fixed_text, fixed = self.checker.fixed_text(document.text, result)
+        assert self.session is not None
+        result = self.session.judge_document(document, format=fmt)
+        fixed_content, fixed = fixed_text(document.text, result)
         changes = [
             {
                 "line": item.link.line,
@@ -217,7 +201,7 @@ class Service:
         ]
         return {
             "schema_version": SERVICE_SCHEMA_VERSION,
-            "content": fixed_text if "content" in body else None,
+            "content": fixed_content if "content" in body else None,
             "changes": changes,
             "urls": urls,
         }
@@ -233,48 +217,14 @@ class Service:
         fix, archive = body.get("fix", False), body.get("archive", False)
         if not isinstance(fix, bool) or not isinstance(archive, bool):
             raise _BadRequest(400, "'fix' and 'archive' must be true or false")
-        started = time.monotonic()
-        result = self.checker.check_document(document, format=fmt)
-        urls = online_urls([result])
-        known = self.checker.stored_results(self.store, urls)
-        assert self.online is not None
-        tasks: dict[str, asyncio.Future[OnlineResult]] = {
-            url: asyncio.ensure_future(self.online.check(url)) for url in urls if url not in known
-        }
-        for task in tasks.values():
-            # Recorded the moment it finishes, so a concurrent request citing the same URL finds
-            # it in the store rather than fetching it again.
-            task.add_done_callback(self._record)
-        if tasks:
-            await asyncio.wait(tasks.values(), timeout=deadline)
-        job = _Job(document=document, format=fmt, result=result, known=known, tasks=tasks, fix=fix)
-        if archive:
-            job.snapshots = await self._snapshots(job, deadline - (time.monotonic() - started))
+        assert self.session is not None
+        source = Source(document, fmt, datetime.now(UTC))
+        run = await self.session.check_sources([source], archive=archive, deadline=deadline)
+        job = _Job(document=document, run=run, fix=fix)
         answer = self._answer(job)
         if answer["verdict"] == "incomplete":
             answer["job"] = self._keep(job)
         return answer
-
-    async def _snapshots(self, job: _Job, remaining: float) -> dict[str, Any]:
-        """Snapshots found within the deadline; lookups still running finish into the store."""
-        assert self.archiver is not None
-        urls = list(dict.fromkeys(item.link.url for item in job.result.links if item.verdict is not Verdict.SKIPPED))
-        lookups = {url: asyncio.ensure_future(self.archiver.lookup(url)) for url in urls}
-        if lookups:
-            await asyncio.wait(lookups.values(), timeout=max(0.0, remaining))
-        return {
-            url: task.result()
-            for url, task in lookups.items()
-            if task.done() and not task.cancelled() and task.exception() is None
-        }
-
-    def _record(self, task: asyncio.Future[OnlineResult]) -> None:
-        """A finished background check goes to the store, so the next request answers at once."""
-        if task.cancelled() or task.exception() is not None or self.store is None:
-            return
-        with contextlib.suppress(Exception):
-            offline = self.online is None or self.online.offline_notice() is not None
-            self.checker.remember_results(self.store, [task.result()], offline=offline)
 
     def _keep(self, job: _Job) -> str:
         now = time.monotonic()
@@ -287,30 +237,15 @@ class Service:
         return job_id
 
     def _answer(self, job: _Job) -> dict[str, Any]:
-        online = dict(job.known)
-        pending: set[str] = set()
-        for url, task in job.tasks.items():
-            if task.done() and not task.cancelled() and task.exception() is None:
-                online[url] = task.result()
-            else:
-                pending.add(url)
-        combined = self.checker.with_online(job.result, online)
-        combined = replace(
-            combined,
-            links=tuple(
-                replace(item, verdict=Verdict.PENDING, reason=None) if item.cleaned in pending else item
-                for item in combined.links
-            ),
-        )
-        if job.snapshots:
-            combined = self.checker.with_snapshots(combined, job.snapshots)
+        assert self.session is not None
+        (combined,) = job.run.results()
         content = None
         if job.fix:
-            content, combined = self.checker.fixed_text(job.document.text, combined)
-        notices = [n for n in (self.online.offline_notice() if self.online else None,) if n]
-        report = CheckReport(files=(combined,), offline=False, notices=tuple(notices), fail_on=self.checker.fail_on)
+            content, combined = fixed_text(job.document.text, combined)
+        fail_on = self.session.fail_on
+        report = CheckReport(files=(combined,), offline=False, notices=job.run.notices, fail_on=fail_on)
         document = report.to_dict()
-        document["verdict"] = _overall(combined.links, self.checker.fail_on)
+        document["verdict"] = _overall(combined.links, fail_on)
         document["job"] = None
         if job.fix:
             document["content"] = content

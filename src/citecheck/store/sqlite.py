@@ -9,8 +9,9 @@ questions:
 * :meth:`Store.judgement`: is the URL *dead, confirmed* (it failed several times over several
   days), *dead, first seen DATE* (it is failing, not yet for long), alive, or unknown?
 
-The store knows nothing of the checker's result classes: the checker converts its results to
-and from :class:`StoredCheck`, a plain record whose ``data`` holds the full evidence as JSON.
+The store knows nothing of the checker's result classes: :mod:`citecheck.store.checks`
+converts them to and from :class:`~citecheck.store.records.StoredCheck`, a plain record whose
+``data`` holds the full evidence as JSON.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> with Store.open(":memory:", clock=lambda: datetime(2024, 5, 4, tzinfo=UTC)) as store:
@@ -25,19 +26,20 @@ Design notes:
 
 * **Location.** :func:`default_store_path` is the user's cache directory, computed when called
   (never at import: tests and callers change the environment). ``":memory:"`` is accepted.
-* **Schema.** Versioned with ``PRAGMA user_version``. :data:`MIGRATIONS` is an ordered list;
-  migration *n* brings version *n - 1* to *n* and runs inside the same ``BEGIN IMMEDIATE``
-  transaction as the version bump, so a crash leaves the old version intact and two processes
-  never migrate twice. A database newer than this code is refused with a clear message rather
-  than misread. Later additions (web-archive snapshots) are a new migration appending a table.
+* **Schema.** Versioned, migrated on open inside one ``BEGIN IMMEDIATE`` transaction: see
+  :mod:`citecheck.store.schema`.
 * **Concurrency.** WAL mode (readers never block the writer, nor it them), a busy timeout, and
   writes in ``BEGIN IMMEDIATE`` transactions (which take the write lock up front, so a write
   never fails half-way on lock upgrade) retried a bounded number of times on ``database is
   locked``. Each process opens its own :class:`Store`; a :class:`Store` owns one connection and
-  serialises its use with a lock, so threads may share it (or open their own).
-* **Time.** ``checked_at`` is stored as fixed-width ISO 8601 UTC text with microseconds
-  (``2024-05-03T00:00:00.000000+00:00``): readable in the ``sqlite3`` shell, sortable as text,
-  and exact to the microsecond. It always comes back timezone-aware UTC. The clock is injectable.
+  serialises its use with a lock, so threads may share it (or open their own). Every use of the
+  connection goes through :meth:`Store._transact` or :meth:`Store._read`, which take the lock:
+  one ``sqlite3`` connection has one transaction at a time, so two threads beginning theirs on
+  it at once would fail with "cannot start a transaction within a transaction".
+* **Async callers** must not run these calls (and their sleeping retries) on the event loop:
+  :class:`citecheck.store.aio.AsyncStore` runs them in a worker thread.
+* **Time.** Stored as fixed-width ISO 8601 UTC text (see :mod:`citecheck.store.records`). The
+  clock is injectable.
 """
 
 from __future__ import annotations
@@ -49,18 +51,30 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from ..core.errors import ConfigError, StoreBusyError
+from . import schema
+from .records import (
+    FAILURE_VERDICTS,
+    INCONCLUSIVE_VERDICTS,
+    DeadJudgement,
+    StoredCheck,
+    decode_time,
+    encode_time,
+    to_utc,
+    utc_now,
+)
+from .schema import MIGRATIONS, Migration
 
 __all__ = [
+    "ATTEMPTS",
     "FAILURE_VERDICTS",
+    "FILENAME",
     "INCONCLUSIVE_VERDICTS",
     "MIGRATIONS",
     "DeadJudgement",
@@ -74,169 +88,11 @@ __all__ = [
 #: File name of the store inside the cache directory.
 FILENAME = "citecheck.sqlite3"
 
-#: Verdicts that count as a failure of the URL itself (a streak of these makes it dead).
-FAILURE_VERDICTS: frozenset[str] = frozenset({"broken"})
-
-#: Verdicts that say nothing about the URL (a bot wall, our network or the server down for a
-#: while, not checked, not even parseable): they neither extend a failure streak nor end it.
-#: Every other verdict (``ok``, ``fixable``, ``redirected``...) is a sign of life.
-INCONCLUSIVE_VERDICTS: frozenset[str] = frozenset({"blocked", "unreachable", "skipped", "invalid"})
-
-#: A migration: SQL statements (a script, split on complete statements) or a function given
-#: the connection. It runs inside the migrating transaction and must not commit.
-Migration = str | Callable[[sqlite3.Connection], None]
-
-_V1_CHECKS = """
--- One row per check, appended and never updated. checked_at is fixed-width ISO 8601 UTC text
--- with microseconds, so text order is time order; id breaks ties (later insert wins).
-CREATE TABLE checks (
-    id          INTEGER PRIMARY KEY,
-    url         TEXT    NOT NULL,
-    checked_at  TEXT    NOT NULL,
-    verdict     TEXT    NOT NULL,
-    reason      TEXT,
-    http_status INTEGER,
-    final_url   TEXT,
-    data        TEXT    NOT NULL DEFAULT '{}'
-);
-CREATE INDEX checks_url_checked_at ON checks (url, checked_at);
-"""
-
-_V2_SNAPSHOTS = """
--- Web-archive snapshot records, appended: a found snapshot, a negative answer (archive NULL:
--- "no capture known", kept so reruns do not ask again too soon), or a requested capture whose
--- job is pending. data holds the full record as JSON (citecheck.archive.Snapshot.to_dict()).
-CREATE TABLE snapshots (
-    id INTEGER PRIMARY KEY,
-    lookup_url TEXT NOT NULL,
-    original_url TEXT NOT NULL,
-    archive TEXT,
-    memento_url TEXT,
-    captured_at TEXT,
-    status INTEGER,
-    job_id TEXT,
-    job_status TEXT,
-    learned_at TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX snapshots_by_url ON snapshots (lookup_url, learned_at);
-CREATE INDEX snapshots_pending ON snapshots (job_status) WHERE job_status = 'pending';
-"""
-
-#: The schema's history, oldest first: ``MIGRATIONS[n - 1]`` takes version ``n - 1`` to ``n``.
-#: Append only; never edit a released migration (databases in the wild have already run it).
-MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS, _V2_SNAPSHOTS)
-
 #: How many times a write (or the opening) is attempted when SQLite reports the database locked
 #: despite the busy timeout (it can, e.g. while another connection recovers the WAL).
-_ATTEMPTS = 5
+ATTEMPTS = 5
 
 _T = TypeVar("_T")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _to_utc(moment: datetime, what: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware, got naive {moment.isoformat()}")
-    return moment.astimezone(UTC)
-
-
-def _encode_time(moment: datetime) -> str:
-    """Fixed width (years are zero-padded to 4 digits), so comparing texts compares times."""
-    return _to_utc(moment, "time").isoformat(timespec="microseconds")
-
-
-def _decode_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoredCheck:
-    """One check of one URL as the store keeps it, independent of the checker's classes.
-
-    ``checked_at`` must be timezone-aware; it is normalised to UTC. ``data`` is the full evidence
-    (redirect hops, timings, canonical URL...) and must be JSON-able: it comes back as JSON gives
-    it (tuples as lists). It is left out of the hash, so a record can still be hashed.
-    """
-
-    #: The URL checked (the cleaned one: the key of its history).
-    url: str
-    checked_at: datetime
-    #: The checker's verdict, e.g. ``"ok"`` or ``"broken"``.
-    verdict: str
-    reason: str | None = None
-    http_status: int | None = None
-    #: Where redirects ended, if anywhere else.
-    final_url: str | None = None
-    data: dict[str, Any] = field(default_factory=dict, hash=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "checked_at", _to_utc(self.checked_at, "checked_at"))
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (``checked_at`` as ISO 8601 text); :meth:`from_dict` reverses it."""
-        return {
-            "url": self.url,
-            "checked_at": _encode_time(self.checked_at),
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "http_status": self.http_status,
-            "final_url": self.final_url,
-            "data": self.data,
-        }
-
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> StoredCheck:
-        """The record :meth:`to_dict` described (``checked_at`` may be text or a datetime)."""
-        checked_at = values["checked_at"]
-        return cls(
-            url=values["url"],
-            checked_at=_decode_time(checked_at) if isinstance(checked_at, str) else checked_at,
-            verdict=values["verdict"],
-            reason=values.get("reason"),
-            http_status=values.get("http_status"),
-            final_url=values.get("final_url"),
-            data=dict(values.get("data") or {}),
-        )
-
-
-JudgementState = Literal["unknown", "alive", "failing", "dead"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeadJudgement:
-    """What the history of a URL says about it.
-
-    ``unknown``: no conclusive check yet. ``alive``: the latest conclusive check succeeded.
-    ``failing``: the current failure streak is too short or too recent to be sure (a server
-    can be down for a day). ``dead``: it is long and old enough. ``failures`` counts the
-    streak, ``first_failure`` is when it began, ``span`` from its first failure to its last.
-
-    >>> DeadJudgement(state="failing", first_failure=datetime(2024, 5, 1, 9, tzinfo=UTC), failures=1).label
-    'dead, first seen 2024-05-01'
-    """
-
-    state: JudgementState
-    first_failure: datetime | None = None
-    failures: int = 0
-    span: timedelta = timedelta(0)
-
-    @property
-    def is_dead(self) -> bool:
-        """Whether the death is confirmed (a failing URL may still come back)."""
-        return self.state == "dead"
-
-    @property
-    def label(self) -> str:
-        """Words for a report: ``dead, confirmed``, ``dead, first seen DATE``, ``alive``, ``unknown``."""
-        if self.state == "dead":
-            return "dead, confirmed"
-        if self.state == "failing" and self.first_failure is not None:
-            return f"dead, first seen {self.first_failure.date().isoformat()}"
-        return self.state
 
 
 def default_store_path(env: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
@@ -264,24 +120,12 @@ def default_store_path(env: Mapping[str, str] | None = None, platform: str | Non
     return home() / ".cache" / "citecheck" / FILENAME
 
 
-def _statements(script: str) -> Iterator[str]:
-    """Split a script into complete statements (``executescript`` would commit our transaction)."""
-    pending = ""
-    for piece in script.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            yield pending
-            pending = ""
-    if pending.strip(" \t\r\n;"):
-        yield pending
-
-
 def _is_busy(error: sqlite3.OperationalError) -> bool:
     message = str(error).lower()
     return "locked" in message or "busy" in message
 
 
-def _retrying(action: Callable[[], _T], *, attempts: int = _ATTEMPTS) -> _T:
+def _retrying(action: Callable[[], _T], *, attempts: int) -> _T:
     """Run ``action``, again after a short random pause if SQLite says the database is busy."""
     for attempt in range(attempts):
         try:
@@ -310,7 +154,7 @@ def _to_row(check: StoredCheck) -> _Row:
         raise TypeError(f"StoredCheck.data for {check.url} is not JSON-able: {error}") from error
     return (
         check.url,
-        _encode_time(check.checked_at),
+        encode_time(check.checked_at),
         check.verdict,
         check.reason,
         check.http_status,
@@ -323,7 +167,7 @@ def _from_row(row: Sequence[Any]) -> StoredCheck:
     url, checked_at, verdict, reason, http_status, final_url, data = row
     return StoredCheck(
         url=url,
-        checked_at=_decode_time(checked_at),
+        checked_at=decode_time(checked_at),
         verdict=verdict,
         reason=reason,
         http_status=http_status,
@@ -347,11 +191,16 @@ class Store:
         self,
         path: str | os.PathLike[str] | None = None,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         timeout: float = 10.0,
+        attempts: int = ATTEMPTS,
+        migrations: Sequence[Migration] | None = None,
     ) -> None:
         """Open (creating if needed) and migrate the store; see :meth:`open`."""
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {attempts}")
         self._clock = clock
+        self._attempts = attempts
         self._lock = threading.RLock()
         if path is not None and os.fspath(path) == ":memory:":
             self._path: Path | None = None
@@ -370,8 +219,10 @@ class Store:
             self._conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
             raise ConfigError(f"cannot open the citecheck store {target}: {error}") from error
+        wanted = schema.MIGRATIONS if migrations is None else tuple(migrations)
         try:
-            _retrying(self._setup)
+            with self._lock:
+                _retrying(lambda: self._setup(wanted), attempts=attempts)
         except sqlite3.DatabaseError as error:
             self._conn.close()
             raise ConfigError(self._explain(error)) from error
@@ -384,77 +235,48 @@ class Store:
         cls,
         path: str | os.PathLike[str] | None = None,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         timeout: float = 10.0,
+        attempts: int = ATTEMPTS,
+        migrations: Sequence[Migration] | None = None,
     ) -> Self:
         """Open the store at ``path`` (default :func:`default_store_path`; ``":memory:"`` for tests).
 
         Creates the file and its directories, switches to WAL and brings the schema up to date.
         ``clock`` gives "now" (timezone-aware) for :meth:`latest` and :meth:`prune`; ``timeout``
-        is how long, in seconds, to wait for other processes' locks before retrying.
+        is how long, in seconds, to wait for other processes' locks before retrying, and
+        ``attempts`` how many times a locked write is tried before :class:`StoreBusyError`.
+        ``migrations`` replaces :data:`MIGRATIONS` (to test an upgrade to a future schema).
         Raises :class:`~citecheck.core.errors.ConfigError` if the path cannot be used, is not a
         citecheck store, or was written by a newer citecheck.
         """
-        return cls(path, clock=clock, timeout=timeout)
+        return cls(path, clock=clock, timeout=timeout, attempts=attempts, migrations=migrations)
+
+    @property
+    def _where(self) -> str:
+        return str(self._path) if self._path is not None else ":memory:"
 
     def _explain(self, error: sqlite3.DatabaseError) -> str:
-        where = self._path if self._path is not None else ":memory:"
         message = str(error)
         if "not a database" in message or "malformed" in message:
             return (
-                f"{where} is not a usable citecheck store ({message}); "
+                f"{self._where} is not a usable citecheck store ({message}); "
                 "move it away or delete it, and citecheck will start a new one"
             )
-        return f"cannot open the citecheck store {where}: {message}"
+        return f"cannot open the citecheck store {self._where}: {message}"
 
-    def _setup(self) -> None:
+    def _setup(self, migrations: Sequence[Migration]) -> None:
         """Switch to WAL and migrate: on every open, since another version may have run since."""
         conn = self._conn
         if self._path is not None:
             conn.execute("PRAGMA journal_mode = WAL")
         # Safe with WAL: a power cut may lose the last checks, never corrupt the file. It is a cache.
         conn.execute("PRAGMA synchronous = NORMAL")
-        migrations = MIGRATIONS  # read when called, so a test can add a migration
-        if self._version() == len(migrations):
+        if schema.schema_version(conn) == len(migrations):
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._migrate(migrations)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def _version(self) -> int:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        assert isinstance(version, int)
-        return version
-
-    def _migrate(self, migrations: Sequence[Migration]) -> None:
-        """Apply the missing migrations, inside the caller's write transaction."""
-        conn = self._conn
-        version = self._version()  # again: another process may have migrated while we waited
-        where = self._path if self._path is not None else ":memory:"
-        if version > len(migrations):
-            raise ConfigError(
-                f"the citecheck store {where} has schema version {version}, but this citecheck "
-                f"knows only up to version {len(migrations)}: it was written by a newer citecheck. "
-                "Upgrade citecheck, or move the file away to start a new store"
-            )
-        if version == 0:
-            tables = conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
-            if tables:
-                raise ConfigError(
-                    f"{where} is an SQLite database but not a citecheck store "
-                    f"(it holds {', '.join(sorted(name for (name,) in tables))}); choose another path"
-                )
-        for number, migration in enumerate(migrations[version:], start=version + 1):
-            if isinstance(migration, str):
-                for statement in _statements(migration):
-                    conn.execute(statement)
-            else:
-                migration(conn)
-            conn.execute(f"PRAGMA user_version = {number:d}")
+        self._in_transaction(
+            "BEGIN IMMEDIATE", lambda conn: schema.apply_migrations(conn, migrations, where=self._where)
+        )
 
     @property
     def path(self) -> Path | None:
@@ -465,7 +287,7 @@ class Store:
     def schema_version(self) -> int:
         """The schema version of the open database (``PRAGMA user_version``)."""
         with self._lock:
-            return self._version()
+            return schema.schema_version(self._conn)
 
     def close(self) -> None:
         """Close the connection; closing twice is harmless."""
@@ -481,26 +303,43 @@ class Store:
         self.close()
 
     def _now(self) -> datetime:
-        return _to_utc(self._clock(), "the store's clock")
+        return to_utc(self._clock(), "the store's clock")
 
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        self._conn.execute(begin)
+    # -- the only ways to the connection ---------------------------------------------------------
+
+    def _in_transaction(self, begin: str, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work`` in one transaction, rolled back if anything (the commit too) fails.
+
+        The caller holds the lock. A failed COMMIT is rolled back as well, so that a retry does
+        not find the transaction still open.
+        """
+        conn = self._conn
+        conn.execute(begin)
         try:
-            yield self._conn
+            result = work(conn)
+            conn.execute("COMMIT")
         except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        return result
+
+    def _transact(self, work: Callable[[sqlite3.Connection], _T], *, begin: str = "BEGIN IMMEDIATE") -> _T:
+        """Run ``work`` in a transaction under the lock, retried while the database is busy."""
+        with self._lock:
+            return _retrying(lambda: self._in_transaction(begin, work), attempts=self._attempts)
+
+    def _read(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
+        """One query outside any explicit transaction, under the lock, retried while busy."""
+        with self._lock:
+            return _retrying(lambda: self._conn.execute(sql, parameters).fetchall(), attempts=self._attempts)
+
+    # -- checks ----------------------------------------------------------------------------------
 
     def _write(self, rows: Sequence[_Row]) -> None:
-        def attempt() -> None:
-            with self._transaction("BEGIN IMMEDIATE") as conn:
-                conn.executemany(f"INSERT INTO checks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-
-        with self._lock:
-            _retrying(attempt)
+        self._transact(
+            lambda conn: conn.executemany(f"INSERT INTO checks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        )
 
     def record(self, check: StoredCheck) -> None:
         """Append one check to the history of its URL."""
@@ -512,82 +351,16 @@ class Store:
         if rows:
             self._write(rows)
 
-    def _read(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
-        with self._lock:
-            return _retrying(lambda: self._conn.execute(sql, parameters).fetchall())
-
     def latest(self, url: str, *, max_age: timedelta) -> StoredCheck | None:
         """The newest check of ``url`` younger than ``max_age``, if any: reuse it instead of fetching."""
         if max_age < timedelta(0):
             raise ValueError(f"max_age must not be negative, got {max_age}")
-        cutoff = _encode_time(self._now() - max_age)
+        cutoff = encode_time(self._now() - max_age)
         rows = self._read(
             f"SELECT {_COLUMNS} FROM checks WHERE url = ? AND checked_at > ? ORDER BY checked_at DESC, id DESC LIMIT 1",
             (url, cutoff),
         )
         return _from_row(rows[0]) if rows else None
-
-    # -- snapshots -------------------------------------------------------------------------------
-
-    def record_snapshot(
-        self, *, lookup_url: str, original_url: str, snapshot: dict[str, Any] | None, learned_at: datetime | None = None
-    ) -> None:
-        """Append a snapshot record (``Snapshot.to_dict()``), or a negative answer when None."""
-        when = _encode_time(_to_utc(learned_at or self._now(), "learned_at"))
-        data = snapshot or {"lookup_url": lookup_url, "original_url": original_url, "negative": True}
-        row = (
-            lookup_url,
-            original_url,
-            None if snapshot is None else snapshot.get("archive"),
-            None if snapshot is None else snapshot.get("memento_url"),
-            None if snapshot is None else snapshot.get("captured_at"),
-            None if snapshot is None else snapshot.get("status"),
-            None if snapshot is None else snapshot.get("job_id"),
-            None if snapshot is None else snapshot.get("job_status"),
-            when,
-            json.dumps(data, ensure_ascii=False, sort_keys=True),
-        )
-
-        def attempt() -> None:
-            with self._transaction("BEGIN IMMEDIATE") as conn:
-                conn.execute(
-                    "INSERT INTO snapshots (lookup_url, original_url, archive, memento_url, captured_at, status,"
-                    " job_id, job_status, learned_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-
-        _retrying(attempt)
-
-    def latest_snapshot(
-        self, lookup_url: str, *, max_age: timedelta, negative_max_age: timedelta
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """``(known, record)``: the newest answer young enough to reuse.
-
-        ``(True, None)`` is a negative answer still fresh (``negative_max_age``); ``(False,
-        None)`` means ask the archives again.
-        """
-        oldest = _encode_time(self._now() - max(max_age, negative_max_age))
-        rows = self._read(
-            "SELECT archive, learned_at, data FROM snapshots WHERE lookup_url = ? AND learned_at > ?"
-            " ORDER BY learned_at DESC, id DESC LIMIT 1",
-            (lookup_url, oldest),
-        )
-        if not rows:
-            return False, None
-        archive, learned, data = rows[0]
-        age = self._now() - _decode_time(learned)
-        if archive is None:
-            return (age <= negative_max_age), None
-        return (age <= max_age), json.loads(data) if age <= max_age else None
-
-    def pending_snapshots(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Requested captures whose job was still pending when last polled (re-poll them)."""
-        rows = self._read(
-            "SELECT data FROM snapshots s WHERE job_status = 'pending' AND NOT EXISTS ("
-            " SELECT 1 FROM snapshots t WHERE t.job_id = s.job_id AND t.id > s.id) ORDER BY id LIMIT ?",
-            (limit,),
-        )
-        return [json.loads(row[0]) for row in rows]
 
     def history(self, url: str, *, limit: int = 100) -> list[StoredCheck]:
         """The last ``limit`` checks of ``url``, newest first."""
@@ -623,32 +396,30 @@ class Store:
             raise ValueError(f"min_span must not be negative, got {min_span}")
         failing, neutral = sorted(failures), sorted(inconclusive)
 
-        def read() -> tuple[bool, int, str | None, str | None]:
-            # One read transaction: both queries see the same snapshot.
-            with self._transaction("BEGIN") as conn:
-                success = conn.execute(
-                    "SELECT checked_at, id FROM checks WHERE url = ? "
-                    f"AND verdict NOT IN ({_placeholders(failing)}) AND verdict NOT IN ({_placeholders(neutral)}) "
-                    "ORDER BY checked_at DESC, id DESC LIMIT 1",
-                    (url, *failing, *neutral),
-                ).fetchone()
-                after, parameters = "", [url, *failing]
-                if success is not None:
-                    after = "AND (checked_at, id) > (?, ?)"
-                    parameters += success
-                count, first, last = conn.execute(
-                    "SELECT COUNT(*), MIN(checked_at), MAX(checked_at) FROM checks "
-                    f"WHERE url = ? AND verdict IN ({_placeholders(failing)}) {after}",
-                    parameters,
-                ).fetchone()
+        def read(conn: sqlite3.Connection) -> tuple[bool, int, str | None, str | None]:
+            success = conn.execute(
+                "SELECT checked_at, id FROM checks WHERE url = ? "
+                f"AND verdict NOT IN ({_placeholders(failing)}) AND verdict NOT IN ({_placeholders(neutral)}) "
+                "ORDER BY checked_at DESC, id DESC LIMIT 1",
+                (url, *failing, *neutral),
+            ).fetchone()
+            after, parameters = "", [url, *failing]
+            if success is not None:
+                after = "AND (checked_at, id) > (?, ?)"
+                parameters += success
+            count, first, last = conn.execute(
+                "SELECT COUNT(*), MIN(checked_at), MAX(checked_at) FROM checks "
+                f"WHERE url = ? AND verdict IN ({_placeholders(failing)}) {after}",
+                parameters,
+            ).fetchone()
             return success is not None, count, first, last
 
-        with self._lock:
-            alive, count, first, last = _retrying(read)
+        # One read transaction: both queries see the same snapshot.
+        alive, count, first, last = self._transact(read, begin="BEGIN")
         if count == 0 or first is None or last is None:
             return DeadJudgement(state="alive" if alive else "unknown")
-        first_failure = _decode_time(first)
-        span = _decode_time(last) - first_failure
+        first_failure = decode_time(first)
+        span = decode_time(last) - first_failure
         dead = count >= min_checks and span >= min_span
         return DeadJudgement(
             state="dead" if dead else "failing", first_failure=first_failure, failures=count, span=span
@@ -663,16 +434,73 @@ class Store:
         """
         if older_than < timedelta(0):
             raise ValueError(f"older_than must not be negative, got {older_than}")
-        cutoff = _encode_time(self._now() - older_than)
+        cutoff = encode_time(self._now() - older_than)
 
-        def attempt() -> int:
-            with self._transaction("BEGIN IMMEDIATE") as conn:
-                cursor = conn.execute(
-                    "DELETE FROM checks WHERE checked_at < ? AND EXISTS (SELECT 1 FROM checks AS newer "
-                    "WHERE newer.url = checks.url AND (newer.checked_at, newer.id) > (checks.checked_at, checks.id))",
-                    (cutoff,),
-                )
-                return cursor.rowcount
+        def delete(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(
+                "DELETE FROM checks WHERE checked_at < ? AND EXISTS (SELECT 1 FROM checks AS newer "
+                "WHERE newer.url = checks.url AND (newer.checked_at, newer.id) > (checks.checked_at, checks.id))",
+                (cutoff,),
+            )
+            return cursor.rowcount
 
-        with self._lock:
-            return _retrying(attempt)
+        return self._transact(delete)
+
+    # -- snapshots -------------------------------------------------------------------------------
+
+    def record_snapshot(
+        self, *, lookup_url: str, original_url: str, snapshot: dict[str, Any] | None, learned_at: datetime | None = None
+    ) -> None:
+        """Append a snapshot record (``Snapshot.to_dict()``), or a negative answer when None."""
+        when = encode_time(to_utc(learned_at or self._now(), "learned_at"))
+        data = snapshot or {"lookup_url": lookup_url, "original_url": original_url, "negative": True}
+        row = (
+            lookup_url,
+            original_url,
+            None if snapshot is None else snapshot.get("archive"),
+            None if snapshot is None else snapshot.get("memento_url"),
+            None if snapshot is None else snapshot.get("captured_at"),
+            None if snapshot is None else snapshot.get("status"),
+            None if snapshot is None else snapshot.get("job_id"),
+            None if snapshot is None else snapshot.get("job_status"),
+            when,
+            json.dumps(data, ensure_ascii=False, sort_keys=True),
+        )
+        self._transact(
+            lambda conn: conn.execute(
+                "INSERT INTO snapshots (lookup_url, original_url, archive, memento_url, captured_at, status,"
+                " job_id, job_status, learned_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+        )
+
+    def latest_snapshot(
+        self, lookup_url: str, *, max_age: timedelta, negative_max_age: timedelta
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """``(known, record)``: the newest answer young enough to reuse.
+
+        ``(True, None)`` is a negative answer still fresh (``negative_max_age``); ``(False,
+        None)`` means ask the archives again.
+        """
+        oldest = encode_time(self._now() - max(max_age, negative_max_age))
+        rows = self._read(
+            "SELECT archive, learned_at, data FROM snapshots WHERE lookup_url = ? AND learned_at > ?"
+            " ORDER BY learned_at DESC, id DESC LIMIT 1",
+            (lookup_url, oldest),
+        )
+        if not rows:
+            return False, None
+        archive, learned, data = rows[0]
+        age = self._now() - decode_time(learned)
+        if archive is None:
+            return (age <= negative_max_age), None
+        return (age <= max_age), json.loads(data) if age <= max_age else None
+
+    def pending_snapshots(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Requested captures whose job was still pending when last polled (re-poll them)."""
+        rows = self._read(
+            "SELECT data FROM snapshots s WHERE job_status = 'pending' AND NOT EXISTS ("
+            " SELECT 1 FROM snapshots t WHERE t.job_id = s.job_id AND t.id > s.id) ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [json.loads(row[0]) for row in rows]

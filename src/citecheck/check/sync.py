@@ -1,0 +1,76 @@
+"""The synchronous face of the checker, for scripts, notebooks and code inside a running loop."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from datetime import datetime
+
+import httpx
+
+from ..clean.cleaner import Cleaner
+from ..core.evidence import OnlineResult
+from ..core.sync import LoopThread
+from .checker import AsyncLinkChecker
+from .options import NetworkOptions
+
+__all__ = ["LinkChecker"]
+
+
+class LinkChecker:
+    """The synchronous face of :class:`AsyncLinkChecker`, usable inside a running event loop too.
+
+    It runs its own event loop in a background thread, so it works from plain scripts, from
+    Jupyter and from async frameworks alike. Close it (or use ``with``) to stop the thread.
+    The keyword arguments are :class:`AsyncLinkChecker`'s; ``sleep`` runs on that thread's loop.
+    """
+
+    def __init__(
+        self,
+        options: NetworkOptions | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        cleaner: Cleaner | None = None,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        remember: bool = True,
+    ) -> None:
+        self._thread = LoopThread("citecheck-net")
+
+        async def make() -> AsyncLinkChecker:
+            # Made on the thread's loop, where every later call runs.
+            return AsyncLinkChecker(
+                options,
+                client=client,
+                transport=transport,
+                cleaner=cleaner,
+                clock=clock,
+                sleep=sleep,
+                remember=remember,
+            )
+
+        self._checker = self._thread.run(make())
+        self._run = self._thread.run
+
+    def check(self, url: str) -> OnlineResult:
+        return self._run(self._checker.check(url))
+
+    def check_many(self, urls: Iterable[str]) -> Iterator[OnlineResult]:
+        """Results in completion order (the whole batch runs concurrently)."""
+
+        async def collect() -> list[OnlineResult]:
+            return [result async for result in self._checker.check_many(urls)]
+
+        yield from self._run(collect())
+
+    def offline_notice(self) -> str | None:
+        return self._checker.offline_notice()
+
+    def close(self) -> None:
+        self._thread.close(self._checker.aclose())
+
+    def __enter__(self) -> LinkChecker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
