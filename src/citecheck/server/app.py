@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,9 +36,6 @@ from ..core.verdicts import FINDINGS, Verdict
 from ..fix.documents import Document
 from ..fix.rewrite import fixed_text
 from ..pipeline.session import AsyncSession, Run, Source
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Service", "ServiceSettings", "create_app"]
 
