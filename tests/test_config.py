@@ -317,3 +317,18 @@ def test_docs_list_every_setting_as_the_table_says() -> None:
     assert text[start:end] == _generated()
     for name in (*defaults.SETTINGS, *ENVIRONMENT):
         assert f"`{name}`" in text, name
+
+
+@pytest.mark.parametrize(
+    ("page", "table", "row"),
+    [
+        ("checking.md", "", "`{key}` | {default} |"),  # | `--timeout SECONDS` | `timeout` | 20 | ...
+        ("service.md", "serve", "| `{key}` | {default} |"),
+        ("archiving.md", "archive", "| `{key}` | {default}"),
+    ],
+)
+def test_other_pages_show_the_tables_numeric_defaults(page: str, table: str, row: str) -> None:
+    text = (DOCS.parent / page).read_text("utf-8")
+    for key, setting in defaults.table_settings(table).items():
+        if setting.kind in ("integer", "number"):
+            assert row.format(key=key, default=setting.default_text()) in text, key
