@@ -18,6 +18,7 @@ import pytest
 from citecheck import AsyncSession, Config, Session, Verdict
 from citecheck.cli import main
 from citecheck.core.evidence import OnlineResult
+from citecheck.core.settings import ArchiveSettings
 from citecheck.fix.documents import Document
 from citecheck.net.limits import reset_limiters
 from citecheck.pipeline import Source
@@ -47,14 +48,14 @@ def web() -> Iterator[FakeWeb]:
     reset_limiters()
 
 
-def cdx(web: FakeWeb, seen: list[str]) -> dict[str, Any]:
-    """A fake Wayback whose CDX knows one capture of /ok.pdf; returns the [archive] table."""
+def cdx(web: FakeWeb, seen: list[str]) -> ArchiveSettings:
+    """A fake Wayback whose CDX knows one capture of /ok.pdf; returns the [archive] settings."""
     rows = [
         ["timestamp", "original", "statuscode", "mimetype", "digest", "length"],
         ["20230101000000", web.url(0, "/ok.pdf"), "200", PDF, "D", "1"],
     ]
     web.route("/cdx/search/cdx", recording(ok(json.dumps(rows), "application/json"), seen))
-    return {"wayback_url": web.url(0, "/").rstrip("/"), "cdx_per_minute": 6000}
+    return ArchiveSettings(wayback_url=web.url(0, "/").rstrip("/"), cdx_per_minute=6000)
 
 
 def config(tmp_path: Path, **overrides: Any) -> Config:
@@ -123,7 +124,7 @@ def test_check_urls_and_text_run_the_whole_flow(tmp_path: Path, web: FakeWeb) ->
 def test_archive_lookups_skip_links_to_archive_copies(tmp_path: Path, web: FakeWeb) -> None:
     seen: list[str] = []
     archive = cdx(web, seen)
-    copy = f"{archive['wayback_url']}/web/20200101000000/https://example.org/"
+    copy = f"{archive.wayback_url}/web/20200101000000/https://example.org/"
     with Session(config(tmp_path, store="", archive=archive, lookup_snapshots=True)) as session:
         result = session.check_text(f"{web.url(0, '/ok.pdf')} {copy}\n")
     assert result.links[0].snapshot is not None
@@ -137,7 +138,7 @@ def test_stdin_honours_archive(tmp_path: Path, web: FakeWeb, monkeypatch: pytest
     seen: list[str] = []
     archive = cdx(web, seen)
     settings = 'allow_networks = ["127.0.0.0/8"]\nretries = 0\nstore = ""\n'
-    table = f'[archive]\nwayback_url = "{archive["wayback_url"]}"\ncdx_per_minute = 6000\n'
+    table = f'[archive]\nwayback_url = "{archive.wayback_url}"\ncdx_per_minute = 6000\n'
     (tmp_path / "citecheck.toml").write_text(settings + table, "utf-8")
     monkeypatch.chdir(tmp_path)
     text = f"Read {web.url(0, '/ok.pdf')} today.\n"

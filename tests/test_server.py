@@ -14,6 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from citecheck.core.config import Config
+from citecheck.core.settings import ArchiveSettings
 from citecheck.server.app import OPENAPI, ServiceSettings, create_app
 from fakeweb import FakeWeb, delay, ok, redirect_to_metadata, status
 
@@ -205,7 +206,7 @@ def test_check_with_archive_attaches_snapshots(tmp_path: Path, web: FakeWeb) -> 
         ["20230101000000", good, "200", PDF, "D", "1"],
     ]
     web.route("/cdx/search/cdx", ok(json_module.dumps(rows), "application/json"))
-    archive = {"wayback_url": web.url(0, "/").rstrip("/"), "cdx_per_minute": 6000}
+    archive = ArchiveSettings(wayback_url=web.url(0, "/").rstrip("/"), cdx_per_minute=6000)
     config = Config(allow_networks=("127.0.0.0/8",), store=str(tmp_path / "a.sqlite3"), retries=0, archive=archive)
     with TestClient(create_app(config, ServiceSettings(token=TOKEN))) as client:
         answer = client.post("/v1/check", json={"urls": [good], "archive": True}, headers=AUTH).json()

@@ -17,11 +17,10 @@ import asyncio
 import base64
 import hashlib
 import logging
-import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,7 +28,7 @@ import httpx
 
 from .._version import __version__
 from ..clean.cleaner import Cleaner
-from ..core.errors import ConfigError
+from ..core.settings import ArchiveSettings
 from ..core.snapshot import ArchiveError, JobStatus, Snapshot, SnapshotSource
 from ..core.sync import LoopThread
 from ..net.body import BodyTooLarge, bounded_chunks, check_announced_length
@@ -37,8 +36,8 @@ from ..net.exchange import retry_after_seconds
 from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter
 from ..net.singleflight import SingleFlight
 from .choose import choose
-from .memento import MementoArchive, MementoClient
-from .save import SaveClient, SaveCredentials
+from .memento import MementoClient
+from .save import SaveClient
 from .wayback import WaybackClient
 
 if TYPE_CHECKING:
@@ -54,122 +53,6 @@ _T = TypeVar("_T")
 VERIFY_MAX_BYTES = 50 * 1024 * 1024
 
 _USER_AGENT = f"citecheck/{__version__} (+https://pypi.org/project/citecheck/; citation archiver)"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArchiveSettings:
-    """Where the archives are and how politely to ask them (the ``archive`` config table)."""
-
-    wayback_url: str = "https://web.archive.org"
-    availability_url: str = "https://archive.org/wayback/available"
-    #: Other Memento archives (archive.today, a self-hosted pywb, MemGator...).
-    memento: tuple[MementoArchive, ...] = ()
-    #: Archive names in order of preference when several have a suitable capture.
-    prefer: tuple[str, ...] = ("ia",)
-    cdx_per_minute: float = 24.0
-    timemap_per_minute: float = 24.0
-    availability_per_second: float = 1.0
-    #: Raw-capture fetches of ``--verify`` a minute, per archive.
-    verify_per_minute: float = 24.0
-    #: Saves a minute; None: 5 with keys, 3 anonymously.
-    save_per_minute: float | None = None
-    #: Reuse a found snapshot this long, a negative answer this long.
-    max_age: timedelta = timedelta(days=7)
-    negative_max_age: timedelta = timedelta(days=1)
-    #: Only captures in this window are chosen (either end may be open).
-    not_before: datetime | None = None
-    not_after: datetime | None = None
-    timeout: float = 30.0
-    credentials: SaveCredentials | None = field(default=None, repr=False)
-
-    @classmethod
-    def from_table(
-        cls, table: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None
-    ) -> ArchiveSettings:
-        """Settings from a config ``archive`` table and the environment (the environment wins)."""
-        env = os.environ if env is None else env
-        table = dict(table or {})
-        values: dict[str, Any] = {}
-        for key in ("wayback_url", "availability_url"):
-            if key in table:
-                if not isinstance(table[key], str) or not table[key].startswith(("http://", "https://")):
-                    raise ConfigError(f"archive.{key} must be an http(s) URL")
-                values[key] = table[key].rstrip("/") if key == "wayback_url" else table[key]
-        for key in (
-            "cdx_per_minute",
-            "timemap_per_minute",
-            "availability_per_second",
-            "save_per_minute",
-            "verify_per_minute",
-        ):
-            if key in table:
-                value = table[key]
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                    raise ConfigError(f"archive.{key} must be a positive number")
-                values[key] = float(value)
-        for key in ("max_age", "negative_max_age"):
-            if key in table:
-                value = table[key]
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise ConfigError(f"archive.{key} must be a number of seconds")
-                values[key] = timedelta(seconds=value)
-        for key in ("not_before", "not_after"):
-            if key in table:
-                values[key] = _moment(table[key], f"archive.{key}")
-        if "prefer" in table:
-            if not isinstance(table["prefer"], list) or not all(isinstance(v, str) for v in table["prefer"]):
-                raise ConfigError("archive.prefer must be a list of archive names")
-            values["prefer"] = tuple(table["prefer"])
-        if "memento" in table:
-            archives = []
-            for entry in table["memento"]:
-                if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry.get("timemap"):
-                    raise ConfigError("each archive.memento entry needs a name and a timemap URL prefix")
-                archives.append(
-                    MementoArchive(name=entry["name"], timemap=str(entry["timemap"]), timegate=entry.get("timegate"))
-                )
-            values["memento"] = tuple(archives)
-        unknown = (
-            set(table)
-            - {*values, "memento", "prefer"}
-            - {
-                "max_age",
-                "negative_max_age",
-                "not_before",
-                "not_after",
-                "wayback_url",
-                "availability_url",
-                "cdx_per_minute",
-                "timemap_per_minute",
-                "availability_per_second",
-                "save_per_minute",
-                "verify_per_minute",
-            }
-        )
-        if unknown:
-            raise ConfigError(f"archive: unknown keys {sorted(unknown)}")
-        if env.get("CITECHECK_WAYBACK_URL"):
-            values["wayback_url"] = env["CITECHECK_WAYBACK_URL"].rstrip("/")
-        if env.get("CITECHECK_AVAILABILITY_URL"):
-            values["availability_url"] = env["CITECHECK_AVAILABILITY_URL"]
-        values["credentials"] = SaveCredentials.from_env(env)
-        return cls(**values)
-
-
-def _moment(value: Any, what: str) -> datetime:
-    """A TOML date or datetime, or an ISO 8601 string, as an aware UTC datetime."""
-    import datetime as dt
-
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ConfigError(f"{what} must be a date (YYYY-MM-DD)") from exc
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise ConfigError(f"{what} must be a date (YYYY-MM-DD)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,13 +21,13 @@ import asyncio
 import logging
 import random
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urljoin
 
 import httpx
 
+from ..core.settings import MementoArchive
 from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, wayback_raw_url
 from ..net.body import BodyTooLarge
 from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter, Sleep
@@ -52,20 +52,6 @@ MAX_PAGE_BYTES = 20 * 1024 * 1024
 
 # A 14-digit timestamp as a path segment (Wayback ``/web/<ts>/``, archive.today ``/<ts>/``).
 _PATH_TIMESTAMP = re.compile(r"/(\d{14})(?:[a-z]{2}_)?/", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class MementoArchive:
-    """A Memento archive as configured: its name and where its TimeMaps and TimeGate live.
-
-    ``timemap`` and ``timegate`` are URL prefixes to which the original URL is appended as is
-    (that is how Memento archives address them: no encoding), e.g.
-    ``MementoArchive("archive.today", "https://archive.today/timemap/link/", "https://archive.today/timegate/")``.
-    """
-
-    name: str
-    timemap: str
-    timegate: str | None = None
 
 
 def http_date(moment: datetime) -> str:

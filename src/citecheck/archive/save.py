@@ -44,16 +44,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from ..core.settings import ACCESS_KEY_ENV, SECRET_KEY_ENV, SaveCredentials
 from ..core.snapshot import (
     ArchiveError,
     JobStatus,
@@ -78,8 +77,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-ACCESS_KEY_ENV = "CITECHECK_IA_ACCESS_KEY"
-SECRET_KEY_ENV = "CITECHECK_IA_SECRET_KEY"
 NO_KEYS_MESSAGE = f"saving needs Internet Archive keys: set {ACCESS_KEY_ENV} and {SECRET_KEY_ENV}"
 
 #: Longest pause between two status polls of one job.
@@ -132,37 +129,6 @@ def classify(status_ext: str | None, http_status: int | None = None) -> SaveErro
     if http_status is not None and 400 <= http_status < 500:
         return SaveErrorClass.PERMANENT
     return SaveErrorClass.RETRY_LATER
-
-
-@dataclass(frozen=True)
-class SaveCredentials:
-    """Internet Archive S3-style keys (https://archive.org/account/s3.php).
-
-    The repr names the access key (so a user can tell which keys are configured) and never
-    the secret.
-    """
-
-    access_key: str
-    secret_key: str
-
-    def __repr__(self) -> str:
-        return f"SaveCredentials(access_key={self.access_key!r}, secret_key='***')"
-
-    __str__ = __repr__
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> SaveCredentials | None:
-        """Keys from ``CITECHECK_IA_ACCESS_KEY``/``CITECHECK_IA_SECRET_KEY``; None unless both are set."""
-        env = os.environ if environ is None else environ
-        access = env.get(ACCESS_KEY_ENV, "").strip()
-        secret = env.get(SECRET_KEY_ENV, "").strip()
-        if not access or not secret:
-            return None
-        return cls(access, secret)
-
-    def authorization(self) -> str:
-        """The ``Authorization`` header value SPN2 expects."""
-        return f"LOW {self.access_key}:{self.secret_key}"
 
 
 def _text(value: Any) -> str | None:

@@ -63,14 +63,14 @@ def _summary(snapshot: Snapshot | None) -> dict[str, Any] | None:
 
 
 def archive_command(args: argparse.Namespace, out: TextIO) -> int:
-    from ..archive.archiver import ArchiveSettings, AsyncArchiver
-    from ..core.config import Config, load_config
+    from ..archive.archiver import AsyncArchiver
+    from ..core.config import load_config
     from ..store.sqlite import Store
 
     if args.config and args.isolated:
         raise ConfigError("--config and --isolated contradict each other")
-    config = Config() if args.isolated else load_config(Path(args.config) if args.config else None)
-    settings = ArchiveSettings.from_table(config.archive)
+    config = load_config(Path(args.config) if args.config else None, isolated=args.isolated)
+    settings = config.archive
     if args.save and settings.credentials is None:
         from ..archive.save import NO_KEYS_MESSAGE
 

@@ -11,9 +11,11 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from .._version import __version__
+from ..core import defaults as d
+from ..core.defaults import Setting
 from ..core.errors import CitecheckError, ConfigError, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from ..fix.documents import Document
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 
 #: JSON output of ``clean`` is versioned so programs can rely on it.
@@ -100,9 +104,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--diff", action="store_true", help="print a unified diff of what --fix would change; write nothing"
     )
-    check.add_argument(
-        "--format", choices=("text", "json", "github", "sarif", "junit"), help="output format (default text)"
-    )
+    check.add_argument("--format", choices=d.OUTPUT_FORMATS, help=f"output format (default {d.FORMAT.default})")
     check.add_argument("--exit-zero", action="store_true", default=None, help="exit 0 even if findings remain")
     check.add_argument("--verbose", "-v", action="store_true", help="also list links that are fine or skipped")
     check.add_argument("--config", metavar="PATH", help="use this configuration file (default: found upward)")
@@ -113,13 +115,15 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 files with this encoding")
     _add_rule_options(check)
     network = check.add_argument_group("network (ignored with --offline)")
-    network.add_argument("--timeout", type=_positive, metavar="SECONDS", help="time for one attempt at one URL")
-    network.add_argument("--concurrency", type=_count, metavar="N", help="requests in flight in all (default 32)")
+    # Numbers arrive as text and are checked against the defaults table in _check_config, so a
+    # flag and the configuration file refuse the same value with the same message.
+    network.add_argument("--timeout", metavar="SECONDS", help=_about(d.TIMEOUT, "time for one attempt at one URL"))
+    network.add_argument("--concurrency", metavar="N", help=_about(d.CONCURRENCY, "requests in flight in all"))
     network.add_argument(
-        "--host-concurrency", type=_count, metavar="N", help="requests in flight to one host (default 4)"
+        "--host-concurrency", metavar="N", help=_about(d.HOST_CONCURRENCY, "requests in flight to one host")
     )
-    network.add_argument("--host-interval", type=_non_negative, metavar="SECONDS", help="spacing per host")
-    network.add_argument("--retries", type=_retries, metavar="N", help="extra attempts on transient failures")
+    network.add_argument("--host-interval", metavar="SECONDS", help=_about(d.HOST_INTERVAL, "spacing per host"))
+    network.add_argument("--retries", metavar="N", help=_about(d.RETRIES, "extra attempts on transient failures"))
     network.add_argument("--user-agent", metavar="TEXT", help="the User-Agent header to send")
     network.add_argument(
         "--allow-private", action="store_true", default=None, help="also fetch private and local addresses"
@@ -133,7 +137,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     network.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
     network.add_argument("--no-store", action="store_true", help="do not read or write the result store")
-    network.add_argument("--max-age", type=_non_negative, metavar="SECONDS", help="reuse stored results this young")
+    network.add_argument("--max-age", metavar="SECONDS", help=_about(d.MAX_AGE, "reuse stored results this young"))
     network.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     network.add_argument(
         "--archive", action="store_true", default=None, help="also find each link's web-archive snapshot"
@@ -175,8 +179,10 @@ def _build_parser() -> argparse.ArgumentParser:
             "configuration file as the CLI (network keys, allow_networks, store) and its [serve] table."
         ),
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument(
+        "--host", default=d.SERVE_HOST.default, help=f"address to listen on (default {d.SERVE_HOST.default})"
+    )
+    serve.add_argument("--port", metavar="PORT", help=_about(d.SERVE_PORT, "port"))
     serve.add_argument("--config", metavar="PATH", help="use this configuration file")
     serve.add_argument("--isolated", action="store_true", help="ignore configuration files")
     serve.add_argument("--no-auth", action="store_true", help="serve without a token (local development only)")
@@ -332,36 +338,27 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _number(kind: type, low: float, high: float) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
-        return value
-
-    return parse
+def _about(setting: Setting[object], text: str) -> str:
+    """A numeric flag's help: what it does, then the table's default and range."""
+    return f"{text}; default {setting.default_text()}, {setting.allowed()}"
 
 
-_positive = _number(float, 0.1, 600.0)
-_non_negative = _number(float, 0.0, 1e9)
-_count = _number(int, 1, 1024)
-_retries = _number(int, 0, 10)
+def _number(setting: Setting[T], text: str | None) -> T | None:
+    """A numeric flag's value, checked against the defaults table; None when not given."""
+    if text is None:
+        return None
+    try:
+        return setting.from_text(text)
+    except ConfigError:
+        raise UsageError(f"{setting.flag}: must be {setting.allowed()}, not {text!r}") from None
 
 
 def _check_config(args: argparse.Namespace) -> Config:
-    from ..core.config import Config, load_config
+    from ..core.config import load_config
 
     if args.config and args.isolated:
         raise UsageError("--config and --isolated contradict each other")
-    if args.config:
-        config = load_config(Path(args.config))
-    elif args.isolated:
-        config = Config()
-    else:
-        config = load_config()
+    config = load_config(Path(args.config) if args.config else None, isolated=args.isolated)
     config = config.merged(
         format=args.format,
         exit_zero=args.exit_zero,
@@ -375,35 +372,31 @@ def _check_config(args: argparse.Namespace) -> Config:
             codecs.lookup(args.fallback_encoding)
         except LookupError as exc:
             raise ConfigError(f"unknown encoding {args.fallback_encoding!r}") from exc
+    # The same checks as the file's, so the same messages, named by the flag.
     fail_on = None
     if args.fail_on is not None:
-        from ..core.config import VERDICT_NAMES
-
-        fail_on = tuple(v.strip() for v in args.fail_on.split(",") if v.strip())
-        unknown = [v for v in fail_on if v not in VERDICT_NAMES]
-        if unknown:
-            raise UsageError(f"--fail-on: unknown verdicts {unknown} (one of {', '.join(VERDICT_NAMES)})")
-    if args.allow_network:
-        import ipaddress
-
-        for network in args.allow_network:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError as exc:
-                raise UsageError(f"--allow-network: {exc}") from exc
+        try:
+            fail_on = d.check_verdicts(v.strip() for v in args.fail_on.split(",") if v.strip())
+        except ConfigError as exc:
+            raise UsageError(f"--fail-on: {exc}") from None
+    for network in args.allow_network or ():
+        try:
+            d.check_network(network)
+        except ConfigError as exc:
+            raise UsageError(f"--allow-network: {exc}") from None
     config = config.merged(
         offline=args.offline,
-        timeout=args.timeout,
-        concurrency=args.concurrency,
-        host_concurrency=args.host_concurrency,
-        host_interval=args.host_interval,
-        retries=args.retries,
+        timeout=_number(d.TIMEOUT, args.timeout),
+        concurrency=_number(d.CONCURRENCY, args.concurrency),
+        host_concurrency=_number(d.HOST_CONCURRENCY, args.host_concurrency),
+        host_interval=_number(d.HOST_INTERVAL, args.host_interval),
+        retries=_number(d.RETRIES, args.retries),
         user_agent=args.user_agent,
         allow_private=args.allow_private,
         fail_on=fail_on,
         fix_redirects=args.fix_redirects,
         store="" if args.no_store else args.store,
-        max_age=args.max_age,
+        max_age=_number(d.MAX_AGE, args.max_age),
         lookup_snapshots=args.archive,
         archive_links=args.archive_links,
     )
@@ -449,9 +442,7 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _serve_command(args: argparse.Namespace) -> int:
-    import os
-
-    from ..core.config import Config, load_config
+    from ..core.config import load_config
 
     try:
         import uvicorn
@@ -461,15 +452,16 @@ def _serve_command(args: argparse.Namespace) -> int:
         raise ConfigError("the service needs its extra: pip install 'citecheck[server]'") from exc
     if args.config and args.isolated:
         raise UsageError("--config and --isolated contradict each other")
-    config = Config() if args.isolated else load_config(Path(args.config) if args.config else None)
+    port = _number(d.SERVE_PORT, args.port)
+    config = load_config(Path(args.config) if args.config else None, isolated=args.isolated)
     config = config.merged(store=args.store)
-    token = os.environ.get("CITECHECK_TOKEN") or None
+    token = config.serve.token  # CITECHECK_TOKEN, read with the configuration
     if token is None and not args.no_auth:
         raise ConfigError("set CITECHECK_TOKEN (the bearer token clients must send), or pass --no-auth")
-    settings = ServiceSettings(token=None if args.no_auth else token, **config.serve)
+    settings = ServiceSettings.from_serve(config.serve, token=None if args.no_auth else token)
     app = create_app(config, settings)
     # Access logs show method and path only: never headers, so never the token.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=d.SERVE_PORT.default if port is None else port, log_level="info")
     return 0
 
 

@@ -1,13 +1,14 @@
 """Configuration: ``[tool.citecheck]`` in pyproject.toml, or citecheck.toml, found upward.
 
-Every key has a default here and nowhere else; the CLI overrides keys with its flags. Unknown
-keys are an error (a typo should not silently disable a setting). ``docs/configuration.md``
-documents each key.
+Every key's default and allowed values are in :mod:`citecheck.core.defaults` and nowhere else;
+this module checks a file against that table, once, into a typed :class:`Config` (the
+``[archive]`` and ``[serve]`` tables and the environment included). The CLI overrides keys with
+its flags. Unknown keys are an error (a typo should not silently disable a setting).
+``docs/configuration.md`` lists each key, generated from the same table.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,77 +16,79 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..fix.documents import ARTICLE_SUFFIXES, DEFAULT_EXCLUDE
+from . import defaults as d
+from .defaults import OUTPUT_FORMATS, VERDICT_NAMES, Setting, check_network, check_verdicts
 from .errors import ConfigError
+from .settings import ArchiveSettings, Environment, ServeSettings, read_environment
 
-__all__ = ["Config", "find_config_file", "load_config"]
-
-OUTPUT_FORMATS = ("text", "json", "github", "sarif", "junit")
+__all__ = ["OUTPUT_FORMATS", "VERDICT_NAMES", "Config", "find_config_file", "load_config"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
-    """Settings of a ``citecheck check`` run. Paths in it are absolute or relative to the cwd."""
+    """Settings of a ``citecheck check`` run. Paths in it are absolute or relative to the cwd.
+
+    Each default comes from :mod:`citecheck.core.defaults`, which also says what values a key allows.
+    """
 
     #: Extra rules files in citecheck's format, merged over the built-in rules.
-    rules: tuple[str, ...] = ()
+    rules: tuple[str, ...] = d.RULES.default
     #: Extra rules files in the ClearURLs format.
-    clearurls: tuple[str, ...] = ()
+    clearurls: tuple[str, ...] = d.CLEARURLS.default
     #: Use the rules shipped with citecheck.
-    builtin_rules: bool = True
+    builtin_rules: bool = d.BUILTIN_RULES.default
     #: Glob patterns of paths not to walk into (matched against each path component too).
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    exclude: tuple[str, ...] = d.EXCLUDE.default
     #: Added to ``exclude`` (so the defaults stay).
-    extend_exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = d.EXTEND_EXCLUDE.default
     #: File suffixes read when walking a directory.
-    extensions: tuple[str, ...] = ARTICLE_SUFFIXES
+    extensions: tuple[str, ...] = d.EXTENSIONS.default
     #: Regular expressions: cited URLs that match one are skipped (reason ``excluded``).
-    ignore_urls: tuple[str, ...] = ()
+    ignore_urls: tuple[str, ...] = d.IGNORE_URLS.default
     #: Output format: text, json, github, sarif or junit.
-    format: str = "text"
+    format: str = d.FORMAT.default
     #: Exit 0 even when findings remain.
-    exit_zero: bool = False
+    exit_zero: bool = d.EXIT_ZERO.default
     #: Encoding to try when a file is not UTF-8 (none: such files are an error).
-    fallback_encoding: str | None = None
+    fallback_encoding: str | None = d.FALLBACK_ENCODING.default
     #: Only clean; no network. By default links are also checked online.
-    offline: bool = False
+    offline: bool = d.OFFLINE.default
     #: Seconds allowed for one attempt at one URL (redirects and body included).
-    timeout: float = 20.0
+    timeout: float = d.TIMEOUT.default
     #: Requests in flight at once, in all.
-    concurrency: int = 32
+    concurrency: int = d.CONCURRENCY.default
     #: Requests in flight at once to one host.
-    host_concurrency: int = 4
+    host_concurrency: int = d.HOST_CONCURRENCY.default
     #: Minimum seconds between two requests to one host.
-    host_interval: float = 0.0
+    host_interval: float = d.HOST_INTERVAL.default
     #: Extra attempts after a transient failure.
-    retries: int = 2
+    retries: int = d.RETRIES.default
     #: The User-Agent sent (default: citecheck, its version and a contact URL).
-    user_agent: str | None = None
+    user_agent: str | None = d.USER_AGENT.default
     #: Fetch private, loopback and link-local addresses too (never for a public service).
-    allow_private: bool = False
+    allow_private: bool = d.ALLOW_PRIVATE.default
     #: CIDR networks that may be fetched although private (e.g. a test server's 127.0.0.0/8).
-    allow_networks: tuple[str, ...] = ()
+    allow_networks: tuple[str, ...] = d.ALLOW_NETWORKS.default
     #: Verdicts that make the run exit 1.
-    fail_on: tuple[str, ...] = ("fixable", "invalid", "broken")
+    fail_on: tuple[str, ...] = d.FAIL_ON.default
     #: With --fix, also replace links that redirect permanently by where they lead.
-    fix_redirects: bool = False
+    fix_redirects: bool = d.FIX_REDIRECTS.default
     #: The result store (SQLite); none: the user's cache directory. "" disables it.
-    store: str | None = None
+    store: str | None = d.STORE.default
     #: Reuse stored results younger than this many seconds.
-    max_age: float = 86_400.0
+    max_age: float = d.MAX_AGE.default
     #: A link is "dead, confirmed" after failing this many checks in a row...
-    dead_after_checks: int = 3
+    dead_after_checks: int = d.DEAD_AFTER_CHECKS.default
     #: ...spread over at least this many days.
-    dead_after_days: float = 3.0
+    dead_after_days: float = d.DEAD_AFTER_DAYS.default
     #: Look up the web-archive snapshot to cite for every checked link (``--archive``).
-    lookup_snapshots: bool = False
+    lookup_snapshots: bool = d.LOOKUP_SNAPSHOTS.default
     #: With --fix, add an archive link next to each link that has a snapshot (``--archive-links``).
-    archive_links: bool = False
-    #: The ``archive`` table: endpoints and politeness of the web archives (see docs/archiving.md).
-    archive: dict[str, Any] = field(default_factory=dict)
-    #: The ``serve`` table: the service's limits (max_body_bytes, max_concurrent, max_queue,
-    #: default_deadline_ms, cors_origins); see docs/service.md.
-    serve: dict[str, Any] = field(default_factory=dict)
+    archive_links: bool = d.ARCHIVE_LINKS.default
+    #: The ``[archive]`` table and the archive environment variables (see docs/archiving.md).
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    #: The ``[serve]`` table and ``CITECHECK_TOKEN`` (see docs/service.md).
+    serve: ServeSettings = field(default_factory=ServeSettings)
     #: Where the settings came from, for messages.
     source: str | None = field(default=None, compare=False)
 
@@ -98,26 +101,9 @@ class Config:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
-_KEYS = {f.name: f for f in fields(Config) if f.name != "source"}
-_LISTS = {"rules", "clearurls", "exclude", "extend_exclude", "extensions", "ignore_urls", "allow_networks", "fail_on"}
-_BOOLS = {
-    "builtin_rules",
-    "exit_zero",
-    "offline",
-    "allow_private",
-    "fix_redirects",
-    "lookup_snapshots",
-    "archive_links",
-}
-_NUMBERS = {
-    "timeout": (0.1, 600.0),
-    "host_interval": (0.0, 600.0),
-    "max_age": (0.0, 1e9),
-    "dead_after_days": (0.0, 3650.0),
-}
-_INTEGERS = {"concurrency": (1, 1024), "host_concurrency": (1, 256), "retries": (0, 10), "dead_after_checks": (1, 100)}
-VERDICT_NAMES = ("ok", "fixable", "invalid", "skipped", "redirected", "broken", "blocked", "unreachable")
-_PATH_LISTS = {"rules", "clearurls"}
+_KEYS = {f.name for f in fields(Config) if f.name != "source"}
+_SETTINGS = d.table_settings("")
+assert set(_SETTINGS) == _KEYS, "every Config key has exactly one entry in citecheck.core.defaults"
 
 
 def find_config_file(start: Path | None = None) -> Path | None:
@@ -142,12 +128,25 @@ def _has_tool_table(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "citecheck" in tool
 
 
-def load_config(path: Path | None = None, *, search_from: Path | None = None) -> Config:
-    """Settings from ``path``, or from the nearest config file; defaults when there is none."""
+def load_config(
+    path: Path | None = None,
+    *,
+    search_from: Path | None = None,
+    isolated: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Settings from ``path``, or from the nearest config file; defaults when there is none.
+
+    ``isolated`` reads no file at all. Either way the environment (``env``, default
+    ``os.environ``) is read once, here, by :func:`~citecheck.core.settings.read_environment`.
+    """
+    environment = read_environment(env)
+    if isolated:
+        return _from_table({}, None, environment)
     if path is None:
         path = find_config_file(search_from)
         if path is None:
-            return Config()
+            return _from_table({}, None, environment)
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -165,98 +164,79 @@ def load_config(path: Path | None = None, *, search_from: Path | None = None) ->
         table = tool["citecheck"] if isinstance(tool, dict) and "citecheck" in tool else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.citecheck] must be a table")
-    return _from_table(table, path)
+    try:
+        return _from_table(table, path, environment)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
 
 
-def _from_table(table: Mapping[str, Any], path: Path) -> Config:
+def _from_table(table: Mapping[str, object], path: Path | None, environment: Environment) -> Config:
+    """The Config a file's table describes; errors do not name the file (the caller adds it)."""
+    # Checked one by one against the defaults table, so their types vary by key.
     values: dict[str, Any] = {}
+    archive: object = {}
+    serve: object = {}
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
-        if key not in _KEYS:
-            raise ConfigError(f"{path}: unknown key {raw_key!r} (known: {', '.join(sorted(_KEYS))})")
-        if key in _LISTS:
-            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-                raise ConfigError(f"{path}: {raw_key!r} must be a list of non-empty strings")
-            if key in _PATH_LISTS:
-                value = [str(path.parent / v) for v in value]
-            if key == "extensions":
-                value = [v if v.startswith(".") else "." + v for v in value]
-            if key == "ignore_urls":
-                for pattern in value:
-                    try:
-                        re.compile(pattern)
-                    except re.error as exc:
-                        raise ConfigError(f"{path}: ignore_urls: bad regular expression {pattern!r}: {exc}") from exc
-            values[key] = tuple(value)
-        elif key in _BOOLS:
-            if not isinstance(value, bool):
-                raise ConfigError(f"{path}: {raw_key!r} must be true or false")
-            values[key] = value
-        elif key == "format":
-            if value not in OUTPUT_FORMATS:
-                raise ConfigError(f"{path}: 'format' must be one of {', '.join(OUTPUT_FORMATS)}")
-            values[key] = value
-        elif key == "fallback_encoding":
-            if not isinstance(value, str) or not value:
-                raise ConfigError(f"{path}: 'fallback_encoding' must be an encoding name")
-            values[key] = value
-        elif key in _NUMBERS or key in _INTEGERS:
-            low, high = _NUMBERS.get(key) or _INTEGERS[key]
-            wanted = int if key in _INTEGERS else (int, float)
-            if isinstance(value, bool) or not isinstance(value, wanted) or not low <= value <= high:
-                raise ConfigError(f"{path}: {raw_key!r} must be a number from {low} to {high}")
-            values[key] = value
+        setting = _SETTINGS.get(key)
+        if setting is None:
+            raise ConfigError(f"unknown key {raw_key!r} (known: {', '.join(sorted(_KEYS))})")
+        if key == "archive":
+            archive = value
         elif key == "serve":
-            values[key] = _serve_table(value, path)
-        elif key == "archive":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{path}: [archive] must be a table")
-            from ..archive.archiver import ArchiveSettings
-
-            try:
-                ArchiveSettings.from_table(value, env={})
-            except ConfigError as exc:
-                raise ConfigError(f"{path}: {exc}") from exc
-            values[key] = dict(value)
-        elif key in ("user_agent", "store"):
-            if not isinstance(value, str):
-                raise ConfigError(f"{path}: {raw_key!r} must be a string")
-            values[key] = str(path.parent / value) if key == "store" and value else value
-    for verdict in values.get("fail_on", ()):
-        if verdict not in VERDICT_NAMES:
-            raise ConfigError(f"{path}: fail_on: unknown verdict {verdict!r} (one of {', '.join(VERDICT_NAMES)})")
-    for network in values.get("allow_networks", ()):
-        try:
-            ipaddress.ip_network(network, strict=False)
-        except ValueError as exc:
-            raise ConfigError(f"{path}: allow_networks: {exc}") from exc
-    return Config(**values, source=str(path))
-
-
-_SERVE_INTEGERS = {
-    "max_body_bytes": (1, 1 << 30),
-    "max_concurrent": (1, 4096),
-    "max_queue": (0, 1 << 20),
-    "default_deadline_ms": (0, 600_000),
-    "max_deadline_ms": (0, 600_000),
-}
-
-
-def _serve_table(value: Any, path: Path) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [serve] must be a table")
-    table: dict[str, Any] = {}
-    for raw_key, item in value.items():
-        key = raw_key.replace("-", "_")
-        if key in _SERVE_INTEGERS:
-            low, high = _SERVE_INTEGERS[key]
-            if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
-                raise ConfigError(f"{path}: serve.{raw_key} must be an integer from {low} to {high}")
-            table[key] = item
-        elif key == "cors_origins":
-            if not isinstance(item, list) or not all(isinstance(o, str) for o in item):
-                raise ConfigError(f"{path}: serve.cors_origins must be a list of origins")
-            table[key] = tuple(item)
+            serve = value
         else:
-            raise ConfigError(f"{path}: serve: unknown key {raw_key!r}")
-    return table
+            values[key] = _value(setting, raw_key, value, path.parent if path else Path.cwd())
+    if not isinstance(archive, dict):
+        raise ConfigError("[archive] must be a table")
+    if not isinstance(serve, dict):
+        raise ConfigError("[serve] must be a table")
+    values["archive"] = ArchiveSettings.parse(archive, environment)
+    values["serve"] = ServeSettings.parse(serve, environment)
+    return replace(Config(source=str(path) if path else None), **values)
+
+
+_LISTS = {"paths", "globs", "suffixes", "patterns", "networks", "choices"}
+
+
+def _value(setting: Setting[object], raw_key: str, value: object, base: Path) -> object:
+    """One top-level value, checked as its entry in the defaults table says."""
+    kind = setting.kind
+    if kind in ("bool", "integer", "number", "choice"):
+        try:
+            return setting.check(value)
+        except ConfigError as exc:
+            # The key as the user wrote it (``exit-zero``), so they can find it.
+            raise ConfigError(str(exc).replace(repr(setting.name), repr(raw_key), 1)) from None
+    if kind in _LISTS:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{raw_key!r} must be a list of non-empty strings")
+        items: list[str] = value
+        if kind == "paths":
+            items = [str(base / v) for v in items]
+        elif kind == "suffixes":
+            items = [v if v.startswith(".") else "." + v for v in items]
+        elif kind == "patterns":
+            for pattern in items:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ConfigError(f"{setting.name}: bad regular expression {pattern!r}: {exc}") from exc
+        try:
+            if kind == "networks":
+                for network in items:
+                    check_network(network)
+            elif kind == "choices":
+                check_verdicts(items)
+        except ConfigError as exc:
+            raise ConfigError(f"{setting.name}: {exc}") from None
+        return tuple(items)
+    if kind == "encoding":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{raw_key!r} must be an encoding name")
+        return value
+    if not isinstance(value, str):
+        raise ConfigError(f"{raw_key!r} must be a string")
+    if kind == "path":
+        return str(base / value) if value else value
+    return value

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+# The suffixes and excludes are settings: their defaults live in the one table.
+from ..core.defaults import ARTICLE_SUFFIXES, DEFAULT_EXCLUDE
 from ..core.errors import InputError
 
 __all__ = [
@@ -33,10 +35,6 @@ __all__ = [
 
 #: Files larger than this are refused rather than read into memory.
 MAX_FILE_BYTES = 32 * 1024 * 1024
-#: Suffixes read when a directory is walked (files named explicitly are always read).
-ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm", ".xhtml", ".txt", ".text")
-#: Directory and file names never walked into.
-DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox")
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),

@@ -111,7 +111,7 @@ class Judge:
             return False
         if any(parts.host == host or parts.host.endswith("." + host) for host in ARCHIVE_HOSTS):
             return True
-        configured = str(self.config.archive.get("wayback_url", "")).rstrip("/")
+        configured = self.config.archive.wayback_url.rstrip("/")
         return bool(configured) and text.startswith(configured + "/web/")
 
 

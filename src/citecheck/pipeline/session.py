@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from ..archive.archiver import ArchiveSettings, AsyncArchiver
+from ..archive.archiver import AsyncArchiver
 from ..check import DEFAULT_USER_AGENT, AsyncLinkChecker, NetworkOptions
 from ..clean.cleaner import Cleaner
 from ..clean.rules import RuleSet
@@ -165,7 +165,7 @@ class AsyncSession:
     async def archiver(self) -> AsyncArchiver:
         """The web-archive client of this session, sharing its store and rules."""
         if self._archiver is None:
-            settings = ArchiveSettings.from_table(self.config.archive)
+            settings = self.config.archive
             store = await self.store()
             self._archiver = AsyncArchiver(settings, store=store.store if store else None, cleaner=self.cleaner)
         return self._archiver

@@ -28,8 +28,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .._version import __version__
+from ..core import defaults
 from ..core.config import Config
 from ..core.results import CheckReport, LinkResult
+from ..core.settings import ServeSettings
 from ..core.verdicts import FINDINGS, Verdict
 from ..fix.documents import Document
 from ..fix.rewrite import fixed_text
@@ -42,21 +44,27 @@ _FORMATS = ("text", "markdown", "html")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ServiceSettings:
-    """How the service protects itself; the ``[serve]`` configuration table."""
+class ServiceSettings(ServeSettings):
+    """How the service protects itself: the ``[serve]`` limits plus what only the code sets."""
 
     #: The bearer token every /v1 request must carry (None only with --no-auth).
-    token: str | None
-    max_body_bytes: int = 1_000_000
-    #: Requests handled at once; more wait in a queue of ``max_queue``, beyond which 503.
-    max_concurrent: int = 16
-    max_queue: int = 64
-    default_deadline_ms: int = 4000
-    max_deadline_ms: int = 60_000
-    cors_origins: tuple[str, ...] = ()
+    token: str | None = field(repr=False)
     #: Jobs (background checks) kept for GET /v1/jobs/{id}.
     max_jobs: int = 1000
     job_ttl_seconds: float = 3600.0
+
+    @classmethod
+    def from_serve(cls, serve: ServeSettings, *, token: str | None) -> ServiceSettings:
+        """The service's settings from the configuration's ``[serve]`` table, with ``token``."""
+        return cls(
+            token=token,
+            max_body_bytes=serve.max_body_bytes,
+            max_concurrent=serve.max_concurrent,
+            max_queue=serve.max_queue,
+            default_deadline_ms=serve.default_deadline_ms,
+            max_deadline_ms=serve.max_deadline_ms,
+            cors_origins=serve.cors_origins,
+        )
 
 
 class _BadRequest(Exception):
@@ -359,7 +367,11 @@ OPENAPI: dict[str, Any] = {
                                     **_CONTENT_BODY["properties"],  # type: ignore[dict-item]
                                     "fix": {"type": "boolean", "default": False},
                                     "archive": {"type": "boolean", "default": False},
-                                    "deadline_ms": {"type": "integer", "minimum": 0, "default": 4000},
+                                    "deadline_ms": {
+                                        "type": "integer",
+                                        "minimum": defaults.SERVE_DEFAULT_DEADLINE_MS.low,
+                                        "default": defaults.SERVE_DEFAULT_DEADLINE_MS.default,
+                                    },
                                 },
                             }
                         }

@@ -1,0 +1,584 @@
+"""Every setting's default and allowed values, in one table.
+
+The configuration file's validation, the command line's flags, the service's OpenAPI document
+and ``docs/configuration.md`` all read this table, so a default or a range cannot differ between
+them. A setting is named as written in the configuration file: ``timeout``, ``serve.max_queue``,
+``archive.cdx_per_minute``.
+
+>>> HOST_CONCURRENCY.default, HOST_CONCURRENCY.low, HOST_CONCURRENCY.high
+(4, 1, 256)
+>>> HOST_CONCURRENCY.check(1000)
+Traceback (most recent call last):
+...
+citecheck.core.errors.ConfigError: 'host_concurrency' must be a number from 1 to 256 (an integer)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar, cast
+
+from .errors import ConfigError
+
+__all__ = [
+    "ARTICLE_SUFFIXES",
+    "DEFAULT_EXCLUDE",
+    "OUTPUT_FORMATS",
+    "SETTINGS",
+    "VERDICT_NAMES",
+    "Setting",
+    "check_network",
+    "check_verdicts",
+    "table_settings",
+]
+
+T_co = TypeVar("T_co", covariant=True)
+
+#: What a value is, which decides how the configuration file's value is checked.
+Kind = Literal[
+    "bool",
+    "integer",
+    "number",
+    "choice",
+    "choices",
+    "string",
+    "encoding",
+    "path",
+    "paths",
+    "globs",
+    "suffixes",
+    "patterns",
+    "networks",
+    "origins",
+    "names",
+    "url",
+    "date",
+    "archives",
+    "table",
+]
+
+#: File suffixes read when a directory is walked.
+ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm", ".xhtml", ".txt", ".text")
+#: Folders never walked into unless the configuration says otherwise.
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox")
+#: Output formats of ``citecheck check``.
+OUTPUT_FORMATS = ("text", "json", "github", "sarif", "junit")
+#: Verdicts a user may name (``fail_on``): every verdict but the service's ``pending``.
+VERDICT_NAMES = ("ok", "fixable", "invalid", "skipped", "redirected", "broken", "blocked", "unreachable")
+
+_KIND_WORDS = {
+    "bool": "true or false",
+    "string": "a string",
+    "encoding": "an encoding name",
+    "path": "a path",
+    "paths": "a list of paths",
+    "globs": "a list of globs",
+    "suffixes": "a list of file suffixes",
+    "patterns": "a list of regular expressions",
+    "networks": "a list of CIDR networks",
+    "origins": "a list of origins",
+    "names": "a list of archive names",
+    "url": "an http(s) URL",
+    "date": "a date (YYYY-MM-DD)",
+    "archives": "a list of tables",
+    "table": "a table",
+}
+
+
+def _show(number: float) -> str:
+    """A bound as people write it: 600, not 600.0; 0.1 stays 0.1."""
+    return str(int(number)) if float(number).is_integer() else repr(number)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setting(Generic[T_co]):
+    """One setting: its default, what values it allows, and where a user sets it."""
+
+    #: As written in the configuration file (``serve.max_queue`` is ``max_queue`` in ``[serve]``).
+    name: str
+    default: T_co
+    kind: Kind
+    #: One line for the documentation.
+    help: str
+    #: Smallest and largest allowed number (None: unbounded on that side).
+    low: float | None = None
+    high: float | None = None
+    #: ``low`` itself is not allowed (a rate must be above 0).
+    above: bool = False
+    #: The allowed words of a ``choice`` or ``choices`` setting.
+    choices: tuple[str, ...] = ()
+    #: The command-line flag that sets it, if any.
+    flag: str | None = None
+    #: The default as the documentation shows it, when the value alone says too little.
+    shown: str | None = None
+    #: False for flags that have no key in the configuration file (``serve --port``).
+    in_file: bool = True
+
+    @property
+    def key(self) -> str:
+        """The key inside its table: ``max_queue`` for ``serve.max_queue``."""
+        return self.name.rpartition(".")[2]
+
+    def allowed(self) -> str:
+        """What the value must be, for error messages and the documentation.
+
+        >>> RETRIES.allowed(), ARCHIVE_CDX_PER_MINUTE.allowed(), ALLOW_NETWORKS.allowed()
+        ('a number from 0 to 10 (an integer)', 'a number above 0', 'a list of CIDR networks')
+        """
+        if self.kind in ("integer", "number"):
+            whole = " (an integer)" if self.kind == "integer" else ""
+            if self.above and self.low is not None:
+                return f"a number above {_show(self.low)}{whole}"
+            if self.low is not None and self.high is not None:
+                return f"a number from {_show(self.low)} to {_show(self.high)}{whole}"
+            if self.low is not None:
+                return f"a number of at least {_show(self.low)}{whole}"
+            return f"a number{whole}"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "choices":
+            return "a list of: " + ", ".join(self.choices)
+        return _KIND_WORDS.get(self.kind, self.kind)
+
+    def default_text(self) -> str:
+        """The default as written in a configuration file (``"text"``, ``[]``, ``20``), or words.
+
+        >>> TIMEOUT.default_text(), FORMAT.default_text(), STORE.default_text()
+        ('20', '"text"', "the user's cache directory")
+        """
+        value = self.default
+        if self.shown is not None:
+            return self.shown
+        if value is None:
+            return "none"
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, str):
+            return f'"{value}"'
+        if isinstance(value, tuple):
+            return "[" + ", ".join(f'"{item}"' for item in value) + "]"
+        if isinstance(value, (int, float)):
+            return _show(value)
+        return str(value)
+
+    def check(self, value: object) -> T_co:
+        """``value`` if this setting allows it (numbers, booleans, choices), else :class:`ConfigError`."""
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return cast(T_co, value)
+            raise ConfigError(f"{self.name!r} must be true or false")
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return cast(T_co, value)
+            raise ConfigError(f"{self.name!r} must be {self.allowed()}")
+        if self.kind in ("integer", "number"):
+            wanted = int if self.kind == "integer" else (int, float)
+            if isinstance(value, bool) or not isinstance(value, wanted) or not self._in_range(value):
+                raise ConfigError(f"{self.name!r} must be {self.allowed()}")
+            return cast(T_co, value)
+        raise TypeError(f"{self.name}: {self.kind} values are checked by the configuration loader")
+
+    def from_text(self, text: str) -> T_co:
+        """A command-line flag's text as this setting's value, checked like the file's."""
+        try:
+            value: object = int(text) if self.kind == "integer" else float(text)
+        except ValueError:
+            value = text
+        return self.check(value)
+
+    def _in_range(self, value: float) -> bool:
+        if value != value:  # NaN is in no range
+            return False
+        if self.low is not None and (value <= self.low if self.above else value < self.low):
+            return False
+        return self.high is None or value <= self.high
+
+
+def check_network(text: str) -> str:
+    """``text`` if it is a CIDR network (``127.0.0.0/8``), else :class:`ConfigError` saying why."""
+    import ipaddress  # here: the CLI imports this module for every command, even ``clean``
+
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return text
+
+
+def check_verdicts(names: Iterable[str]) -> tuple[str, ...]:
+    """The verdict names as a tuple, else :class:`ConfigError` naming the first unknown one."""
+    names = tuple(names)
+    for name in names:
+        if name not in VERDICT_NAMES:
+            raise ConfigError(f"unknown verdict {name!r} (one of {', '.join(VERDICT_NAMES)})")
+    return names
+
+
+# -- the top-level keys ---------------------------------------------------------------------------
+
+RULES: Setting[tuple[str, ...]] = Setting(
+    name="rules",
+    default=(),
+    kind="paths",
+    flag="--rules",
+    help="Extra rules files in citecheck's format, merged over the built-in rules, in order.",
+)
+CLEARURLS: Setting[tuple[str, ...]] = Setting(
+    name="clearurls", default=(), kind="paths", flag="--clearurls", help="Extra rules files in the ClearURLs format."
+)
+BUILTIN_RULES = Setting(
+    name="builtin_rules",
+    default=True,
+    kind="bool",
+    flag="--no-builtin-rules",
+    help="Use the rules shipped with citecheck.",
+)
+EXCLUDE = Setting(
+    name="exclude",
+    default=DEFAULT_EXCLUDE,
+    kind="globs",
+    help="Paths not walked into (a glob matches a name or a relative path). Replaces the defaults.",
+)
+EXTEND_EXCLUDE: Setting[tuple[str, ...]] = Setting(
+    name="extend_exclude", default=(), kind="globs", flag="--exclude", help="Added to `exclude`, keeping the defaults."
+)
+EXTENSIONS = Setting(
+    name="extensions",
+    default=ARTICLE_SUFFIXES,
+    kind="suffixes",
+    help="File suffixes read when a directory is walked (files named on the command line are always read).",
+)
+IGNORE_URLS: Setting[tuple[str, ...]] = Setting(
+    name="ignore_urls",
+    default=(),
+    kind="patterns",
+    flag="--ignore-url",
+    help="Regular expressions: cited URLs matching one are skipped (reason `excluded`).",
+)
+FORMAT = Setting(
+    name="format",
+    default="text",
+    kind="choice",
+    choices=OUTPUT_FORMATS,
+    flag="--format",
+    help="Output format ([output formats](output-formats.md)).",
+)
+EXIT_ZERO = Setting(
+    name="exit_zero",
+    default=False,
+    kind="bool",
+    flag="--exit-zero",
+    help="Exit 0 even when findings remain (errors still exit 2).",
+)
+FALLBACK_ENCODING: Setting[str | None] = Setting(
+    name="fallback_encoding",
+    default=None,
+    kind="encoding",
+    flag="--fallback-encoding",
+    help="Encoding for files that are not UTF-8 (none: such a file is an error, never guessed at).",
+)
+OFFLINE = Setting(name="offline", default=False, kind="bool", flag="--offline", help="Only clean; no network requests.")
+TIMEOUT = Setting(
+    name="timeout",
+    default=20.0,
+    kind="number",
+    low=0.1,
+    high=600.0,
+    flag="--timeout",
+    help="Seconds allowed for one attempt at one URL (redirects and body included).",
+)
+CONCURRENCY = Setting(
+    name="concurrency",
+    default=32,
+    kind="integer",
+    low=1,
+    high=1024,
+    flag="--concurrency",
+    help="Requests in flight at once, in all.",
+)
+HOST_CONCURRENCY = Setting(
+    name="host_concurrency",
+    default=4,
+    kind="integer",
+    low=1,
+    high=256,
+    flag="--host-concurrency",
+    help="Requests in flight at once to one host.",
+)
+HOST_INTERVAL = Setting(
+    name="host_interval",
+    default=0.0,
+    kind="number",
+    low=0.0,
+    high=600.0,
+    flag="--host-interval",
+    help="Minimum seconds between two requests to one host.",
+)
+RETRIES = Setting(
+    name="retries",
+    default=2,
+    kind="integer",
+    low=0,
+    high=10,
+    flag="--retries",
+    help="Extra attempts after a transient failure.",
+)
+USER_AGENT: Setting[str | None] = Setting(
+    name="user_agent",
+    default=None,
+    kind="string",
+    flag="--user-agent",
+    shown="citecheck's",
+    help="The User-Agent header sent (default: citecheck, its version and a contact URL).",
+)
+ALLOW_PRIVATE = Setting(
+    name="allow_private",
+    default=False,
+    kind="bool",
+    flag="--allow-private",
+    help="Fetch private, loopback and link-local addresses too (never for a public service).",
+)
+ALLOW_NETWORKS: Setting[tuple[str, ...]] = Setting(
+    name="allow_networks",
+    default=(),
+    kind="networks",
+    flag="--allow-network",
+    help="CIDR networks that may be fetched although private (e.g. a test server's 127.0.0.0/8).",
+)
+FAIL_ON = Setting(
+    name="fail_on",
+    default=("fixable", "invalid", "broken"),
+    kind="choices",
+    choices=VERDICT_NAMES,
+    flag="--fail-on",
+    help="Verdicts that make the run exit 1.",
+)
+FIX_REDIRECTS = Setting(
+    name="fix_redirects",
+    default=False,
+    kind="bool",
+    flag="--fix-redirects",
+    help="With --fix, also replace links that redirect permanently by where they lead.",
+)
+STORE: Setting[str | None] = Setting(
+    name="store",
+    default=None,
+    kind="path",
+    flag="--store",
+    shown="the user's cache directory",
+    help='The result store (SQLite), relative to the configuration file; `""` disables it.',
+)
+MAX_AGE = Setting(
+    name="max_age",
+    default=86_400.0,
+    kind="number",
+    low=0.0,
+    high=1e9,
+    flag="--max-age",
+    help="Reuse stored results younger than this many seconds.",
+)
+DEAD_AFTER_CHECKS = Setting(
+    name="dead_after_checks",
+    default=3,
+    kind="integer",
+    low=1,
+    high=100,
+    help='A link is "dead, confirmed" after failing this many checks in a row...',
+)
+DEAD_AFTER_DAYS = Setting(
+    name="dead_after_days",
+    default=3.0,
+    kind="number",
+    low=0.0,
+    high=3650.0,
+    help="...spread over at least this many days.",
+)
+LOOKUP_SNAPSHOTS = Setting(
+    name="lookup_snapshots",
+    default=False,
+    kind="bool",
+    flag="--archive",
+    help="Look up the web-archive snapshot to cite for every checked link ([archiving.md](archiving.md)).",
+)
+ARCHIVE_LINKS = Setting(
+    name="archive_links",
+    default=False,
+    kind="bool",
+    flag="--archive-links",
+    help="With --fix, add an archive link next to each link that has a snapshot.",
+)
+ARCHIVE: Setting[None] = Setting(
+    name="archive", default=None, kind="table", help="The web archives: the `archive.*` keys below."
+)
+SERVE: Setting[None] = Setting(name="serve", default=None, kind="table", help="The service: the `serve.*` keys below.")
+
+# -- [serve] --------------------------------------------------------------------------------------
+
+SERVE_HOST = Setting(
+    name="serve.host",
+    default="127.0.0.1",
+    kind="string",
+    flag="--host",
+    in_file=False,
+    help="Address `citecheck serve` listens on.",
+)
+SERVE_PORT = Setting(
+    name="serve.port",
+    default=8080,
+    kind="integer",
+    low=0,
+    high=65535,
+    flag="--port",
+    in_file=False,
+    help="Port `citecheck serve` listens on (0: any free port).",
+)
+SERVE_MAX_BODY_BYTES = Setting(
+    name="serve.max_body_bytes",
+    default=1_000_000,
+    kind="integer",
+    low=1,
+    high=1 << 30,
+    help="Larger request bodies get 413.",
+)
+SERVE_MAX_CONCURRENT = Setting(
+    name="serve.max_concurrent",
+    default=16,
+    kind="integer",
+    low=1,
+    high=4096,
+    help="Requests handled at once.",
+)
+SERVE_MAX_QUEUE = Setting(
+    name="serve.max_queue",
+    default=64,
+    kind="integer",
+    low=0,
+    high=1 << 20,
+    help="Requests waiting beyond that; more get 503 with `Retry-After: 5`.",
+)
+SERVE_DEFAULT_DEADLINE_MS = Setting(
+    name="serve.default_deadline_ms",
+    default=4000,
+    kind="integer",
+    low=0,
+    high=600_000,
+    help="`/v1/check` deadline in milliseconds when the request names none.",
+)
+SERVE_MAX_DEADLINE_MS = Setting(
+    name="serve.max_deadline_ms",
+    default=60_000,
+    kind="integer",
+    low=0,
+    high=600_000,
+    help="The longest deadline in milliseconds a request may ask for.",
+)
+SERVE_CORS_ORIGINS: Setting[tuple[str, ...]] = Setting(
+    name="serve.cors_origins",
+    default=(),
+    kind="origins",
+    help="Origins allowed to call from a browser (no CORS headers otherwise).",
+)
+
+# -- [archive] ------------------------------------------------------------------------------------
+
+ARCHIVE_WAYBACK_URL = Setting(
+    name="archive.wayback_url",
+    default="https://web.archive.org",
+    kind="url",
+    help="The Internet Archive (CDX, Save Page Now, replay); `CITECHECK_WAYBACK_URL` wins.",
+)
+ARCHIVE_AVAILABILITY_URL = Setting(
+    name="archive.availability_url",
+    default="https://archive.org/wayback/available",
+    kind="url",
+    help="The availability API; `CITECHECK_AVAILABILITY_URL` wins.",
+)
+ARCHIVE_MEMENTO: Setting[tuple[object, ...]] = Setting(
+    name="archive.memento",
+    default=(),
+    kind="archives",
+    help="Other Memento archives: each a table with `name`, `timemap` and optionally `timegate` URL prefixes.",
+)
+ARCHIVE_PREFER = Setting(
+    name="archive.prefer",
+    default=("ia",),
+    kind="names",
+    help="Archive names in order of preference when several have a suitable capture.",
+)
+ARCHIVE_CDX_PER_MINUTE = Setting(
+    name="archive.cdx_per_minute",
+    default=24.0,
+    kind="number",
+    low=0.0,
+    above=True,
+    help="CDX requests a minute.",
+)
+ARCHIVE_TIMEMAP_PER_MINUTE = Setting(
+    name="archive.timemap_per_minute",
+    default=24.0,
+    kind="number",
+    low=0.0,
+    above=True,
+    help="TimeMap and TimeGate requests a minute, per archive.",
+)
+ARCHIVE_AVAILABILITY_PER_SECOND = Setting(
+    name="archive.availability_per_second",
+    default=1.0,
+    kind="number",
+    low=0.0,
+    above=True,
+    help="Availability API requests a second.",
+)
+ARCHIVE_VERIFY_PER_MINUTE = Setting(
+    name="archive.verify_per_minute",
+    default=24.0,
+    kind="number",
+    low=0.0,
+    above=True,
+    help="Raw-capture fetches a minute, per archive (`--verify`).",
+)
+ARCHIVE_SAVE_PER_MINUTE: Setting[float | None] = Setting(
+    name="archive.save_per_minute",
+    default=None,
+    kind="number",
+    low=0.0,
+    above=True,
+    shown="5 with keys, 3 without",
+    help="Save Page Now submissions a minute.",
+)
+ARCHIVE_MAX_AGE = Setting(
+    name="archive.max_age",
+    default=604_800.0,
+    kind="number",
+    low=0.0,
+    help="Seconds a found snapshot is reused from the store (7 days).",
+)
+ARCHIVE_NEGATIVE_MAX_AGE = Setting(
+    name="archive.negative_max_age",
+    default=86_400.0,
+    kind="number",
+    low=0.0,
+    help='Seconds a "no capture" answer is reused (1 day).',
+)
+ARCHIVE_NOT_BEFORE: Setting[None] = Setting(
+    name="archive.not_before", default=None, kind="date", help="Only captures from this date on are chosen."
+)
+ARCHIVE_NOT_AFTER: Setting[None] = Setting(
+    name="archive.not_after", default=None, kind="date", help="Only captures up to this date are chosen."
+)
+
+#: Every setting above by name, in the order they are defined (which the documentation keeps).
+SETTINGS: dict[str, Setting[object]] = {
+    value.name: value for value in tuple(globals().values()) if isinstance(value, Setting)
+}
+
+
+def table_settings(table: str) -> dict[str, Setting[object]]:
+    """The file keys of one table by key: ``""`` for the top level, ``"serve"``, ``"archive"``."""
+    prefix = f"{table}." if table else ""
+    return {
+        setting.name[len(prefix) :]: setting
+        for setting in SETTINGS.values()
+        if setting.in_file and setting.name.startswith(prefix) and ("." not in setting.name[len(prefix) :])
+    }
