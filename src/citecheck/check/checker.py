@@ -25,6 +25,7 @@ from ..core.evidence import Hop, OnlineResult
 from ..core.urls import split_url
 from ..core.verdicts import Reason, Verdict
 from ..net.guard import check_url_host, safe_transport
+from ..net.singleflight import SingleFlight
 from .hosts import HostGate, round_robin
 from .options import DEFAULT_USER_AGENT, NetworkOptions
 from .request import NetworkFacts, PoliteClient, Transient
@@ -85,7 +86,7 @@ class AsyncLinkChecker:
         self._resolver = Resolver(polite, options, self.policy, self.cleaner)
         self._soft_404 = SoftNotFound(polite.request, self.policy, probe=options.probe_soft_404)
         #: Checks in flight, by URL (so concurrent askers share one check)...
-        self._results: dict[str, asyncio.Task[OnlineResult]] = {}
+        self._in_flight: SingleFlight[str, OnlineResult] = SingleFlight()
         #: ...and the answers of finished ones, bounded so memory stays flat on huge runs.
         self._done: OrderedDict[str, OnlineResult] = OrderedDict()
 
@@ -96,9 +97,7 @@ class AsyncLinkChecker:
         await self.aclose()
 
     async def aclose(self) -> None:
-        for task in self._results.values():
-            if not task.done():
-                task.cancel()
+        self._in_flight.cancel()
         self._soft_404.cancel()
         if self._own_client:
             await self.client.aclose()
@@ -170,20 +169,16 @@ class AsyncLinkChecker:
 
     async def _shared_check(self, url: str) -> OnlineResult:
         """Check ``url`` once however many ask at the same time; the askers share the answer."""
-        task = self._results.get(url)
-        if task is None:
-            task = self._results[url] = asyncio.ensure_future(self._check(url))
-            task.add_done_callback(functools.partial(self._finish, url))
-        return await asyncio.shield(task)
+        return await self._in_flight.run(url, functools.partial(self._check_and_keep, url))
 
-    def _finish(self, url: str, task: asyncio.Task[OnlineResult]) -> None:
-        """Move a finished check from the in-flight table to the bounded table of answers."""
-        self._results.pop(url, None)
-        if task.cancelled() or task.exception() is not None or not self._remember:
-            return
-        self._done[url] = task.result()
-        if len(self._done) > _MAX_REMEMBERED:
-            self._done.popitem(last=False)
+    async def _check_and_keep(self, url: str) -> OnlineResult:
+        """Check ``url`` and keep the answer in the bounded table (unless the service forgoes it)."""
+        result = await self._check(url)
+        if self._remember:
+            self._done[url] = result
+            if len(self._done) > _MAX_REMEMBERED:
+                self._done.popitem(last=False)
+        return result
 
     async def _check(self, url: str) -> OnlineResult:
         """Every attempt at ``url``: retry transient failures with backoff, honour Retry-After."""

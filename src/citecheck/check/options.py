@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._version import __version__
+from ..core import defaults as d
 from ..net.exchange import DEFAULT_MAX_BODY
 from ..net.guard import AddressPolicy
 
@@ -18,15 +19,15 @@ class NetworkOptions:
     """Every knob of the network stage, with the defaults the CLI and the service share."""
 
     #: Total seconds for one attempt at one URL, redirects and body included.
-    timeout: float = 20.0
+    timeout: float = d.TIMEOUT.default
     #: Requests in flight at once, over all hosts.
-    concurrency: int = 32
+    concurrency: int = d.CONCURRENCY.default
     #: Requests in flight at once to one host (scheme, name and port).
-    host_concurrency: int = 4
+    host_concurrency: int = d.HOST_CONCURRENCY.default
     #: Minimum seconds between two request starts to one host (0: no spacing).
-    host_interval: float = 0.0
+    host_interval: float = d.HOST_INTERVAL.default
     #: Extra attempts after a transient failure (timeouts, connection errors, 5xx, 429).
-    retries: int = 2
+    retries: int = d.RETRIES.default
     #: First backoff in seconds; doubles per attempt, with jitter.
     backoff: float = 0.5
     #: Longest Retry-After honoured, in seconds; a longer one ends the attempts (rate_limited).
@@ -38,8 +39,8 @@ class NetworkOptions:
     user_agent: str = DEFAULT_USER_AGENT
     #: Probe each host once with a random path to recognise its "not found" page (soft 404s).
     probe_soft_404: bool = True
-    allow_private: bool = False
-    allow_networks: tuple[str, ...] = ()
+    allow_private: bool = d.ALLOW_PRIVATE.default
+    allow_networks: tuple[str, ...] = d.ALLOW_NETWORKS.default
 
     def policy(self) -> AddressPolicy:
         """The address policy these options describe (checked on every hop and connection)."""

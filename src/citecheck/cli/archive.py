@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..core.errors import CitecheckError, ConfigError, InputError
+from ..core.errors import CitecheckError, ConfigError, InputError, UsageError
 from ..core.snapshot import Snapshot
 
 __all__ = ["archive_command"]
@@ -51,24 +52,12 @@ def _targets(args: argparse.Namespace, at: datetime | None) -> list[dict[str, An
     return found
 
 
-def _summary(snapshot: Snapshot | None) -> dict[str, Any] | None:
-    if snapshot is None:
-        return None
-    return {
-        "archive": snapshot.archive,
-        "url": snapshot.memento_url,
-        "timestamp": snapshot.captured_at.isoformat(),
-        "status": snapshot.status,
-    }
-
-
 def archive_command(args: argparse.Namespace, out: TextIO) -> int:
-    from ..archive.archiver import AsyncArchiver
     from ..core.config import load_config
-    from ..store.sqlite import Store
+    from ..pipeline import AsyncSession
 
     if args.config and args.isolated:
-        raise ConfigError("--config and --isolated contradict each other")
+        raise UsageError("--config and --isolated contradict each other")
     config = load_config(Path(args.config) if args.config else None, isolated=args.isolated)
     settings = config.archive
     if args.save and settings.credentials is None:
@@ -76,14 +65,15 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
 
         raise ConfigError(NO_KEYS_MESSAGE)
     targets = _targets(args, _access_date(args.access_date))
-    store_path = "" if args.no_store else (args.store if args.store is not None else config.store)
-    store = None if store_path == "" else Store.open(store_path)
+    config = config.merged(store="" if args.no_store else args.store)
     # The flag lives in citecheck.cli's parser; read defensively so older parsers still work.
     verify = bool(getattr(args, "verify", False))
     verified: list[bool | None] = [None] * len(targets)
+    notices: list[str] = []
 
     async def run() -> list[tuple[Snapshot | None, Snapshot | None]]:
-        async with AsyncArchiver(settings, store=store) as archiver:
+        async with AsyncSession(config) as session:
+            archiver = await session.archiver()
             if args.save:
                 await archiver.repoll_pending()  # captures an earlier run left pending
 
@@ -101,13 +91,13 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
                     saved = await archiver.save(target["url"])
                 return found, saved
 
-            return list(await asyncio.gather(*(one(i, t) for i, t in enumerate(targets))))
+            answers = list(await asyncio.gather(*(one(i, t) for i, t in enumerate(targets))))
+            notices.extend(session.notices)
+            return answers
 
-    try:
-        answers = asyncio.run(run())
-    finally:
-        if store is not None:
-            store.close()
+    answers = asyncio.run(run())
+    for notice in notices:
+        print(f"citecheck: {notice}", file=sys.stderr)
     if args.format == "json":
         entries = [
             {
@@ -115,7 +105,7 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
                 "path": t["path"],
                 "line": t["line"],
                 "access_date": t["at"].isoformat(),
-                "snapshot": _summary(found),
+                "snapshot": None if found is None else found.summary(),
                 "record": None if found is None else found.to_dict(),
                 "save": None if saved is None else saved.to_dict(),
                 # Only with --verify, so the document is unchanged otherwise.

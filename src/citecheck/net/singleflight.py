@@ -50,6 +50,11 @@ class SingleFlight(Generic[K, V]):
             flight.add_done_callback(partial(self._land, key))
         return await asyncio.shield(flight)
 
+    def cancel(self) -> None:
+        """Cancel the work of every key in flight (its owner is closing)."""
+        for flight in list(self._flights.values()):
+            flight.cancel()
+
     def _land(self, key: K, flight: asyncio.Future[V]) -> None:
         if self._flights.get(key) is flight:
             del self._flights[key]
