@@ -69,8 +69,7 @@ import httpx
 import citecheck
 
 # The fake web's child process and its answer are bench_check's (``--server process``).
-from bench_check import ServerStats
-from bench_check import _child_main as fakeweb_main
+from bench_check import ServerStats, _child_main as fakeweb_main
 
 #: Requests of the "ten editors" check.
 EDITORS = 10

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from citecheck.extract import Syntax, encode_url, extract_links
 from citecheck.extract.html import unescape_attribute

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from citecheck.extract import Link, LinkKind, Syntax, encode_url, extract_links
 from helpers import assert_positions, replace_span

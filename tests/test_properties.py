@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote_plus
 
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from citecheck import Cleaner, RuleSet, clean_url
 from citecheck.core.urls import split_url
