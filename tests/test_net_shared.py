@@ -184,3 +184,50 @@ def test_limiters_are_made_once_per_endpoint_and_pace_wins() -> None:
     assert "fast" in limiters
     limiters.clear()
     assert "fast" not in limiters
+
+
+def test_one_limiter_paces_sessions_on_different_event_loops_and_threads() -> None:
+    """Process-wide limiters serve every session; each session runs its own loop in its own thread."""
+    import threading
+
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    async def record(delay: float) -> None:
+        with lock:
+            starts.append(delay)  # the clock stands still at 0, so the delay is the start time
+
+    limiter = RateLimiter(600, clock=lambda: 0.0, sleep=record)  # one start every 0.1 s
+
+    async def five_turns() -> None:
+        for _ in range(5):
+            await limiter.wait()
+
+    threads = [threading.Thread(target=asyncio.run, args=(five_turns(),)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    # Ten turns, one interval apart, none shared: the first starts at once (no sleep recorded).
+    assert sorted(round(s, 6) for s in starts) == [round(0.1 * i, 6) for i in range(1, 10)]
+
+
+def test_a_deferral_sends_waiting_turns_behind_the_embargo() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == 1:
+            limiter.defer(30)  # the endpoint says "come back in 30 s" while this turn waits
+        now[0] += seconds
+
+    limiter = RateLimiter(60, clock=lambda: now[0], sleep=sleep)
+
+    async def scenario() -> None:
+        await limiter.wait()  # at once
+        await limiter.wait()  # reserved for t=1, then sent behind the embargo (t=30)
+
+    asyncio.run(scenario())
+    assert slept == [1.0, 29.0]
+    assert now[0] == 30.0

@@ -11,6 +11,7 @@ own registry (``limiters=Limiters(clock=..., sleep=...)``) instead of patching t
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -46,8 +47,11 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep or asyncio.sleep
         self._next = 0.0
-        self._lock: asyncio.Lock | None = None
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        #: Nothing starts before this (the endpoint's Retry-After), whatever turn was handed out.
+        self._embargo = 0.0
+        # A thread lock, not an asyncio one: the process-wide limiters are shared by sessions
+        # running their own event loops in their own threads. It is never held across an await.
+        self._lock = threading.Lock()
 
     @property
     def next_start(self) -> float:
@@ -55,17 +59,21 @@ class RateLimiter:
         return self._next
 
     async def wait(self) -> None:
-        """Wait for this caller's turn; turns are handed out in order, one interval apart."""
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._lock_loop is not loop:
-            # The limiter is process-wide but an asyncio lock belongs to one event loop: a
-            # program (or the sync facades) may run several loops one after another.
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        async with self._lock:
-            delay = self._next - self._clock()
-            if delay > 0:
-                await self._sleep(delay)
-            self._next = max(self._next, self._clock()) + self.interval
+        """Wait for this caller's turn; turns are handed out in order, one interval apart.
+
+        A turn is reserved at once and slept towards; if the endpoint asked everyone to wait
+        (:meth:`defer`) meanwhile, the caller queues again behind that embargo.
+        """
+        while True:
+            with self._lock:
+                now = self._clock()
+                start = max(self._next, self._embargo, now)
+                self._next = start + self.interval
+            if start > now:
+                await self._sleep(start - now)
+            if self._embargo <= start:
+                return
+
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -75,7 +83,10 @@ class RateLimiter:
     def defer(self, seconds: float | None) -> None:
         """The endpoint said "come back later": nothing starts before then."""
         wait = DEFAULT_RETRY_AFTER if seconds is None else max(0.0, seconds)
-        self._next = max(self._next, self._clock() + wait)
+        with self._lock:
+            until = self._clock() + wait
+            self._embargo = max(self._embargo, until)
+            self._next = max(self._next, until)
 
 
 #: What clients take as ``limiters=``: ``(endpoint, per_minute) -> RateLimiter``, e.g. a :class:`Limiters`.
