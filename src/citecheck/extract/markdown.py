@@ -68,8 +68,8 @@ def _parser() -> MarkdownIt:
         from markdown_it.rules_inline import autolink, backtick, html_inline, image, link
 
         md = MarkdownIt("commonmark").enable("table")
-        md.inline.ruler.at("link", _record_link(link, image=False))
-        md.inline.ruler.at("image", _record_link(image, image=True))
+        md.inline.ruler.at("link", _record_span(link, "link_open", destination=True))
+        md.inline.ruler.at("image", _record_span(image, "image", destination=True))
         md.inline.ruler.at("autolink", _record_span(autolink, "link_open"))
         md.inline.ruler.at("backticks", _record_span(backtick, "code_inline"))
         md.inline.ruler.at("html_inline", _record_span(html_inline, "html_inline"))
@@ -78,8 +78,12 @@ def _parser() -> MarkdownIt:
     return _PARSER
 
 
-def _record_span(rule: InlineRule, token_type: str) -> InlineRule:
-    """Wrap an inline rule to note, on the token it makes, the content span it consumed."""
+def _record_span(rule: InlineRule, token_type: str, *, destination: bool = False) -> InlineRule:
+    """Wrap an inline rule to note, on the token it makes, the span it consumed.
+
+    With ``destination`` (the link and image rules) it also notes where an inline link's
+    ``(destination)`` stands, which the token itself does not say.
+    """
 
     def recording(state: StateInline, silent: bool) -> bool:
         start, first = state.pos, len(state.tokens)
@@ -88,24 +92,10 @@ def _record_span(rule: InlineRule, token_type: str) -> InlineRule:
         if not silent:
             for token in state.tokens[first:]:
                 if token.type == token_type:
-                    token.meta[_META] = {"span": (start, state.pos)}
-                    break
-        return True
-
-    return recording
-
-
-def _record_link(rule: InlineRule, *, image: bool) -> InlineRule:
-    """Wrap the link or image rule to note the whole span and, for inline links, the destination."""
-
-    def recording(state: StateInline, silent: bool) -> bool:
-        start, first = state.pos, len(state.tokens)
-        if not rule(state, silent):
-            return False
-        if not silent:
-            for token in state.tokens[first:]:
-                if token.type == ("image" if image else "link_open"):
-                    token.meta[_META] = {"span": (start, state.pos), "dest": _destination(state, start, image)}
+                    info: dict[str, object] = {"span": (start, state.pos)}
+                    if destination:
+                        info["dest"] = _destination(state, start, token_type == "image")
+                    token.meta[_META] = info
                     break
         return True
 
