@@ -69,21 +69,9 @@ from .records import (
     to_utc,
     utc_now,
 )
-from .schema import MIGRATIONS, Migration
+from .schema import Migration
 
-__all__ = [
-    "ATTEMPTS",
-    "FAILURE_VERDICTS",
-    "FILENAME",
-    "INCONCLUSIVE_VERDICTS",
-    "MIGRATIONS",
-    "DeadJudgement",
-    "Migration",
-    "Store",
-    "StoreBusyError",
-    "StoredCheck",
-    "default_store_path",
-]
+__all__ = ["ATTEMPTS", "FILENAME", "Store", "default_store_path"]
 
 #: File name of the store inside the cache directory.
 FILENAME = "citecheck.sqlite3"
@@ -246,7 +234,7 @@ class Store:
         ``clock`` gives "now" (timezone-aware) for :meth:`latest` and :meth:`prune`; ``timeout``
         is how long, in seconds, to wait for other processes' locks before retrying, and
         ``attempts`` how many times a locked write is tried before :class:`StoreBusyError`.
-        ``migrations`` replaces :data:`MIGRATIONS` (to test an upgrade to a future schema).
+        ``migrations`` replaces :data:`~citecheck.store.schema.MIGRATIONS` (to test an upgrade to a future schema).
         Raises :class:`~citecheck.core.errors.ConfigError` if the path cannot be used, is not a
         citecheck store, or was written by a newer citecheck.
         """
