@@ -44,6 +44,7 @@ Design notes:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -129,7 +130,9 @@ def _retrying(action: Callable[[], _T], *, attempts: int) -> _T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-_COLUMNS = "url, checked_at, verdict, reason, http_status, final_url, data"
+#: The ``checks`` table's columns are named and ordered as :class:`StoredCheck`'s fields.
+_FIELDS = tuple(field.name for field in dataclasses.fields(StoredCheck))
+_COLUMNS = ", ".join(_FIELDS)
 _Row = tuple[str, str, str, str | None, int | None, str | None, str]
 
 
@@ -152,16 +155,9 @@ def _to_row(check: StoredCheck) -> _Row:
 
 
 def _from_row(row: Sequence[Any]) -> StoredCheck:
-    url, checked_at, verdict, reason, http_status, final_url, data = row
-    return StoredCheck(
-        url=url,
-        checked_at=decode_time(checked_at),
-        verdict=verdict,
-        reason=reason,
-        http_status=http_status,
-        final_url=final_url,
-        data=json.loads(data),
-    )
+    record = dict(zip(_FIELDS, row, strict=True))
+    record["checked_at"], record["data"] = decode_time(record["checked_at"]), json.loads(record["data"])
+    return StoredCheck(**record)
 
 
 def _placeholders(values: Collection[str]) -> str:
