@@ -61,6 +61,7 @@ def _opened(opener: Callable[_P, Store]) -> Callable[_P, Coroutine[Any, Any, Asy
     """``opener`` (:meth:`Store.open`) run in a thread, its store wrapped in an :class:`AsyncStore`."""
 
     async def open(*args: _P.args, **kwargs: _P.kwargs) -> AsyncStore:
+        """Open the store as :meth:`Store.open` does, in a thread: opening may migrate and wait."""
         # Before the wrapper exists nothing can be queued behind the opening: any thread will do.
         return AsyncStore(await asyncio.to_thread(opener, *args, **kwargs))
 
@@ -79,7 +80,7 @@ class AsyncStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._closed = False
 
-    #: Open the store as :meth:`Store.open` does (same arguments), in a thread: opening may migrate and wait.
+    #: :meth:`Store.open` (the same arguments) run in a thread, its store wrapped.
     open = staticmethod(_opened(Store.open))
 
     @property
