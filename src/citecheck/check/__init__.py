@@ -4,7 +4,8 @@ Modules, each owning one concern: :mod:`.options` (the settings), :mod:`.hosts` 
 per host and the order URLs start in), :mod:`.request` (one request and its failures),
 :mod:`.resolve` (the redirect chain), :mod:`.pages` (what a page says), :mod:`.soft404`,
 :mod:`.verdict` (the verdict table), :mod:`.checker` (:class:`AsyncLinkChecker`, composing
-them) and :mod:`.sync` (:class:`LinkChecker`, its synchronous face).
+them), :mod:`.sync` (:class:`LinkChecker`, its synchronous face) and :mod:`.arguments`
+(the keyword arguments the two share).
 """
 
 from ..core.evidence import Hop, OnlineResult

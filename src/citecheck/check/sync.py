@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from typing import Unpack
 
-import httpx
-
-from ..clean.cleaner import Cleaner
 from ..core.evidence import OnlineResult
 from ..core.sync import LoopThread
+from .arguments import CheckerArguments
 from .checker import AsyncLinkChecker
 from .options import NetworkOptions
 
@@ -24,30 +22,12 @@ class LinkChecker:
     The keyword arguments are :class:`AsyncLinkChecker`'s; ``sleep`` runs on that thread's loop.
     """
 
-    def __init__(
-        self,
-        options: NetworkOptions | None = None,
-        *,
-        client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        cleaner: Cleaner | None = None,
-        clock: Callable[[], datetime] | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        remember: bool = True,
-    ) -> None:
+    def __init__(self, options: NetworkOptions | None = None, **arguments: Unpack[CheckerArguments]) -> None:
         self._thread = LoopThread("citecheck-net")
 
         async def make() -> AsyncLinkChecker:
             # Made on the thread's loop, where every later call runs.
-            return AsyncLinkChecker(
-                options,
-                client=client,
-                transport=transport,
-                cleaner=cleaner,
-                clock=clock,
-                sleep=sleep,
-                remember=remember,
-            )
+            return AsyncLinkChecker(options, **arguments)
 
         self._checker = self._thread.run(make())
         self._run = self._thread.run

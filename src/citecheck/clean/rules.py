@@ -319,30 +319,32 @@ def _strings(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+#: A remove rule's lists of regexes: the file's key, the field it fills and the flags it compiles
+#: with (parameter names are matched case-insensitively, fragments and paths as written).
+_PATTERN_KEYS = {
+    "param_patterns": ("patterns", re.IGNORECASE),
+    "fragment_patterns": ("fragment_patterns", 0),
+    "path_patterns": ("path_patterns", 0),
+}
+
+
 def _remove_rule(entry: Any, where: str, seen: set[str]) -> RemoveRule:
-    keys = {"params", "param_patterns", "fragment", "fragment_patterns", "path_patterns"}
-    common = _common(entry, where, seen, keys)
+    common = _common(entry, where, seen, {"params", "fragment", *_PATTERN_KEYS})
     where = common.pop("_where")
     params, prefixes = _split_params(_strings(entry, "params", where), where)
-    patterns = tuple(_compile(p, where, re.IGNORECASE) for p in _strings(entry, "param_patterns", where))
-    fragment_patterns = tuple(_compile(p, where) for p in _strings(entry, "fragment_patterns", where))
-    path_patterns = tuple(_compile(p, where) for p in _strings(entry, "path_patterns", where))
+    # By field name, like ``common``: the rule is built from both.
+    patterns: dict[str, Any] = {
+        field: tuple(_compile(p, where, flags) for p in _strings(entry, key, where))
+        for key, (field, flags) in _PATTERN_KEYS.items()
+    }
     fragment = entry.get("fragment", False)
     if not isinstance(fragment, bool):
         raise RulesError(f"{where}: 'fragment' must be true or false")
-    if not (params or prefixes or patterns or path_patterns or fragment_patterns):
+    if not (params or prefixes or any(patterns.values())):
         raise RulesError(
             f"{where}: a remove rule needs 'params', 'param_patterns', 'path_patterns' or 'fragment_patterns'"
         )
-    return RemoveRule(
-        params=params,
-        prefixes=prefixes,
-        patterns=patterns,
-        fragment=fragment,
-        fragment_patterns=fragment_patterns,
-        path_patterns=path_patterns,
-        **common,
-    )
+    return RemoveRule(params=params, prefixes=prefixes, fragment=fragment, **patterns, **common)
 
 
 def _keep_rule(entry: Any, where: str, seen: set[str]) -> KeepRule:

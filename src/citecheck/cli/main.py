@@ -57,10 +57,11 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"citecheck {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    clean = commands.add_parser(
+    clean = _subcommand(
+        commands,
         "clean",
-        help="remove tracking parameters and unwrap redirect wrappers (offline)",
-        description=(
+        "remove tracking parameters and unwrap redirect wrappers (offline)",
+        (
             "Print the cleaned form of each URL: tracking parameters removed, redirect wrappers "
             "opened, everything else kept exactly as written. Reads one URL per line from stdin "
             "when no URL is given or URL is '-'. Strings that are not http(s) URLs are printed unchanged."
@@ -85,12 +86,12 @@ def _build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--only-changed", action="store_true", help="with --file: list only links that change")
     clean.add_argument("--fallback-encoding", metavar="NAME", help="with --file: decode non-UTF-8 files with this")
     _add_rule_options(clean)
-    clean.set_defaults(command_parser=clean)
 
-    check = commands.add_parser(
+    check = _subcommand(
+        commands,
         "check",
-        help="report what is wrong with the links in article files; --fix rewrites them",
-        description=(
+        "report what is wrong with the links in article files; --fix rewrites them",
+        (
             "Find every cited link in article files (Markdown, HTML, plain text; directories are "
             "walked) and report, per link, what should change. Offline, links are judged by "
             "cleaning: tracking parameters and redirect wrappers are findings that --fix rewrites, "
@@ -107,8 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=d.OUTPUT_FORMATS, help=f"output format (default {d.FORMAT.default})")
     check.add_argument("--exit-zero", action="store_true", default=None, help="exit 0 even if findings remain")
     check.add_argument("--verbose", "-v", action="store_true", help="also list links that are fine or skipped")
-    check.add_argument("--config", metavar="PATH", help="use this configuration file (default: found upward)")
-    check.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    _add_config_options(check, "use this configuration file (default: found upward)")
     check.add_argument("--stdin-filename", metavar="NAME", help="with '-': the name that decides the format")
     check.add_argument("--exclude", action="append", metavar="GLOB", help="also skip paths matching GLOB (repeatable)")
     check.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
@@ -135,8 +135,7 @@ def _build_parser() -> argparse.ArgumentParser:
     network.add_argument(
         "--fix-redirects", action="store_true", default=None, help="--fix also follows permanent redirects"
     )
-    network.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
-    network.add_argument("--no-store", action="store_true", help="do not read or write the result store")
+    _add_store_options(network)
     network.add_argument("--max-age", metavar="SECONDS", help=_about(d.MAX_AGE, "reuse stored results this young"))
     network.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     network.add_argument(
@@ -145,12 +144,12 @@ def _build_parser() -> argparse.ArgumentParser:
     network.add_argument(
         "--archive-links", action="store_true", default=None, help="--fix also adds an archive link to each link"
     )
-    check.set_defaults(command_parser=check)
 
-    archive = commands.add_parser(
+    archive = _subcommand(
+        commands,
         "archive",
-        help="find (and with --save, request) web-archive snapshots of URLs or of the links in files",
-        description=(
+        "find (and with --save, request) web-archive snapshots of URLs or of the links in files",
+        (
             "For each URL, or each link in the given files, find the snapshot to cite: the latest good "
             "capture at or before the access date (a file's modification time, --access-date, or now), "
             "else the earliest after it, from the Internet Archive and the Memento archives configured in "
@@ -164,16 +163,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     archive.add_argument("--access-date", metavar="YYYY-MM-DD", help="when the citations were read (UTC)")
     archive.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    archive.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
-    archive.add_argument("--no-store", action="store_true", help="do not read or write the result store")
-    archive.add_argument("--config", metavar="PATH", help="use this configuration file")
-    archive.add_argument("--isolated", action="store_true", help="ignore configuration files")
-    archive.set_defaults(command_parser=archive)
+    _add_store_options(archive)
+    _add_config_options(archive)
 
-    serve = commands.add_parser(
+    serve = _subcommand(
+        commands,
         "serve",
-        help="run the HTTP service CMSes call before publishing (pip install 'citecheck[server]')",
-        description=(
+        "run the HTTP service CMSes call before publishing (pip install 'citecheck[server]')",
+        (
             "Serve POST /v1/clean, POST /v1/check, GET /v1/jobs/{id}, GET /healthz and GET /openapi.json. "
             "Every /v1 route needs 'Authorization: Bearer $CITECHECK_TOKEN'. Settings come from the same "
             "configuration file as the CLI (network keys, allow_networks, store) and its [serve] table."
@@ -183,12 +180,31 @@ def _build_parser() -> argparse.ArgumentParser:
         "--host", default=d.SERVE_HOST.default, help=f"address to listen on (default {d.SERVE_HOST.default})"
     )
     serve.add_argument("--port", metavar="PORT", help=_about(d.SERVE_PORT, "port"))
-    serve.add_argument("--config", metavar="PATH", help="use this configuration file")
-    serve.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    _add_config_options(serve)
     serve.add_argument("--no-auth", action="store_true", help="serve without a token (local development only)")
     serve.add_argument("--store", metavar="PATH", help="result store (default: the configuration's, else the cache)")
-    serve.set_defaults(command_parser=serve)
     return parser
+
+
+def _subcommand(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand's parser, remembered in its namespace so a later usage error shows its usage."""
+    parser = commands.add_parser(name, help=summary, description=description)
+    parser.set_defaults(command_parser=parser)
+    return parser
+
+
+def _add_config_options(parser: argparse.ArgumentParser, about: str = "use this configuration file") -> None:
+    """``--config`` and ``--isolated``: every command that reads the configuration file has both."""
+    parser.add_argument("--config", metavar="PATH", help=about)
+    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+
+
+def _add_store_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--store`` and ``--no-store``, alike for the commands that read and write the result store."""
+    parser.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
+    parser.add_argument("--no-store", action="store_true", help="do not read or write the result store")
 
 
 def _add_rule_options(parser: argparse.ArgumentParser) -> None:

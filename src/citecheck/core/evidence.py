@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +13,10 @@ __all__ = ["Hop", "OnlineResult"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hop:
-    """One step of a redirect chain."""
+    """One step of a redirect chain.
+
+    ``url``, asked with ``method``, answered ``status`` and pointed on to ``location`` (made absolute).
+    """
 
     url: str
     status: int
@@ -25,14 +28,8 @@ class Hop:
     cleaned: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "status": self.status,
-            "method": self.method,
-            "location": self.location,
-            "kind": self.kind,
-            "cleaned": self.cleaned,
-        }
+        """Its fields, which are plain values: ``Hop(**hop.to_dict())`` rebuilds it."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -235,23 +235,13 @@ class ServeSettings:
         for raw_key in table:
             if raw_key not in known:
                 raise ConfigError(f"serve: unknown key {raw_key!r}")
-        max_body_bytes, max_concurrent, max_queue, default_deadline_ms, max_deadline_ms = (
-            _integer(table, known, key)
-            for key in ("max_body_bytes", "max_concurrent", "max_queue", "default_deadline_ms", "max_deadline_ms")
-        )
+        # Every integer of the table (the limits) is a field of the same name.
+        limits = {key: _integer(table, known, key) for key, setting in known.items() if setting.kind == "integer"}
         origins = table.get("cors_origins", ())
         if "cors_origins" in table and (not isinstance(origins, list) or not all(isinstance(o, str) for o in origins)):
             raise ConfigError("serve.cors_origins must be a list of origins")
         assert isinstance(origins, (list, tuple))
-        return cls(
-            token=environment.token,
-            max_body_bytes=max_body_bytes,
-            max_concurrent=max_concurrent,
-            max_queue=max_queue,
-            default_deadline_ms=default_deadline_ms,
-            max_deadline_ms=max_deadline_ms,
-            cors_origins=tuple(str(origin) for origin in origins),
-        )
+        return cls(token=environment.token, cors_origins=tuple(str(origin) for origin in origins), **limits)
 
 
 def _integer(table: Mapping[str, object], known: Mapping[str, d.Setting[object]], key: str) -> int:

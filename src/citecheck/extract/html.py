@@ -23,7 +23,7 @@ from html import unescape
 from html.entities import html5
 
 from ..core.links import Link, LinkKind, Syntax
-from .text import SCHEME, line_starts, position
+from .text import SCHEME, line_starts, link_at
 
 __all__ = ["CITING", "extract_html", "scan_html", "starts_reference", "unescape_attribute"]
 
@@ -139,19 +139,7 @@ def extract_html(text: str) -> list[Link]:
     starts = line_starts(text)
     links = []
     for start, end, url, syntax, element, words in sorted(scan_html(text)):
-        line, column = position(starts, start)
         links.append(
-            Link(
-                url=url,
-                raw=text[start:end],
-                start=start,
-                end=end,
-                line=line,
-                column=column,
-                kind=LinkKind.ATTRIBUTE,
-                syntax=syntax,
-                text=words,
-                element=element,
-            )
+            link_at(text, starts, (start, end), url, LinkKind.ATTRIBUTE, syntax=syntax, text=words, element=element)
         )
     return links

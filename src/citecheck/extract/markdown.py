@@ -31,6 +31,7 @@ bare URLs: they belong to the link. Line numbers count ``\\n`` only (CRLF is fin
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.links import Link, LinkKind, Syntax
 from .html import scan_html
-from .text import SCHEME, STOP_CHARS, line_starts, position, scan
+from .text import SCHEME, STOP_CHARS, line_starts, link_at, scan
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -68,8 +69,8 @@ def _parser() -> MarkdownIt:
         from markdown_it.rules_inline import autolink, backtick, html_inline, image, link
 
         md = MarkdownIt("commonmark").enable("table")
-        md.inline.ruler.at("link", _record_link(link, image=False))
-        md.inline.ruler.at("image", _record_link(image, image=True))
+        md.inline.ruler.at("link", _record_span(link, "link_open", destination=True))
+        md.inline.ruler.at("image", _record_span(image, "image", destination=True))
         md.inline.ruler.at("autolink", _record_span(autolink, "link_open"))
         md.inline.ruler.at("backticks", _record_span(backtick, "code_inline"))
         md.inline.ruler.at("html_inline", _record_span(html_inline, "html_inline"))
@@ -78,8 +79,12 @@ def _parser() -> MarkdownIt:
     return _PARSER
 
 
-def _record_span(rule: InlineRule, token_type: str) -> InlineRule:
-    """Wrap an inline rule to note, on the token it makes, the content span it consumed."""
+def _record_span(rule: InlineRule, token_type: str, *, destination: bool = False) -> InlineRule:
+    """Wrap an inline rule to note, on the token it makes, the span it consumed.
+
+    With ``destination`` (the link and image rules) it also notes where an inline link's
+    ``(destination)`` stands, which the token itself does not say.
+    """
 
     def recording(state: StateInline, silent: bool) -> bool:
         start, first = state.pos, len(state.tokens)
@@ -88,24 +93,10 @@ def _record_span(rule: InlineRule, token_type: str) -> InlineRule:
         if not silent:
             for token in state.tokens[first:]:
                 if token.type == token_type:
-                    token.meta[_META] = {"span": (start, state.pos)}
-                    break
-        return True
-
-    return recording
-
-
-def _record_link(rule: InlineRule, *, image: bool) -> InlineRule:
-    """Wrap the link or image rule to note the whole span and, for inline links, the destination."""
-
-    def recording(state: StateInline, silent: bool) -> bool:
-        start, first = state.pos, len(state.tokens)
-        if not rule(state, silent):
-            return False
-        if not silent:
-            for token in state.tokens[first:]:
-                if token.type == ("image" if image else "link_open"):
-                    token.meta[_META] = {"span": (start, state.pos), "dest": _destination(state, start, image)}
+                    info: dict[str, object] = {"span": (start, state.pos)}
+                    if destination:
+                        info["dest"] = _destination(state, start, token_type == "image")
+                    token.meta[_META] = info
                     break
         return True
 
@@ -324,17 +315,6 @@ def _plain_text(tokens: list[Token]) -> str | None:
     return "".join(parts).strip() or None
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    start: int
-    end: int
-    url: str
-    kind: LinkKind
-    syntax: Syntax
-    text: str | None = None
-    element: str | None = None
-
-
 class _Extractor:
     def __init__(self, text: str) -> None:
         from markdown_it.common.utils import unescapeAll
@@ -342,7 +322,9 @@ class _Extractor:
         self.md = _parser()
         self.doc = _Document(text)
         self.unescape: Callable[[str], str] = unescapeAll
-        self.found: list[_Found] = []
+        self.found: list[Link] = []
+        #: A link at a span of the source: :func:`~.text.link_at` for this document.
+        self.link_at = functools.partial(link_at, self.doc.text, self.doc.starts)
 
     def run(self) -> list[Link]:
         env: dict[str, Any] = {}
@@ -366,27 +348,11 @@ class _Extractor:
         return self._links()
 
     def _links(self) -> list[Link]:
-        links, last_end = [], -1
-        text = self.doc.text
-        for found in sorted(self.found, key=lambda f: (f.start, f.end)):
-            if found.start < last_end:
-                continue
-            line, column = position(self.doc.starts, found.start)
-            links.append(
-                Link(
-                    url=found.url,
-                    raw=text[found.start : found.end],
-                    start=found.start,
-                    end=found.end,
-                    line=line,
-                    column=column,
-                    kind=found.kind,
-                    syntax=found.syntax,
-                    text=found.text,
-                    element=found.element,
-                )
-            )
-            last_end = found.end
+        """The links found, in source order; one overlapping an earlier one is dropped."""
+        links: list[Link] = []
+        for link in sorted(self.found, key=lambda link: (link.start, link.end)):
+            if not links or link.start >= links[-1].end:
+                links.append(link)
         return links
 
     def _definition(self, definition: dict[str, Any]) -> None:
@@ -396,7 +362,9 @@ class _Extractor:
             start, end, syntax = start + 1, end - 1, Syntax.MARKDOWN_ANGLE
         url = self.unescape(self.doc.compare[start:end])
         if url == definition["url"] and SCHEME.match(url):
-            self.found.append(_Found(start, end, url, LinkKind.REFERENCE, syntax, text=definition["label"]))
+            self.found.append(
+                self.link_at((start, end), url, LinkKind.REFERENCE, syntax=syntax, text=definition["label"])
+            )
 
     def _inline(self, token: Token, cursor: int | None) -> int:
         """Links in one inline token; returns the table-row cursor after it."""
@@ -446,7 +414,7 @@ class _Extractor:
         span = where.span(start, end)
         if span is None or not SCHEME.match(raw) or self.doc.compare[span[0] : span[1]] != raw:
             return
-        self.found.append(_Found(span[0], span[1], raw, LinkKind.AUTOLINK, Syntax.PLAIN))
+        self.found.append(self.link_at(span, raw, LinkKind.AUTOLINK))
 
     def _destination(
         self, content: str, dest: tuple[int, int, str], href: str, kind: LinkKind, text: str | None, where: _Map
@@ -466,7 +434,7 @@ class _Extractor:
         url = self.unescape(self.doc.compare[span[0] : span[1]])  # NUL reads as U+FFFD
         if not href or url != meant or not SCHEME.match(url):
             return
-        self.found.append(_Found(span[0], span[1], url, kind, syntax, text=text))
+        self.found.append(self.link_at(span, url, kind, syntax=syntax, text=text))
 
     def _html(self, fragment: str, offset: int, where: _Map) -> None:
         """Citing attributes in raw HTML at content ``offset``."""
@@ -475,7 +443,9 @@ class _Extractor:
         for start, end, url, syntax, element, text in scan_html(fragment):
             span = where.span(offset + start, offset + end)
             if span is not None and self.doc.compare[span[0] : span[1]] == fragment[start:end]:
-                self.found.append(_Found(span[0], span[1], url, LinkKind.ATTRIBUTE, syntax, text, element))
+                self.found.append(
+                    self.link_at(span, url, LinkKind.ATTRIBUTE, syntax=syntax, text=text, element=element)
+                )
 
     def _bare(self, content: str, blank: list[tuple[int, int]], where: _Map) -> None:
         """Bare URLs in the prose of ``content`` (the ``blank`` spans are not prose)."""
@@ -499,7 +469,7 @@ class _Extractor:
             if span is None or self.doc.compare[span[0] : span[1]] != content[start:end]:
                 continue
             url = self.unescape(self.doc.compare[span[0] : span[1]])
-            self.found.append(_Found(span[0], span[1], url, LinkKind.BARE, Syntax.PLAIN))
+            self.found.append(self.link_at(span, url, LinkKind.BARE))
 
 
 def extract_markdown(text: str) -> list[Link]:

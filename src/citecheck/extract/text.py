@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ..core.links import Link, LinkKind, Syntax
 
@@ -40,9 +40,11 @@ __all__ = [
     "STOP_CHARS",
     "TRAILING",
     "FoundLink",
+    "LinkDetails",
     "extract_text",
     "find_links_in_text",
     "line_starts",
+    "link_at",
     "position",
 ]
 
@@ -148,17 +150,30 @@ def position(starts: list[int], offset: int) -> tuple[int, int]:
     return line, offset - starts[line - 1] + 1
 
 
+class LinkDetails(TypedDict, total=False):
+    """The fields of a :class:`Link` that only some extractors know, by their names in ``Link``."""
+
+    syntax: Syntax
+    text: str | None
+    element: str | None
+
+
+def link_at(
+    source: str, starts: list[int], span: tuple[int, int], url: str, kind: LinkKind, /, **details: Unpack[LinkDetails]
+) -> Link:
+    """The link spelled ``source[start:end]``: every extractor makes its links here, from a span."""
+    start, end = span
+    line, column = position(starts, start)
+    return Link(url=url, raw=source[start:end], start=start, end=end, line=line, column=column, kind=kind, **details)
+
+
 def extract_text(text: str) -> list[Link]:
     """Every http(s) URL in plain ``text`` as :class:`Link` values (kind bare or autolink)."""
     starts = line_starts(text)
     links = []
     for begin, end, angle in scan(text):
-        line, column = position(starts, begin)
-        raw = text[begin:end]
         kind = LinkKind.AUTOLINK if angle else LinkKind.BARE
-        links.append(
-            Link(url=raw, raw=raw, start=begin, end=end, line=line, column=column, kind=kind, syntax=Syntax.PLAIN)
-        )
+        links.append(link_at(text, starts, (begin, end), text[begin:end], kind))
     return links
 
 

@@ -26,17 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
-from .records import FAILURE_VERDICTS, INCONCLUSIVE_VERDICTS, DeadJudgement, StoredCheck, utc_now
-from .schema import Migration
-from .sqlite import ATTEMPTS, Store
+from .records import StoredCheck
+from .sqlite import Store
 
 __all__ = ["AsyncStore"]
 
@@ -45,6 +42,30 @@ _T = TypeVar("_T")
 
 #: Name prefix of the worker thread (seen in thread dumps and profiles).
 THREAD_NAME = "citecheck-store"
+
+
+def _offloaded(
+    method: Callable[Concatenate[Store, _P], _T],
+) -> Callable[Concatenate[AsyncStore, _P], Coroutine[Any, Any, _T]]:
+    """``method`` of :class:`Store` as a coroutine method of :class:`AsyncStore` taking the same arguments."""
+
+    async def offloaded(self: AsyncStore, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return await self.call(method, *args, **kwargs)
+
+    offloaded.__name__, offloaded.__qualname__ = method.__name__, f"AsyncStore.{method.__name__}"
+    offloaded.__doc__ = f"See :meth:`Store.{method.__name__}`."
+    return offloaded
+
+
+def _opened(opener: Callable[_P, Store]) -> Callable[_P, Coroutine[Any, Any, AsyncStore]]:
+    """``opener`` (:meth:`Store.open`) run in a thread, its store wrapped in an :class:`AsyncStore`."""
+
+    async def open(*args: _P.args, **kwargs: _P.kwargs) -> AsyncStore:
+        """Open the store as :meth:`Store.open` does, in a thread: opening may migrate and wait."""
+        # Before the wrapper exists nothing can be queued behind the opening: any thread will do.
+        return AsyncStore(await asyncio.to_thread(opener, *args, **kwargs))
+
+    return open
 
 
 class AsyncStore:
@@ -59,22 +80,8 @@ class AsyncStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._closed = False
 
-    @classmethod
-    async def open(
-        cls,
-        path: str | os.PathLike[str] | None = None,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        timeout: float = 10.0,
-        attempts: int = ATTEMPTS,
-        migrations: Sequence[Migration] | None = None,
-    ) -> AsyncStore:
-        """Open the store as :meth:`Store.open` does, in the worker thread (opening may migrate and wait)."""
-        opening = functools.partial(
-            Store.open, path, clock=clock, timeout=timeout, attempts=attempts, migrations=migrations
-        )
-        # Before the wrapper exists nothing can be queued behind the opening: any thread will do.
-        return cls(await asyncio.to_thread(opening))
+    #: :meth:`Store.open` (the same arguments) run in a thread, its store wrapped.
+    open = staticmethod(_opened(Store.open))
 
     @property
     def store(self) -> Store:
@@ -130,58 +137,16 @@ class AsyncStore:
         """See :attr:`Store.schema_version`."""
         return await self.call(lambda store: store.schema_version)
 
-    async def record(self, check: StoredCheck) -> None:
-        """See :meth:`Store.record`."""
-        await self.call(Store.record, check)
+    record = _offloaded(Store.record)
 
     async def record_many(self, checks: Iterable[StoredCheck]) -> None:
         """See :meth:`Store.record_many`; ``checks`` is read here, on the caller's side."""
         await self.call(Store.record_many, list(checks))
 
-    async def latest(self, url: str, *, max_age: timedelta) -> StoredCheck | None:
-        """See :meth:`Store.latest`."""
-        return await self.call(Store.latest, url, max_age=max_age)
-
-    async def history(self, url: str, *, limit: int = 100) -> list[StoredCheck]:
-        """See :meth:`Store.history`."""
-        return await self.call(Store.history, url, limit=limit)
-
-    async def judgement(
-        self,
-        url: str,
-        *,
-        min_checks: int = 3,
-        min_span: timedelta = timedelta(days=3),
-        failures: Collection[str] = FAILURE_VERDICTS,
-        inconclusive: Collection[str] = INCONCLUSIVE_VERDICTS,
-    ) -> DeadJudgement:
-        """See :meth:`Store.judgement`."""
-        return await self.call(
-            Store.judgement, url, min_checks=min_checks, min_span=min_span, failures=failures, inconclusive=inconclusive
-        )
-
-    async def prune(self, older_than: timedelta) -> int:
-        """See :meth:`Store.prune`."""
-        return await self.call(Store.prune, older_than)
-
-    async def record_snapshot(
-        self, *, lookup_url: str, original_url: str, snapshot: dict[str, Any] | None, learned_at: datetime | None = None
-    ) -> None:
-        """See :meth:`Store.record_snapshot`."""
-        await self.call(
-            Store.record_snapshot,
-            lookup_url=lookup_url,
-            original_url=original_url,
-            snapshot=snapshot,
-            learned_at=learned_at,
-        )
-
-    async def latest_snapshot(
-        self, lookup_url: str, *, max_age: timedelta, negative_max_age: timedelta
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """See :meth:`Store.latest_snapshot`."""
-        return await self.call(Store.latest_snapshot, lookup_url, max_age=max_age, negative_max_age=negative_max_age)
-
-    async def pending_snapshots(self, limit: int = 100) -> list[dict[str, Any]]:
-        """See :meth:`Store.pending_snapshots`."""
-        return await self.call(Store.pending_snapshots, limit)
+    latest = _offloaded(Store.latest)
+    history = _offloaded(Store.history)
+    judgement = _offloaded(Store.judgement)
+    prune = _offloaded(Store.prune)
+    record_snapshot = _offloaded(Store.record_snapshot)
+    latest_snapshot = _offloaded(Store.latest_snapshot)
+    pending_snapshots = _offloaded(Store.pending_snapshots)

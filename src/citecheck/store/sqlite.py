@@ -44,6 +44,7 @@ Design notes:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -69,21 +70,9 @@ from .records import (
     to_utc,
     utc_now,
 )
-from .schema import MIGRATIONS, Migration
+from .schema import Migration
 
-__all__ = [
-    "ATTEMPTS",
-    "FAILURE_VERDICTS",
-    "FILENAME",
-    "INCONCLUSIVE_VERDICTS",
-    "MIGRATIONS",
-    "DeadJudgement",
-    "Migration",
-    "Store",
-    "StoreBusyError",
-    "StoredCheck",
-    "default_store_path",
-]
+__all__ = ["ATTEMPTS", "FILENAME", "Store", "default_store_path"]
 
 #: File name of the store inside the cache directory.
 FILENAME = "citecheck.sqlite3"
@@ -141,7 +130,9 @@ def _retrying(action: Callable[[], _T], *, attempts: int) -> _T:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-_COLUMNS = "url, checked_at, verdict, reason, http_status, final_url, data"
+#: The ``checks`` table's columns are named and ordered as :class:`StoredCheck`'s fields.
+_FIELDS = tuple(field.name for field in dataclasses.fields(StoredCheck))
+_COLUMNS = ", ".join(_FIELDS)
 _Row = tuple[str, str, str, str | None, int | None, str | None, str]
 
 
@@ -164,16 +155,9 @@ def _to_row(check: StoredCheck) -> _Row:
 
 
 def _from_row(row: Sequence[Any]) -> StoredCheck:
-    url, checked_at, verdict, reason, http_status, final_url, data = row
-    return StoredCheck(
-        url=url,
-        checked_at=decode_time(checked_at),
-        verdict=verdict,
-        reason=reason,
-        http_status=http_status,
-        final_url=final_url,
-        data=json.loads(data),
-    )
+    record = dict(zip(_FIELDS, row, strict=True))
+    record["checked_at"], record["data"] = decode_time(record["checked_at"]), json.loads(record["data"])
+    return StoredCheck(**record)
 
 
 def _placeholders(values: Collection[str]) -> str:
@@ -246,7 +230,7 @@ class Store:
         ``clock`` gives "now" (timezone-aware) for :meth:`latest` and :meth:`prune`; ``timeout``
         is how long, in seconds, to wait for other processes' locks before retrying, and
         ``attempts`` how many times a locked write is tried before :class:`StoreBusyError`.
-        ``migrations`` replaces :data:`MIGRATIONS` (to test an upgrade to a future schema).
+        ``migrations`` replaces :data:`~citecheck.store.schema.MIGRATIONS` (to test an upgrade to a future schema).
         Raises :class:`~citecheck.core.errors.ConfigError` if the path cannot be used, is not a
         citecheck store, or was written by a newer citecheck.
         """
