@@ -74,7 +74,6 @@ class RateLimiter:
             if self._embargo <= start:
                 return
 
-
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         await self.wait()
