@@ -42,7 +42,18 @@ from citecheck.core.snapshot import ArchiveError, JobStatus, SaveErrorClass, Sna
 from citecheck.net.limits import Limiters, RateLimiter, reset_limiters
 from citecheck.net.retry import RetryPolicy, never
 from citecheck.store.sqlite import Store
-from fakeweb import FakeWeb, Handler, Request, Response, empty_reply, fail_first, service_unavailable, status
+from fakeweb import (
+    FakeWeb,
+    Handler,
+    Request,
+    Response,
+    empty_reply,
+    fail_first,
+    ok,
+    redirect,
+    service_unavailable,
+    status,
+)
 
 _T = TypeVar("_T")
 
@@ -670,3 +681,34 @@ def test_archive_command_verify_flag(
     assert plain["snapshots"][0]["record"]["digest"] == "NOT" + "A" * 29
     assert "verified" not in command("text", verify=False)
     assert len(archives.requests_to(0, "/web/")) == before
+
+
+def test_the_address_guard_covers_everything_but_the_configured_endpoints(
+    web: FakeWeb, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A capture that redirects to the cloud metadata address is refused before any connection."""
+    web.route("/web/20200101000000id_/https://example.org/", redirect("http://169.254.169.254/latest/meta-data/"))
+    web.route("/web/20200101000000id_/https://example.org/ok", ok("the capture", "text/html"))
+    base = web.url(0, "/").rstrip("/")
+
+    def capture(path: str) -> Snapshot:
+        return Snapshot(
+            original_url=f"https://example.org/{path}",
+            lookup_url=f"https://example.org/{path}",
+            archive="ia",
+            memento_url=f"{base}/web/20200101000000/https://example.org/{path}",
+            raw_url=f"{base}/web/20200101000000id_/https://example.org/{path}",
+            captured_at=datetime(2020, 1, 1, tzinfo=UTC),
+            status=200,
+            source=SnapshotSource.CDX,
+        )
+
+    async def scenario() -> tuple[Snapshot, Snapshot]:
+        async with archiver(web) as client:
+            return await client.verify(capture("")), await client.verify(capture("ok"))
+
+    with caplog.at_level(logging.INFO, logger="citecheck.archive.archiver"):
+        refused, verified = run(scenario())
+    assert refused.digest is None  # left unverified...
+    assert "AddressRefused" in caplog.text  # ...because the guard refused the redirect's target
+    assert verified.digest == sha1_base32(b"the capture")  # the configured endpoint itself is trusted

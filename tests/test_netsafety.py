@@ -622,3 +622,16 @@ def test_refusals_are_short_known_reasons() -> None:
         "site-local",
     }
     assert set(iter_refusals(AddressPolicy())) == known
+
+
+def test_trusting_allows_the_configured_endpoints_as_written_and_nothing_else() -> None:
+    import ipaddress
+
+    policy = AddressPolicy().trusting(
+        ["http://127.0.0.1:8080/", "http://[fd00::5]:81/timemap/", "http://localhost:9/", "https://pywb.example/", "x"]
+    )
+    allowed = ("127.0.0.1", "fd00::5", "::1", "127.0.0.9")
+    refused = ("10.0.0.1", "169.254.169.254", "fd00::6", "192.168.1.1")
+    assert [policy.refusal(ipaddress.ip_address(a)) for a in allowed] == [None] * len(allowed)
+    assert all(policy.refusal(ipaddress.ip_address(a)) for a in refused)
+    assert AddressPolicy().refusal(ipaddress.ip_address("127.0.0.1"))  # the base policy is unchanged

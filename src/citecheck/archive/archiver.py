@@ -33,6 +33,7 @@ from ..core.snapshot import ArchiveError, JobStatus, Snapshot, SnapshotSource
 from ..core.sync import LoopThread
 from ..net.body import BodyTooLarge, bounded_chunks, check_announced_length
 from ..net.exchange import retry_after_seconds
+from ..net.guard import AddressPolicy, safe_transport
 from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter
 from ..net.singleflight import SingleFlight
 from .choose import choose
@@ -85,14 +86,25 @@ class AsyncArchiver:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] | None = None,
         limiters: LimiterFactory = SHARED_LIMITERS,
+        policy: AddressPolicy | None = None,
     ) -> None:
         self.settings = settings or ArchiveSettings()
         self._limiters = limiters
         self._own_client = client is None
-        # Archive endpoints are configured by the operator and trusted: no private-address guard.
-        self.client = client or httpx.AsyncClient(
-            headers={"User-Agent": _USER_AGENT}, timeout=httpx.Timeout(self.settings.timeout), trust_env=False
-        )
+        if client is None:
+            # The configured endpoints are the operator's and trusted as written; anything else
+            # (a memento URL from an archive's answer, a redirect) meets the private-address guard.
+            s = self.settings
+            endpoints = [s.wayback_url, s.availability_url]
+            endpoints += [url for archive in s.memento for url in (archive.timemap, archive.timegate) if url]
+            guard = (policy or AddressPolicy()).trusting(endpoints)
+            client = httpx.AsyncClient(
+                transport=safe_transport(guard),
+                headers={"User-Agent": _USER_AGENT},
+                timeout=httpx.Timeout(self.settings.timeout),
+                trust_env=False,
+            )
+        self.client = client
         self.store = store
         # One thread, so the store sees the calls in the order they were made.
         self._store_thread = ThreadPoolExecutor(1, "citecheck-archive-store") if store is not None else None

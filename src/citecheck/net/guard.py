@@ -190,6 +190,24 @@ class AddressPolicy:
                 raise ValueError(f"allow_networks: {text!r} is not a network address ({exc}){hint}") from None
         return cls(allow_private=allow_private, allow_networks=tuple(networks))
 
+    def trusting(self, urls: Iterable[str]) -> AddressPolicy:
+        """This policy, plus the addresses the operator named in ``urls`` (configured endpoints).
+
+        An endpoint given as an IP literal (a self-hosted pywb at ``http://127.0.0.1:8080``) or as
+        ``localhost`` is allowed as written; one given by name must resolve to a public address,
+        or be covered by ``allow_networks``, like any other target.
+        """
+        networks = list(self.allow_networks)
+        for url in urls:
+            host = url_host(url)
+            if host is not None and host.lower().rstrip(".") == "localhost":
+                networks += [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
+                continue
+            address = None if host is None else literal_address(host)
+            if address is not None:
+                networks.append(ipaddress.ip_network(_unscoped(address)))
+        return AddressPolicy(allow_private=self.allow_private, allow_networks=tuple(dict.fromkeys(networks)))
+
     def refusal(self, address: IPAddress) -> str | None:
         """Why ``address`` is refused (a short reason such as ``"loopback"``), or None if allowed."""
         if self.allow_private:
@@ -290,20 +308,24 @@ _AUTHORITY = re.compile(r"\s*https?:[/\\]*([^/\\?#]*)", re.IGNORECASE)
 _PORT = re.compile(r":[0-9]*\Z")
 
 
-def check_url_host(url: str, policy: AddressPolicy) -> str | None:
-    """Refusal reason for a URL whose host is a literal address; None otherwise (no DNS).
-
-    A cheap pre-check before scheduling a request; the transport checks again, after DNS.
-    """
+def url_host(url: str) -> str | None:
+    """The host of an http(s) URL as written (brackets kept around IPv6), without user or port."""
     match = _AUTHORITY.match(url)
     if match is None:
         return None
     host = match.group(1).rpartition("@")[2]
     if not host.startswith("["):
-        host = _PORT.sub("", host)
-    elif "]" in host:
-        host = host[: host.index("]") + 1]
-    address = literal_address(host)
+        return _PORT.sub("", host)
+    return host[: host.index("]") + 1] if "]" in host else host
+
+
+def check_url_host(url: str, policy: AddressPolicy) -> str | None:
+    """Refusal reason for a URL whose host is a literal address; None otherwise (no DNS).
+
+    A cheap pre-check before scheduling a request; the transport checks again, after DNS.
+    """
+    host = url_host(url)
+    address = None if host is None else literal_address(host)
     return None if address is None else policy.refusal(address)
 
 

@@ -167,7 +167,12 @@ class AsyncSession:
         if self._archiver is None:
             settings = self.config.archive
             store = await self.store()
-            self._archiver = AsyncArchiver(settings, store=store.store if store else None, cleaner=self.cleaner)
+            self._archiver = AsyncArchiver(
+                settings,
+                store=store.store if store else None,
+                cleaner=self.cleaner,
+                policy=self.network_options().policy(),
+            )
         return self._archiver
 
     def keep(self, task: asyncio.Task[_T]) -> asyncio.Task[_T]:
