@@ -25,8 +25,9 @@ from ..core.evidence import Hop, OnlineResult
 from ..core.urls import split_url
 from ..core.verdicts import Reason, Verdict
 from ..net.guard import check_url_host, safe_transport
+from ..net.hosts import HostGate
 from ..net.singleflight import SingleFlight
-from .hosts import HostGate, round_robin
+from .hosts import round_robin
 from .options import DEFAULT_USER_AGENT, NetworkOptions
 from .request import NetworkFacts, PoliteClient, Transient
 from .resolve import Chain, Resolver
@@ -82,7 +83,14 @@ class AsyncLinkChecker:
         self.client = client
         #: What this run learned about the network (DNS works, any host answered, failures).
         self.network = NetworkFacts()
-        polite = PoliteClient(client, HostGate(options, self._sleep), self.network, max_body=options.max_body)
+        gate = HostGate(
+            concurrency=options.concurrency,
+            host_concurrency=options.host_concurrency,
+            interval=options.host_interval,
+            retry_after_cap=options.retry_after_cap,
+            sleep=self._sleep,
+        )
+        polite = PoliteClient(client, gate, self.network, max_body=options.max_body)
         self._resolver = Resolver(polite, options, self.policy, self.cleaner)
         self._soft_404 = SoftNotFound(polite.request, self.policy, probe=options.probe_soft_404)
         #: Checks in flight, by URL (so concurrent askers share one check)...

@@ -1,84 +1,20 @@
-"""Politeness per host: how many requests run, when the next may start, which URL goes next.
+"""Which URL goes next: round-robin over hosts, so one big host does not hold the others up.
 
-Every request of a checker passes one :class:`HostGate`: a global limit, a per-host limit,
-optional per-host spacing, and the pauses a ``Retry-After`` asks for. :func:`round_robin`
-decides the order URLs are started in, so one big host does not hold the others up.
+The limits each request then obeys are :class:`citecheck.net.hosts.HostGate`'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..core.urls import split_url
-from .options import NetworkOptions
+from ..net.hosts import host_key
 
-__all__ = ["HostGate", "host_key", "round_robin"]
+__all__ = ["host_key", "round_robin"]
 
 _T = TypeVar("_T")
-
-
-def host_key(url: str) -> str:
-    """The host a URL's requests count against: its origin (scheme, name and port)."""
-    parts = split_url(url.strip())
-    return parts.origin() if parts is not None else url
-
-
-@dataclass(slots=True)
-class _Host:
-    """Politeness state of one host: how many requests run, when the next may start."""
-
-    semaphore: asyncio.Semaphore
-    next_start: float = 0.0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-class HostGate:
-    """The limits, spacing and Retry-After pauses that every request of one checker obeys."""
-
-    def __init__(self, options: NetworkOptions, sleep: Callable[[float], Awaitable[None]]) -> None:
-        self._concurrency = options.concurrency
-        self._host_concurrency = options.host_concurrency
-        self._interval = options.host_interval
-        self._retry_after_cap = options.retry_after_cap
-        self._sleep = sleep
-        # Made on first use, inside the loop that runs the checks.
-        self._global: asyncio.Semaphore | None = None
-        self._hosts: dict[str, _Host] = {}
-
-    @asynccontextmanager
-    async def turn(self, url: str) -> AsyncIterator[None]:
-        """Hold a request slot for ``url``'s host: within both limits, after spacing and pauses."""
-        host = self._host(host_key(url))
-        if self._global is None:
-            self._global = asyncio.Semaphore(self._concurrency)
-        async with self._global, host.semaphore:
-            await self._wait_turn(host)
-            yield
-
-    def pause(self, url: str, seconds: float) -> None:
-        """Honour a Retry-After: no request to ``url``'s host starts for ``seconds`` (capped)."""
-        host = self._host(host_key(url))
-        host.next_start = max(host.next_start, time.monotonic() + min(seconds, self._retry_after_cap))
-
-    async def _wait_turn(self, host: _Host) -> None:
-        """Honour per-host spacing and Retry-After before a request starts."""
-        async with host.lock:
-            delay = host.next_start - time.monotonic()
-            if delay > 0:
-                await self._sleep(delay)
-            host.next_start = max(host.next_start, time.monotonic() + self._interval)
-
-    def _host(self, key: str) -> _Host:
-        host = self._hosts.get(key)
-        if host is None:
-            host = self._hosts[key] = _Host(semaphore=asyncio.Semaphore(self._host_concurrency))
-        return host
 
 
 async def round_robin(

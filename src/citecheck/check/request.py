@@ -1,7 +1,7 @@
 """One polite request, and what its failure says about the link and about the network.
 
 Every request of a check goes through :class:`PoliteClient`: it waits its turn at the
-:class:`~citecheck.check.hosts.HostGate`, and turns transport errors into evidence. A failure
+:class:`~citecheck.net.hosts.HostGate`, and turns transport errors into evidence. A failure
 that may pass on a later attempt (a timeout, a refused connection, a 5xx, a 429) is raised as
 :class:`Transient` so the caller can retry; a final one comes back as an ``OnlineResult``.
 """
@@ -17,7 +17,7 @@ from ..core.evidence import OnlineResult
 from ..core.verdicts import Reason, Verdict
 from ..net.exchange import Exchange, exchange, retry_after_seconds
 from ..net.guard import AddressRefused, NameNotFound, NameNotResolved
-from .hosts import HostGate
+from ..net.hosts import HostGate
 
 __all__ = ["NetworkFacts", "PoliteClient", "Transient"]
 
