@@ -17,12 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import httpx
+
 from ..archive.archiver import AsyncArchiver
 from ..check import DEFAULT_USER_AGENT, AsyncLinkChecker, NetworkOptions
 from ..clean.cleaner import Cleaner
 from ..clean.rules import RuleSet
 from ..core.config import Config
-from ..core.errors import CitecheckError, ConfigError
+from ..core.errors import CitecheckError, ConfigError, StoreBusyError
 from ..core.evidence import OnlineResult
 from ..core.results import CheckReport, FileResult
 from ..core.snapshot import Snapshot
@@ -67,7 +69,7 @@ class AsyncSession:
         *,
         rules: RuleSet | None = None,
         cleaner: Cleaner | None = None,
-        transport: object | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         long_running: bool = False,
     ) -> None:
         self.config = config or Config()
@@ -82,7 +84,7 @@ class AsyncSession:
         self._store_opened = False
         self._store_lock = asyncio.Lock()
         self._background: set[asyncio.Task[object]] = set()
-        self._store_notices: list[str] = []
+        self._notices: list[str] = []
 
     async def __aenter__(self) -> AsyncSession:
         return self
@@ -123,21 +125,25 @@ class AsyncSession:
             allow_networks=config.allow_networks,
         )
 
+    def note(self, notice: str) -> None:
+        """Add a sentence for people about this session (each said once)."""
+        if notice not in self._notices:
+            self._notices.append(notice)
+
     @property
     def notices(self) -> tuple[str, ...]:
         """Sentences for people about this session's runs: the network looks down, no store."""
         notice = self._checker.offline_notice() if self._checker is not None else None
-        return tuple(n for n in (notice, *self._store_notices) if n)
+        return tuple(n for n in (notice, *self._notices) if n)
 
     @property
     def checker(self) -> AsyncLinkChecker:
         """The network checker of this session (created on first use)."""
         if self._checker is None:
-            transport = self._transport
             self._checker = AsyncLinkChecker(
                 self.network_options(),
                 cleaner=self.cleaner,
-                transport=transport,  # type: ignore[arg-type]
+                transport=self._transport,
                 remember=not self._long_running,
             )
         return self._checker
@@ -159,20 +165,20 @@ class AsyncSession:
             return await AsyncStore.open(None)
         except ConfigError as exc:
             # The default location is a convenience: a read-only home must not stop a check.
-            self._store_notices.append(f"results are not remembered: {exc}")
+            self.note(f"results are not remembered: {exc}")
             return None
 
     async def archiver(self) -> AsyncArchiver:
         """The web-archive client of this session, sharing its store and rules."""
         if self._archiver is None:
-            settings = self.config.archive
             store = await self.store()
-            self._archiver = AsyncArchiver(
-                settings,
-                store=store.store if store else None,
-                cleaner=self.cleaner,
-                policy=self.network_options().policy(),
-            )
+            if self._archiver is None:  # another run may have made it while the store opened
+                self._archiver = AsyncArchiver(
+                    self.config.archive,
+                    store=store.store if store else None,
+                    cleaner=self.cleaner,
+                    policy=self.network_options().policy(),
+                )
         return self._archiver
 
     def keep(self, task: asyncio.Task[_T]) -> asyncio.Task[_T]:
@@ -342,6 +348,7 @@ class Run:
         self.urls = [] if session.config.offline else online_urls(files)
         self.snapshots: dict[str, Snapshot | None] = {}
         self._lookups: dict[str, asyncio.Future[Snapshot | None]] = {}
+        self._lookups_started = False
         self._unsaved: list[OnlineResult] = []
         self._saving: asyncio.Task[None] | None = None
         self._checks: asyncio.Task[None] | None = None
@@ -382,8 +389,10 @@ class Run:
             await asyncio.wait({self._checks, recalled}, return_when=asyncio.FIRST_COMPLETED)
             recalled.cancel()
             await asyncio.wait({self._checks}, timeout=left())
-            if self._checks.done() and not self._checks.cancelled() and self._checks.exception() is not None:
-                raise self._checks.exception()  # type: ignore[misc]
+            if self._checks.done() and not self._checks.cancelled():
+                failure = self._checks.exception()
+                if failure is not None:
+                    raise failure
         if self.archive:
             await self._start_lookups()
             if self._lookups:
@@ -414,7 +423,11 @@ class Run:
         store = await session.store()
         config = session.config
         if store is not None:
-            found = await store.call(reusable_results, self.urls, max_age=config.max_age)
+            try:
+                found = await store.call(reusable_results, self.urls, max_age=config.max_age)
+            except StoreBusyError as exc:
+                found = {}
+                session.note(f"stored results were not read: {exc}")
             for url in self.urls:
                 if url in found:
                     self._arrived(found[url], save=False)
@@ -438,7 +451,7 @@ class Run:
         self._unsaved.append(result)
         # Nothing is recorded before some host has answered: an offline run says nothing of links.
         if self._saving is None and self.session.checker.hosts_answered:
-            self._saving = asyncio.ensure_future(self._save_loop())
+            self._saving = self.session.keep(asyncio.ensure_future(self._save_loop()))
 
     async def _save_loop(self) -> None:
         try:
@@ -454,17 +467,26 @@ class Run:
         if store is None or not batch:
             return
         config = self.session.config
-        labelled = await store.call(
-            remember_results, batch, dead_after_checks=config.dead_after_checks, dead_after_days=config.dead_after_days
-        )
+        try:
+            labelled = await store.call(
+                remember_results,
+                batch,
+                dead_after_checks=config.dead_after_checks,
+                dead_after_days=config.dead_after_days,
+            )
+        except StoreBusyError as exc:
+            # Only the memory of this run is lost, not its answers: say so, and go on.
+            self.session.note(f"some results were not remembered: {exc}")
+            return
         self.online.update(labelled)
 
     # -- snapshots ---------------------------------------------------------------------------------
 
     async def _start_lookups(self) -> None:
         """Look up the snapshot of every link worth it, read at its document's access date."""
-        if self._lookups:
+        if self._lookups_started:
             return
+        self._lookups_started = True
         read_at: dict[str, datetime] = {}
         judge = self.session.judge
         for source, result in zip(self.sources, self.results(), strict=True):

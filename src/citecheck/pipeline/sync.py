@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+import httpx
+
 from ..clean.rules import RuleSet
 from ..core.config import Config
 from ..core.links import Link
@@ -29,7 +31,13 @@ _T = TypeVar("_T")
 class Session:
     """Run the pipeline with one configuration, synchronously. Close it (or use ``with``)."""
 
-    def __init__(self, config: Config | None = None, *, rules: RuleSet | None = None, transport: object = None) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        rules: RuleSet | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.config = config or Config()
         self._judge = Judge(self.config, rules=rules)
         self.cleaner = self._judge.cleaner

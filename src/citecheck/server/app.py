@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -87,7 +88,9 @@ class _Job:
 class Service:
     """Shared state of one running service: one pipeline session (one pool, one store)."""
 
-    def __init__(self, config: Config, settings: ServiceSettings, *, transport: Any = None) -> None:
+    def __init__(
+        self, config: Config, settings: ServiceSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         # No request can opt in to private addresses; the operator's configuration can.
         self.config = config
         self.settings = settings
@@ -270,7 +273,10 @@ def _overall(links: tuple[LinkResult, ...], fail_on: frozenset[Verdict]) -> str:
 
 
 def create_app(
-    config: Config | None = None, settings: ServiceSettings | None = None, *, transport: Any = None
+    config: Config | None = None,
+    settings: ServiceSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     """The Starlette application (uvicorn serves it; tests use it directly)."""
     service = Service(config or Config(), settings or ServiceSettings(token=None), transport=transport)
