@@ -397,18 +397,21 @@ class Run:
             await self._start_lookups()
             if self._lookups:
                 await asyncio.wait(self._lookups.values(), timeout=left())
-            for url, task in self._lookups.items():
+            for task in self._lookups.values():
                 if task.done() and not task.cancelled():
                     failure = task.exception()
                     if failure is not None:
                         raise failure
-                    self.snapshots[url] = task.result()
         return self.done
 
     def results(self) -> list[FileResult]:
         """Every file's links with what is known now (``pending`` where a check is still running)."""
         fix_redirects = self.session.config.fix_redirects
         pending = self.pending
+        for url, task in self._lookups.items():
+            # Lookups that finished after a deadline count too (a job asked for again sees them).
+            if url not in self.snapshots and task.done() and not task.cancelled() and task.exception() is None:
+                self.snapshots[url] = task.result()
         combined = []
         for result in self.files:
             result = with_online(result, self.online, fix_redirects=fix_redirects)
