@@ -663,3 +663,21 @@ def test_snapshot_records_from_several_processes_at_once(tmp_path: Path) -> None
     assert conn.execute("SELECT COUNT(*) FROM snapshots WHERE archive IS NULL").fetchone() == (100,)
     assert conn.execute("SELECT COUNT(DISTINCT lookup_url) FROM snapshots").fetchone() == (400,)
     conn.close()
+
+
+def test_latest_many_answers_like_latest_for_each_url(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2024, 5, 4, tzinfo=UTC)
+    with Store.open(tmp_path / "s.sqlite3", clock=lambda: now) as store:
+        urls = [f"https://example.org/{i}" for i in range(1200)]  # more than one query's worth
+        for age_days, verdict in ((3, "broken"), (1, "ok")):
+            store.record_many(
+                StoredCheck(url=u, checked_at=now - timedelta(days=age_days), verdict=verdict) for u in urls[::2]
+            )
+        store.record(StoredCheck(url=urls[1], checked_at=now - timedelta(days=30), verdict="ok"))
+        for max_age in (timedelta(days=2), timedelta(days=5), timedelta(days=60)):
+            many = store.latest_many([*urls, urls[0]], max_age=max_age)
+            expected = {u: c for u in urls if (c := store.latest(u, max_age=max_age)) is not None}
+            assert many == expected
+        assert store.latest_many(urls, max_age=timedelta(days=2))[urls[0]].verdict == "ok"

@@ -144,6 +144,7 @@ class AsyncStore:
         await self.call(Store.record_many, list(checks))
 
     latest = _offloaded(Store.latest)
+    latest_many = _offloaded(Store.latest_many)
     history = _offloaded(Store.history)
     judgement = _offloaded(Store.judgement)
     prune = _offloaded(Store.prune)

@@ -53,9 +53,9 @@ def reusable_results(store: Store, urls: Sequence[str], *, max_age: float) -> di
     if max_age <= 0:
         return {}
     reused: dict[str, OnlineResult] = {}
-    young = timedelta(seconds=max_age)
+    latest = store.latest_many(urls, max_age=timedelta(seconds=max_age))
     for url in urls:
-        stored = store.latest(url, max_age=young)
+        stored = latest.get(url)
         if stored is None or stored.verdict in _NOT_REUSED:
             continue
         result = online_result(stored)
