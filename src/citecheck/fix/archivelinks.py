@@ -9,9 +9,9 @@ so adding archive links is idempotent.
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from ..core.links import Link, LinkKind, Syntax
+from ..core.snapshot import Snapshot
 
 __all__ = ["archive_insertion"]
 
@@ -19,7 +19,7 @@ MARKDOWN_STYLE = " ([archived](<{url}>))"
 TEXT_STYLE = " (archived: {url})"
 
 
-def archive_insertion(text: str, link: Link, snapshot: Any, *, format: str) -> tuple[int, str] | None:
+def archive_insertion(text: str, link: Link, snapshot: Snapshot, *, format: str) -> tuple[int, str] | None:
     """``(position, text to insert)`` for ``snapshot`` next to ``link``, or None to add nothing."""
     url = snapshot.memento_url
     if link.url == url:
