@@ -58,6 +58,14 @@ def cdx(web: FakeWeb, seen: list[str]) -> ArchiveSettings:
     return ArchiveSettings(wayback_url=web.url(0, "/").rstrip("/"), cdx_per_minute=6000)
 
 
+def in_project(tmp_path: Path, archive: ArchiveSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work in a project whose citecheck.toml reaches the local servers and the fake archive."""
+    settings = 'allow_networks = ["127.0.0.0/8"]\nretries = 0\nstore = ""\n'
+    table = f'[archive]\nwayback_url = "{archive.wayback_url}"\ncdx_per_minute = 6000\n'
+    (tmp_path / "citecheck.toml").write_text(settings + table, "utf-8")
+    monkeypatch.chdir(tmp_path)
+
+
 def config(tmp_path: Path, **overrides: Any) -> Config:
     base: dict[str, Any] = {
         "allow_networks": ("127.0.0.0/8",),
@@ -137,10 +145,7 @@ def test_archive_lookups_skip_links_to_archive_copies(tmp_path: Path, web: FakeW
 def test_stdin_honours_archive(tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
     archive = cdx(web, seen)
-    settings = 'allow_networks = ["127.0.0.0/8"]\nretries = 0\nstore = ""\n'
-    table = f'[archive]\nwayback_url = "{archive.wayback_url}"\ncdx_per_minute = 6000\n'
-    (tmp_path / "citecheck.toml").write_text(settings + table, "utf-8")
-    monkeypatch.chdir(tmp_path)
+    in_project(tmp_path, archive, monkeypatch)
     text = f"Read {web.url(0, '/ok.pdf')} today.\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
     out = io.StringIO()
@@ -151,3 +156,19 @@ def test_stdin_honours_archive(tmp_path: Path, web: FakeWeb, monkeypatch: pytest
     (link,) = document["links"]
     assert link["snapshot"]["url"].endswith(f"/web/20230101000000/{web.url(0, '/ok.pdf')}")
     assert len(seen) == 1
+
+
+def test_stdin_fix_adds_archive_links(tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    archive = cdx(web, seen)
+    in_project(tmp_path, archive, monkeypatch)
+    text = f"Read [the report]({web.url(0, '/ok.pdf')}?utm_source=x) today.\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    out = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8"))
+    code = main(["check", "--fix", "--archive-links", "--stdin-filename", "post.md", "-"])
+    sys.stdout.flush()
+    fixed = out.getvalue().decode("utf-8")
+    assert code == 0
+    assert f"[the report]({web.url(0, '/ok.pdf')})" in fixed  # the tracker is gone...
+    assert "/web/20230101000000/" in fixed  # ...and the snapshot to cite sits next to the link
