@@ -142,33 +142,30 @@ def test_archive_lookups_skip_links_to_archive_copies(tmp_path: Path, web: FakeW
     assert "ok.pdf" in seen[0]
 
 
+def check_stdin(monkeypatch: pytest.MonkeyPatch, text: str, *args: str) -> tuple[int, str]:
+    """Run ``citecheck check ARGS -`` on ``text`` as standard input; the exit code and stdout."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    out = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8"))
+    code = main(["check", *args, "-"])
+    sys.stdout.flush()
+    return code, out.getvalue().decode("utf-8")
+
+
 def test_stdin_honours_archive(tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
-    archive = cdx(web, seen)
-    in_project(tmp_path, archive, monkeypatch)
-    text = f"Read {web.url(0, '/ok.pdf')} today.\n"
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
-    out = io.StringIO()
-    monkeypatch.setattr(sys, "stdout", out)
-    code = main(["check", "--archive", "--format", "json", "-"])
-    document = json.loads(out.getvalue())
+    in_project(tmp_path, cdx(web, seen), monkeypatch)
+    code, out = check_stdin(monkeypatch, f"Read {web.url(0, '/ok.pdf')} today.\n", "--archive", "--format", "json")
     assert code == 0
-    (link,) = document["links"]
+    (link,) = json.loads(out)["links"]
     assert link["snapshot"]["url"].endswith(f"/web/20230101000000/{web.url(0, '/ok.pdf')}")
     assert len(seen) == 1
 
 
 def test_stdin_fix_adds_archive_links(tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-    archive = cdx(web, seen)
-    in_project(tmp_path, archive, monkeypatch)
+    in_project(tmp_path, cdx(web, []), monkeypatch)
     text = f"Read [the report]({web.url(0, '/ok.pdf')}?utm_source=x) today.\n"
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
-    out = io.BytesIO()
-    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8"))
-    code = main(["check", "--fix", "--archive-links", "--stdin-filename", "post.md", "-"])
-    sys.stdout.flush()
-    fixed = out.getvalue().decode("utf-8")
+    code, fixed = check_stdin(monkeypatch, text, "--fix", "--archive-links", "--stdin-filename", "post.md")
     assert code == 0
     assert f"[the report]({web.url(0, '/ok.pdf')})" in fixed  # the tracker is gone...
     assert "/web/20230101000000/" in fixed  # ...and the snapshot to cite sits next to the link
