@@ -281,7 +281,7 @@ class Cleaner:
 
         if profile.keep_all or any(k.keeps_all for k in extra_keep):
             query = "&".join(p for p in parts.query.split("&") if p) if parts.query else None
-            return self._done(_join(parts, parts.path, query, parts.fragment), rec, depth)
+            return self._done(parts.with_parts(parts.path, query, parts.fragment), rec, depth)
 
         if by_url:
             raw = [(r.id, p) for r in by_url for p in r.raw_patterns]
@@ -316,7 +316,7 @@ class Cleaner:
                 frag_scoped = [r for r in scoped if r.fragment]
                 frag_by_url = [r for r in by_url if r.fragment]
                 fragment = _filter(fragment, profile.fragment, frag_scoped, frag_by_url, extra_keep, rec, "fragment")
-        return self._done(_join(parts, path, query, fragment), rec, depth)
+        return self._done(parts.with_parts(path, query, fragment), rec, depth)
 
     def _done(self, out: str, rec: _Recorder | None, depth: int) -> str:
         if out[-1].isspace():
@@ -395,15 +395,6 @@ def _url_scoped(rule: RemoveRule | KeepRule | UnwrapRule) -> bool:
     if rule.url_pattern is not None:
         return True
     return isinstance(rule, UnwrapRule) and rule.decode == "regex" and not rule.sites
-
-
-def _join(parts: SplitURL, path: str, query: str | None, fragment: str | None) -> str:
-    out = f"{parts.scheme}://{parts.userinfo}{parts.host}{parts.port}{path}"
-    if query:
-        out += "?" + query
-    if fragment:
-        out += "#" + fragment
-    return out
 
 
 def _cut(

@@ -42,11 +42,15 @@ class SplitURL(NamedTuple):
         return f"{self.scheme}://{self.userinfo}{self.host}{self.port}"
 
     def unsplit(self) -> str:
-        text = f"{self.scheme}://{self.userinfo}{self.host}{self.port}{self.path}"
-        if self.query:
-            text += "?" + self.query
-        if self.fragment:
-            text += "#" + self.fragment
+        return self.with_parts(self.path, self.query, self.fragment)
+
+    def with_parts(self, path: str, query: str | None, fragment: str | None) -> str:
+        """The URL with this origin and the given path, query and fragment (empty ones left out)."""
+        text = f"{self.scheme}://{self.userinfo}{self.host}{self.port}{path}"
+        if query:
+            text += "?" + query
+        if fragment:
+            text += "#" + fragment
         return text
 
 
