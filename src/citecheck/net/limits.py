@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
@@ -47,10 +48,10 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep or asyncio.sleep
         self._next = 0.0
-        #: Nothing starts before this (the endpoint's Retry-After), whatever turn was handed out.
-        self._embargo = 0.0
-        # A thread lock, not an asyncio one: the process-wide limiters are shared by sessions
-        # running their own event loops in their own threads. It is never held across an await.
+        # The callers waiting, in order; the first one has the turn. Each is woken on its own
+        # event loop: the process-wide limiters are shared by sessions running their own loops in
+        # their own threads, so the state is guarded by a thread lock, never held across an await.
+        self._queue: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
         self._lock = threading.Lock()
 
     @property
@@ -61,18 +62,37 @@ class RateLimiter:
     async def wait(self) -> None:
         """Wait for this caller's turn; turns are handed out in order, one interval apart.
 
-        A turn is reserved at once and slept towards; if the endpoint asked everyone to wait
-        (:meth:`defer`) meanwhile, the caller queues again behind that embargo.
+        The caller at the head of the queue sleeps until the next start is due, then hands the
+        turn on: the spacing counts from when a request really started, even if it woke late.
         """
-        while True:
+        loop = asyncio.get_running_loop()
+        mine: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            self._queue.append((loop, mine))
+            if len(self._queue) == 1:
+                mine.set_result(None)
+        try:
+            await mine
+            delay = self._next - self._clock()
+            if delay > 0:
+                await self._sleep(delay)
             with self._lock:
-                now = self._clock()
-                start = max(self._next, self._embargo, now)
-                self._next = start + self.interval
-            if start > now:
-                await self._sleep(start - now)
-            if self._embargo <= start:
-                return
+                self._next = max(self._next, self._clock()) + self.interval
+        finally:
+            self._pass_on(mine)
+
+    def _pass_on(self, mine: asyncio.Future[None]) -> None:
+        """Leave the queue (done or cancelled) and wake the caller whose turn it is now."""
+        with self._lock:
+            had_turn = bool(self._queue) and self._queue[0][1] is mine
+            self._queue = deque(entry for entry in self._queue if entry[1] is not mine)
+            while had_turn and self._queue:
+                loop, waiting = self._queue[0]
+                try:
+                    loop.call_soon_threadsafe(_wake, waiting)
+                    return
+                except RuntimeError:  # its loop is closed: that caller is gone, ask the next
+                    self._queue.popleft()
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -83,9 +103,12 @@ class RateLimiter:
         """The endpoint said "come back later": nothing starts before then."""
         wait = DEFAULT_RETRY_AFTER if seconds is None else max(0.0, seconds)
         with self._lock:
-            until = self._clock() + wait
-            self._embargo = max(self._embargo, until)
-            self._next = max(self._next, until)
+            self._next = max(self._next, self._clock() + wait)
+
+
+def _wake(waiting: asyncio.Future[None]) -> None:
+    if not waiting.done():
+        waiting.set_result(None)
 
 
 #: What clients take as ``limiters=``: ``(endpoint, per_minute) -> RateLimiter``, e.g. a :class:`Limiters`.
