@@ -10,7 +10,7 @@ Run from the repository root with the package installed::
 
 A ``FakeWeb`` (``tests/fakeweb.py``) listens on ``--hosts`` ports of 127.0.0.1 and answers every
 path with ``200 application/pdf`` after ``--latency-ms`` of simulated network time, so the
-checker sends exactly one HEAD per URL. Every URL is distinct (``/doc/{i}.pdf``, on a
+checker sends exactly one request (a GET, by default) per URL. Every URL is distinct (``/doc/{i}.pdf``, on a
 seeded-random host by default, see ``--order``) and they are fed to ``check_many`` lazily, from
 a generator. By default the server runs in a child process, so it competes with the checker for
 neither the GIL nor the memory figures; ``--server thread`` runs it in a thread of this process
@@ -69,7 +69,7 @@ from citecheck.check import AsyncLinkChecker, NetworkOptions, OnlineResult
 # tests/ is on mypy's path when it checks the project, not when it is given this file alone.
 from fakeweb import FakeWeb, ok  # type: ignore[import-not-found, unused-ignore]
 
-#: The body of every answer (only HEADs are expected, so it is never sent).
+#: The body of every answer (a few bytes: a GET reads it whole and keeps the connection).
 PDF_BODY = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PDF_TYPE = "application/pdf"
 MB = 1024 * 1024

@@ -714,3 +714,15 @@ def test_diff_names_files_it_could_not_read(tmp_path: Path) -> None:
     done = run("--isolated", "--diff", "missing.md", cwd=tmp_path)
     assert done.returncode == 2
     assert b"missing.md" in done.stdout + done.stderr
+
+
+def test_method_flag_takes_get_or_head_only(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("[x](https://example.org/?utm_source=1)\n", "utf-8")
+    assert run("--method", "head", "a.md", cwd=tmp_path).returncode == 1  # the finding, no usage error
+    refused = run("--method", "post", "a.md", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert b"--method" in refused.stderr
+    (tmp_path / "citecheck.toml").write_text('method = "post"\n', "utf-8")
+    from_file = run("a.md", cwd=tmp_path)
+    assert from_file.returncode == 2
+    assert b"'method' must be one of get, head" in from_file.stderr

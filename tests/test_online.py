@@ -61,9 +61,19 @@ def probe_404(web: HTTPXMock) -> None:
     web.add_response(url=PROBE, status_code=404)
 
 
-def test_ok_non_html_needs_only_head(web: HTTPXMock) -> None:
-    web.add_response(method="HEAD", url="https://docs.example/report.pdf", headers=PDF)
+def test_ok_non_html_needs_one_get(web: HTTPXMock) -> None:
+    web.add_response(method="GET", url="https://docs.example/report.pdf", headers=PDF, content=b"%PDF" * 100_000)
     result = run_check("https://docs.example/report.pdf")
+    assert (result.verdict, result.reason, result.http_status) == (Verdict.OK, None, 200)
+    assert [r.method for r in web.get_requests()] == ["GET"]
+    assert result.final_url == "https://docs.example/report.pdf"
+    assert result.content_type == "application/pdf"
+    assert result.attempts == 1
+
+
+def test_head_mode_needs_only_head_for_non_html(web: HTTPXMock) -> None:
+    web.add_response(method="HEAD", url="https://docs.example/report.pdf", headers=PDF)
+    result = run_check("https://docs.example/report.pdf", method="head")
     assert (result.verdict, result.reason, result.http_status) == (Verdict.OK, None, 200)
     assert [r.method for r in web.get_requests()] == ["HEAD"]
     assert result.final_url == "https://docs.example/report.pdf"
@@ -71,14 +81,18 @@ def test_ok_non_html_needs_only_head(web: HTTPXMock) -> None:
     assert result.attempts == 1
 
 
-def test_html_is_read_with_get_and_canonical_recorded(web: HTTPXMock) -> None:
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_html_is_read_with_get_and_canonical_recorded(web: HTTPXMock, method: str) -> None:
     probe_404(web)
-    web.add_response(method="HEAD", url="https://news.example/a", headers=HTML)
+    if method == "head":
+        web.add_response(method="HEAD", url="https://news.example/a", headers=HTML)
     body = b'<html><head><title>Storm</title><link rel="canonical" href="/story/a"></head><body>x</body></html>'
     web.add_response(method="GET", url="https://news.example/a", headers=HTML, content=body)
-    result = run_check("https://news.example/a")
+    result = run_check("https://news.example/a", method=method)
     assert result.verdict is Verdict.OK
     assert result.canonical == "https://news.example/story/a"
+    asked = [r.method for r in web.get_requests() if r.url == "https://news.example/a"]
+    assert asked == (["HEAD", "GET"] if method == "head" else ["GET"])
 
 
 @pytest.mark.parametrize("head_status", [403, 404, 405, 500])
@@ -86,7 +100,7 @@ def test_head_refused_but_get_works(web: HTTPXMock, head_status: int) -> None:
     probe_404(web)
     web.add_response(method="HEAD", url="https://picky.example/p", status_code=head_status)
     web.add_response(method="GET", url="https://picky.example/p", headers=HTML, content=_page("Article"))
-    result = run_check("https://picky.example/p")
+    result = run_check("https://picky.example/p", method="head")
     assert result.verdict is Verdict.OK, result
 
 
@@ -103,7 +117,7 @@ def test_permanent_chain_suggests_the_cleaned_final_url(web: HTTPXMock) -> None:
     web.add_response(
         url="https://old.example/a", status_code=308, headers={"location": "https://new.example/a?utm_source=redirect"}
     )
-    web.add_response(method="HEAD", url="https://new.example/a?utm_source=redirect", headers=PDF)
+    web.add_response(method="GET", url="https://new.example/a?utm_source=redirect", headers=PDF)
     result = run_check("http://old.example/a")
     assert (result.verdict, result.reason) == (Verdict.REDIRECTED, Reason.PERMANENT_REDIRECT)
     assert [(h.url, h.status) for h in result.redirects] == [
@@ -117,7 +131,7 @@ def test_permanent_chain_suggests_the_cleaned_final_url(web: HTTPXMock) -> None:
 def test_temporary_redirect_suggests_nothing(web: HTTPXMock) -> None:
     probe_404(web)
     web.add_response(url="https://t.example/now", status_code=302, headers={"location": "/later"})
-    web.add_response(method="HEAD", url="https://t.example/later", headers=PDF)
+    web.add_response(method="GET", url="https://t.example/later", headers=PDF)
     result = run_check("https://t.example/now")
     assert (result.verdict, result.reason, result.suggested) == (Verdict.REDIRECTED, Reason.TEMPORARY_REDIRECT, None)
 
@@ -136,9 +150,8 @@ def test_redirect_loop_and_too_many_redirects(web: HTTPXMock) -> None:
 def test_meta_refresh_is_followed_as_a_redirect(web: HTTPXMock) -> None:
     probe_404(web)
     refresh = b'<html><head><meta http-equiv="refresh" content="0; url=/new-home"></head></html>'
-    web.add_response(method="HEAD", url="https://m.example/old", headers=HTML)
     web.add_response(method="GET", url="https://m.example/old", headers=HTML, content=refresh)
-    web.add_response(method="HEAD", url="https://m.example/new-home", headers=PDF)
+    web.add_response(method="GET", url="https://m.example/new-home", headers=PDF)
     result = run_check("https://m.example/old")
     assert result.verdict is Verdict.REDIRECTED
     assert result.redirects[0].kind == "meta-refresh"
@@ -148,7 +161,6 @@ def test_meta_refresh_is_followed_as_a_redirect(web: HTTPXMock) -> None:
 def test_slow_meta_refresh_is_not_a_redirect(web: HTTPXMock) -> None:
     probe_404(web)
     refresh = b'<html><head><title>Live</title><meta http-equiv="refresh" content="300"></head></html>'
-    web.add_response(method="HEAD", url="https://m.example/live", headers=HTML)
     web.add_response(method="GET", url="https://m.example/live", headers=HTML, content=refresh)
     assert run_check("https://m.example/live").verdict is Verdict.OK
 
@@ -231,7 +243,7 @@ def test_retry_after_beyond_the_cap_stops_retrying(web: HTTPXMock) -> None:
 def test_transient_5xx_is_retried_until_it_works(web: HTTPXMock) -> None:
     probe_404(web)
     web.add_response(url="https://flaky.example/a", status_code=503, is_reusable=False)
-    web.add_response(method="HEAD", url="https://flaky.example/a", headers=PDF)
+    web.add_response(method="GET", url="https://flaky.example/a", headers=PDF)
     result = run_check("https://flaky.example/a")
     assert result.verdict is Verdict.OK
     assert result.attempts == 2
@@ -264,7 +276,7 @@ def test_nxdomain_is_broken_only_once_dns_is_seen_to_work(web: HTTPXMock) -> Non
         NameNotFound("nope.example", socket.gaierror(socket.EAI_NONAME, "Name or service not known")),
         url="https://nope.example/a",
     )
-    web.add_response(method="HEAD", url="https://fine.example/doc.pdf", headers=PDF)
+    web.add_response(method="GET", url="https://fine.example/doc.pdf", headers=PDF)
 
     async def go() -> tuple[list[OnlineResult], list[OnlineResult], str | None]:
         async with AsyncLinkChecker(NetworkOptions(retries=0)) as alone:
@@ -314,7 +326,7 @@ def test_private_addresses_are_never_fetched(web: HTTPXMock) -> None:
 
 
 def test_the_same_url_is_checked_once(web: HTTPXMock) -> None:
-    web.add_response(method="HEAD", url="https://once.example/doc.pdf", headers=PDF)
+    web.add_response(method="GET", url="https://once.example/doc.pdf", headers=PDF)
 
     async def go() -> list[OnlineResult]:
         async with AsyncLinkChecker() as checker:
@@ -332,7 +344,7 @@ def test_skipped_urls_without_a_request(web: HTTPXMock) -> None:
 
 
 def test_result_to_dict_is_json_ready(web: HTTPXMock) -> None:
-    web.add_response(method="HEAD", url="https://docs.example/r.pdf", headers=PDF)
+    web.add_response(method="GET", url="https://docs.example/r.pdf", headers=PDF)
     data = run_check("https://docs.example/r.pdf").to_dict()
     assert data["verdict"] == "ok"
     assert data["checked_at"].endswith("+00:00")
@@ -340,7 +352,7 @@ def test_result_to_dict_is_json_ready(web: HTTPXMock) -> None:
 
 
 def test_sync_facade_works_inside_a_running_loop(web: HTTPXMock) -> None:
-    web.add_response(method="HEAD", url="https://sync.example/a.pdf", headers=PDF)
+    web.add_response(method="GET", url="https://sync.example/a.pdf", headers=PDF)
 
     async def inside() -> OnlineResult:
         with LinkChecker() as checker:
@@ -350,7 +362,7 @@ def test_sync_facade_works_inside_a_running_loop(web: HTTPXMock) -> None:
 
 
 def test_user_agent_names_citecheck(web: HTTPXMock) -> None:
-    web.add_response(method="HEAD", url="https://ua.example/a.pdf", headers=PDF)
+    web.add_response(method="GET", url="https://ua.example/a.pdf", headers=PDF)
     run_check("https://ua.example/a.pdf")
     assert web.get_requests()[0].headers["user-agent"].startswith("citecheck/")
 
@@ -425,7 +437,7 @@ def test_verdict_table_soft_404_and_redirects() -> None:
     assert (soft.verdict, soft.reason, soft.detail) == (Verdict.BROKEN, Reason.SOFT_404, "the page says so")
 
     def hop(status: int) -> Hop:
-        return Hop(url="https://v.example/old", status=status, method="HEAD", location="https://v.example/a")
+        return Hop(url="https://v.example/old", status=status, method="GET", location="https://v.example/a")
 
     end = _final(200, url="https://v.example/a?utm_source=x")
     permanent = judge_final("https://v.example/old", [hop(301), hop(308)], end, None, clean=lambda u: u.split("?")[0])

@@ -106,7 +106,8 @@ def test_cross_host_permanent_chain() -> None:
     assert result.suggested == target[0]
 
 
-def test_loop_and_head_refusal_and_meta_refresh_and_canonical() -> None:
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_loop_and_head_refusal_and_meta_refresh_and_canonical(method: str) -> None:
     def setup(web: FakeWeb) -> list[str]:
         web.routes(redirect_loop(["/l1", "/l2", "/l3"]))
         web.route("/picky", head_refused(405, ok("<title>Story</title>fine")))
@@ -115,12 +116,28 @@ def test_loop_and_head_refusal_and_meta_refresh_and_canonical() -> None:
         web.route("/canon", canonical("https://canonical.example/story"))
         return [web.url(0, p) for p in ("/l1", "/picky", "/refresh", "/canon")]
 
-    (loop, picky, refresh, canon), _ = check_all(setup)
+    (loop, picky, refresh, canon), _ = check_all(setup, method=method)
     assert (loop.verdict, loop.reason) == (Verdict.BROKEN, Reason.REDIRECT_LOOP)
     assert picky.verdict is Verdict.OK
     assert refresh.verdict is Verdict.REDIRECTED
     assert refresh.redirects[-1].kind == "meta-refresh"
     assert canon.canonical == "https://canonical.example/story"
+
+
+@pytest.mark.parametrize(("method", "expected"), [("get", 1), ("head", 2)])
+def test_one_request_per_page_by_default(method: str, expected: int) -> None:
+    """A page costs one GET (plus its host's one soft-404 probe); HEAD first costs two."""
+
+    def setup(web: FakeWeb) -> list[str]:
+        web.route("/story", ok("<html><head><title>Storm</title></head><body>text</body></html>"))
+        web.route("/report.pdf", ok(b"%PDF-1.7 " * 50_000, PDF))  # 450 KB: only its start is read
+        web.fallback(status(404))
+        return [web.url(0, "/story"), web.url(1, "/report.pdf")]
+
+    (story, report), web = check_all(setup, method=method)
+    assert (story.verdict, report.verdict) == (Verdict.OK, Verdict.OK)
+    assert web.hosts[0].requests == expected + 1  # the page, and the probe of a made-up path
+    assert web.hosts[1].requests == 1  # a document needs no reading either way
 
 
 def test_soft_404s_by_title_and_by_catch_all() -> None:

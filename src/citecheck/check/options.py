@@ -28,6 +28,9 @@ class NetworkOptions:
     host_interval: float = d.HOST_INTERVAL.default
     #: Extra attempts after a transient failure (timeouts, connection errors, 5xx, 429).
     retries: int = d.RETRIES.default
+    #: ``get``: one streamed GET per URL and hop, reading only what a verdict needs. ``head``:
+    #: HEAD first, then GET when the page must be read or HEAD is refused.
+    method: str = d.METHOD.default
     #: First backoff in seconds; doubles per attempt, with jitter.
     backoff: float = 0.5
     #: Longest Retry-After honoured, in seconds; a longer one ends the attempts (rate_limited).

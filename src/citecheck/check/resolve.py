@@ -1,6 +1,6 @@
 """Following a URL's redirect chain by hand, so every hop is seen, recorded and vetted.
 
-HEAD first; GET when HEAD is not a clean answer or the page must be read. A 3xx is followed
+One GET per URL and hop (with ``method = "head"``, HEAD first and GET only when needed). A 3xx is followed
 (each hop recorded with its target cleaned), a short meta refresh counts as a redirect, and a
 target that is private or not http(s) ends the chain before it is fetched.
 """
@@ -40,6 +40,7 @@ class Resolver:
         self._client = client
         self._max_redirects = options.max_redirects
         self._max_refresh_delay = options.meta_refresh_max_delay
+        self._head_first = options.method == "head"
         self._policy = policy
         self._cleaner = cleaner
 
@@ -76,7 +77,13 @@ class Resolver:
         return chain_result(url, hops, None, None, Verdict.BROKEN, Reason.TOO_MANY_REDIRECTS)
 
     async def _fetch(self, url: str) -> Exchange | OnlineResult:
-        """HEAD, then GET unless HEAD gave a redirect or a 2xx that needs no reading."""
+        """One GET (reading only what a verdict needs); with ``method = "head"``, HEAD first.
+
+        HEAD first then asks again with GET unless HEAD gave a redirect or a 2xx that needs no
+        reading, so a refused HEAD (405, 501, 403...) still gets its GET.
+        """
+        if not self._head_first:
+            return await self._client.request("GET", url)
         head = await self._client.request("HEAD", url)
         if isinstance(head, OnlineResult):
             return head

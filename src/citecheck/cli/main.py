@@ -124,6 +124,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     network.add_argument("--host-interval", metavar="SECONDS", help=_about(d.HOST_INTERVAL, "spacing per host"))
     network.add_argument("--retries", metavar="N", help=_about(d.RETRIES, "extra attempts on transient failures"))
+    network.add_argument(
+        "--method",
+        choices=d.METHOD.choices,
+        help=f"get: one request per link; head: HEAD first (default {d.METHOD.default})",
+    )
     network.add_argument("--user-agent", metavar="TEXT", help="the User-Agent header to send")
     network.add_argument(
         "--allow-private", action="store_true", default=None, help="also fetch private and local addresses"
@@ -407,6 +412,7 @@ def _check_config(args: argparse.Namespace) -> Config:
         host_concurrency=_number(d.HOST_CONCURRENCY, args.host_concurrency),
         host_interval=_number(d.HOST_INTERVAL, args.host_interval),
         retries=_number(d.RETRIES, args.retries),
+        method=args.method,
         user_agent=args.user_agent,
         allow_private=args.allow_private,
         fail_on=fail_on,

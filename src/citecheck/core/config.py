@@ -63,6 +63,8 @@ class Config:
     host_interval: float = d.HOST_INTERVAL.default
     #: Extra attempts after a transient failure.
     retries: int = d.RETRIES.default
+    #: ``get`` (one request per URL and hop) or ``head`` (HEAD first).
+    method: str = d.METHOD.default
     #: The User-Agent sent (default: citecheck, its version and a contact URL).
     user_agent: str | None = d.USER_AGENT.default
     #: Fetch private, loopback and link-local addresses too (never for a public service).

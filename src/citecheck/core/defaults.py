@@ -324,6 +324,15 @@ RETRIES = Setting(
     flag="--retries",
     help="Extra attempts after a transient failure.",
 )
+METHOD = Setting(
+    name="method",
+    default="get",
+    kind="choice",
+    choices=("get", "head"),
+    flag="--method",
+    help="How a link is asked for: `get` (one request, reading only the start of a page) or `head` "
+    "(HEAD first, GET when the answer must be read or HEAD is refused).",
+)
 USER_AGENT: Setting[str | None] = Setting(
     name="user_agent",
     default=None,

@@ -20,10 +20,13 @@ from .body import BodyTooLarge, bounded_chunks
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DEFAULT_MAX_BODY", "Exchange", "exchange", "retry_after_seconds"]
+__all__ = ["DEFAULT_MAX_BODY", "PEEK_BYTES", "Exchange", "exchange", "retry_after_seconds"]
 
 #: Bytes of (decompressed) body kept for analysis.
 DEFAULT_MAX_BODY = 256 * 1024
+#: Bytes read of an answer that is not a page: enough to finish a small body (so the connection
+#: goes back to the pool), too few to download a large document a verdict does not need.
+PEEK_BYTES = 16 * 1024
 #: Raw bytes read at most, whatever the encoding (protects against endless streams).
 _MAX_RAW = 4 * 1024 * 1024
 
@@ -121,6 +124,9 @@ async def exchange(
 ) -> Exchange:
     """Send one request without following redirects and keep at most ``max_body`` body bytes.
 
+    Only a page is read that far (its title, refresh, canonical link and "not found" wording
+    are in its first bytes); any other answer (a PDF, an image, a redirect's body) only up to
+    :data:`PEEK_BYTES`, which a small body fits in whole, so its connection is kept for reuse.
     HEAD reads no body. Network errors propagate as httpx exceptions for the caller to classify.
     """
     request = client.build_request(method, url, headers=headers)
@@ -130,7 +136,8 @@ async def exchange(
         if method == "HEAD" or response.status_code in (204, 304):
             await response.aread()  # empty: reading it lets the pool keep the connection alive
             return Exchange(method=method, url=url, status=response.status_code, headers=kept)
-        decoder = _Decoder(kept.get("content-encoding", ""), max_body)
+        limit = max_body if _is_page(kept, response.status_code) else min(max_body, PEEK_BYTES)
+        decoder = _Decoder(kept.get("content-encoding", ""), limit)
         endless = False
         try:
             async with aclosing(bounded_chunks(response, _MAX_RAW, raw=True)) as chunks:
@@ -150,6 +157,14 @@ async def exchange(
         )
     finally:
         await response.aclose()
+
+
+def _is_page(headers: dict[str, str], status: int) -> bool:
+    """Whether an answer's body may hold what a verdict reads: HTML, or no type to tell."""
+    if 300 <= status < 400:
+        return False
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return content_type in ("", "text/html", "application/xhtml+xml")
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -120,6 +120,7 @@ class AsyncSession:
             host_concurrency=config.host_concurrency,
             host_interval=config.host_interval,
             retries=config.retries,
+            method=config.method,
             user_agent=config.user_agent or DEFAULT_USER_AGENT,
             allow_private=config.allow_private,
             allow_networks=config.allow_networks,
