@@ -21,11 +21,38 @@ from .defaults import OUTPUT_FORMATS, VERDICT_NAMES, Setting, check_network, che
 from .errors import ConfigError
 from .settings import ArchiveSettings, Environment, ServeSettings, read_environment
 
-__all__ = ["OUTPUT_FORMATS", "VERDICT_NAMES", "Config", "find_config_file", "load_config"]
+__all__ = ["OUTPUT_FORMATS", "VERDICT_NAMES", "Config", "NetworkSettings", "find_config_file", "load_config"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Config:
+class NetworkSettings:
+    """The network keys a configuration and the check stage's options share (written once)."""
+
+    #: Seconds allowed for one attempt at one URL (redirects and body included).
+    timeout: float = d.TIMEOUT.default
+    #: Requests in flight at once, in all.
+    concurrency: int = d.CONCURRENCY.default
+    #: Requests in flight at once to one host (scheme, name and port).
+    host_concurrency: int = d.HOST_CONCURRENCY.default
+    #: Minimum seconds between two request starts to one host (0: no spacing).
+    host_interval: float = d.HOST_INTERVAL.default
+    #: Extra attempts after a transient failure (timeouts, connection errors, 5xx, 429).
+    retries: int = d.RETRIES.default
+    #: ``get``: one streamed GET per URL and hop, reading only what a verdict needs. ``head``:
+    #: HEAD first, then GET when the page must be read or HEAD is refused.
+    method: str = d.METHOD.default
+    #: Fetch private, loopback and link-local addresses too (never for a public service).
+    allow_private: bool = d.ALLOW_PRIVATE.default
+    #: CIDR networks that may be fetched although private (e.g. a test server's 127.0.0.0/8).
+    allow_networks: tuple[str, ...] = d.ALLOW_NETWORKS.default
+
+    def network_settings(self) -> dict[str, Any]:
+        """These keys and their values, to build the other kind of settings from this one."""
+        return {f.name: getattr(self, f.name) for f in fields(NetworkSettings)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config(NetworkSettings):
     """Settings of a ``citecheck check`` run. Paths in it are absolute or relative to the cwd.
 
     Each default comes from :mod:`citecheck.core.defaults`, which also says what values a key allows.
@@ -53,24 +80,8 @@ class Config:
     fallback_encoding: str | None = d.FALLBACK_ENCODING.default
     #: Only clean; no network. By default links are also checked online.
     offline: bool = d.OFFLINE.default
-    #: Seconds allowed for one attempt at one URL (redirects and body included).
-    timeout: float = d.TIMEOUT.default
-    #: Requests in flight at once, in all.
-    concurrency: int = d.CONCURRENCY.default
-    #: Requests in flight at once to one host.
-    host_concurrency: int = d.HOST_CONCURRENCY.default
-    #: Minimum seconds between two requests to one host.
-    host_interval: float = d.HOST_INTERVAL.default
-    #: Extra attempts after a transient failure.
-    retries: int = d.RETRIES.default
-    #: ``get`` (one request per URL and hop) or ``head`` (HEAD first).
-    method: str = d.METHOD.default
     #: The User-Agent sent (default: citecheck, its version and a contact URL).
     user_agent: str | None = d.USER_AGENT.default
-    #: Fetch private, loopback and link-local addresses too (never for a public service).
-    allow_private: bool = d.ALLOW_PRIVATE.default
-    #: CIDR networks that may be fetched although private (e.g. a test server's 127.0.0.0/8).
-    allow_networks: tuple[str, ...] = d.ALLOW_NETWORKS.default
     #: Verdicts that make the run exit 1.
     fail_on: tuple[str, ...] = d.FAIL_ON.default
     #: With --fix, also replace links that redirect permanently by where they lead.

@@ -114,17 +114,7 @@ class AsyncSession:
 
     def network_options(self) -> NetworkOptions:
         config = self.config
-        return NetworkOptions(
-            timeout=config.timeout,
-            concurrency=config.concurrency,
-            host_concurrency=config.host_concurrency,
-            host_interval=config.host_interval,
-            retries=config.retries,
-            method=config.method,
-            user_agent=config.user_agent or DEFAULT_USER_AGENT,
-            allow_private=config.allow_private,
-            allow_networks=config.allow_networks,
-        )
+        return NetworkOptions(**config.network_settings(), user_agent=config.user_agent or DEFAULT_USER_AGENT)
 
     def note(self, notice: str) -> None:
         """Add a sentence for people about this session (each said once)."""
