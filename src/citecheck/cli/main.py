@@ -224,23 +224,16 @@ def _add_rule_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _cleaner(args: argparse.Namespace) -> Cleaner:
+    import warnings
+
     from ..clean.cleaner import Cleaner
-    from ..clean.rules import RuleSet, load_rules
+    from ..clean.load import load_rule_set
 
-    rules = RuleSet() if args.no_builtin_rules else RuleSet.builtin()
-    for path in args.rules:
-        rules = rules.merge(load_rules(path))
-    if args.clearurls:
-        import warnings
-
-        from ..clean.clearurls import load_clearurls
-
-        for path in args.clearurls:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                rules = rules.merge(load_clearurls(path))
-            for warning in caught:
-                print(f"citecheck: warning: {warning.message}", file=sys.stderr)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rules = load_rule_set(builtin=not args.no_builtin_rules, rules=args.rules, clearurls=args.clearurls)
+    for warning in caught:
+        print(f"citecheck: warning: {warning.message}", file=sys.stderr)
     return Cleaner(rules)
 
 

@@ -20,6 +20,7 @@ from . import defaults as d
 from .defaults import OUTPUT_FORMATS, VERDICT_NAMES, Setting, check_network, check_verdicts
 from .errors import ConfigError
 from .settings import ArchiveSettings, Environment, ServeSettings, read_environment
+from .verdicts import Verdict
 
 __all__ = ["OUTPUT_FORMATS", "VERDICT_NAMES", "Config", "NetworkSettings", "find_config_file", "load_config"]
 
@@ -108,6 +109,11 @@ class Config(NetworkSettings):
     @property
     def all_excludes(self) -> tuple[str, ...]:
         return self.exclude + self.extend_exclude
+
+    @property
+    def fail_verdicts(self) -> frozenset[Verdict]:
+        """``fail_on`` as verdicts: what makes a run exit 1, or the service answer ``fail``."""
+        return frozenset(Verdict(v) for v in self.fail_on)
 
     def merged(self, **overrides: Any) -> Config:
         """A copy with the given keys replaced; keys whose value is None are left alone."""

@@ -68,6 +68,14 @@ class Document:
     def with_text(self, text: str) -> Document:
         return replace(self, text=text)
 
+    @classmethod
+    def from_urls(cls, urls: Iterable[str]) -> Document:
+        """Bare URLs as a plain-text document (``<urls>``), one a line: link N is on line N."""
+        listed = list(urls)
+        if any("\n" in url or "\r" in url for url in listed):
+            raise InputError("a URL cannot contain a line break")
+        return cls(path="<urls>", text="".join(url + "\n" for url in listed))
+
 
 def decode_document(data: bytes, *, path: str, fallback_encoding: str | None = None) -> Document:
     """Decode article bytes, or raise :class:`InputError` saying why not (never guess silently)."""

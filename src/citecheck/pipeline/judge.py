@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from ..clean.cleaner import Cleaner
-from ..clean.rules import RuleSet, load_rules
+from ..clean.load import load_rule_set
+from ..clean.rules import RuleSet
 from ..core.config import Config
 from ..core.evidence import OnlineResult
 from ..core.links import Link
@@ -28,7 +29,6 @@ __all__ = [
     "Judge",
     "archive_wanted",
     "online_urls",
-    "rules_for",
     "with_online",
     "with_pending",
     "with_snapshots",
@@ -40,25 +40,16 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 ARCHIVE_HOSTS = ("web.archive.org", "archive.org", "archive.today", "archive.ph", "archive.is", "archive.li")
 
 
-def rules_for(config: Config) -> RuleSet:
-    """The rule set a configuration asks for: built-in rules, then its files in order."""
-    rules = RuleSet.builtin() if config.builtin_rules else RuleSet()
-    for path in config.rules:
-        rules = rules.merge(load_rules(path))
-    if config.clearurls:
-        from ..clean.clearurls import load_clearurls
-
-        for path in config.clearurls:
-            rules = rules.merge(load_clearurls(path))
-    return rules
-
-
 class Judge:
     """The offline verdicts of one configuration: rules compiled once, then any number of links."""
 
     def __init__(self, config: Config, *, rules: RuleSet | None = None, cleaner: Cleaner | None = None) -> None:
         self.config = config
-        self.cleaner = cleaner or Cleaner(rules if rules is not None else rules_for(config))
+        self.cleaner = cleaner or Cleaner(
+            rules
+            if rules is not None
+            else load_rule_set(builtin=config.builtin_rules, rules=config.rules, clearurls=config.clearurls)
+        )
         self._ignore = [re.compile(p) for p in config.ignore_urls]
 
     def link(self, link: Link, *, path: str) -> LinkResult:

@@ -110,7 +110,7 @@ class AsyncSession:
 
     @property
     def fail_on(self) -> frozenset[Verdict]:
-        return frozenset(Verdict(v) for v in self.config.fail_on)
+        return self.config.fail_verdicts
 
     def network_options(self) -> NetworkOptions:
         config = self.config
@@ -238,9 +238,7 @@ class AsyncSession:
 
     async def check_urls(self, urls: Sequence[str], *, archive: bool | None = None) -> FileResult:
         """Bare URLs, one link each (``path`` is ``<urls>``, the line is the URL's position)."""
-        if any("\n" in url or "\r" in url for url in urls):
-            raise ConfigError("a URL cannot contain a line break")
-        return await self.check_text("".join(u + "\n" for u in urls), path="<urls>", archive=archive)
+        return await self.check_document(Document.from_urls(urls), format="text", archive=archive)
 
     async def check_paths(
         self,
@@ -270,15 +268,13 @@ class AsyncSession:
             source = Source(document, format_for_path(path), _modified_at(path))
             sources.append(source)
             order.append(source)
-        counted: list[int] = [0]
         run: Run | None = None
 
         def arrived(result: OnlineResult) -> None:
-            counted[0] += 1
             if on_result is not None:
                 on_result(result)
             if progress is not None and run is not None:
-                progress(counted[0], len(run.urls))
+                progress(len(run.online), len(run.urls))
 
         run = self.start(sources, on_result=arrived)
         await run.wait()

@@ -74,7 +74,7 @@ class Session:
 
     @property
     def fail_on(self) -> frozenset[Verdict]:
-        return frozenset(Verdict(v) for v in self.config.fail_on)
+        return self.config.fail_verdicts
 
     @property
     def notices(self) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from starlette.routing import Route
 from .._version import __version__
 from ..core import defaults
 from ..core.config import Config
+from ..core.errors import InputError
 from ..core.results import CheckReport, LinkResult
 from ..core.settings import ServeSettings
 from ..core.verdicts import FINDINGS, Verdict
@@ -79,7 +80,6 @@ class _BadRequest(Exception):
 class _Job:
     """A check that missed its deadline: its run goes on, GET /v1/jobs/{id} reads it again."""
 
-    document: Document
     run: Run
     fix: bool
     created: float = field(default_factory=time.monotonic)
@@ -167,9 +167,12 @@ class Service:
         if (content is None) == (urls is None):
             raise _BadRequest(400, "give exactly one of 'content' (a string) and 'urls' (a list of strings)")
         if urls is not None:
-            if not isinstance(urls, list) or not all(isinstance(u, str) and "\n" not in u for u in urls):
+            if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
                 raise _BadRequest(400, "'urls' must be a list of strings")
-            return Document(path="<urls>", text="\n".join(urls) + "\n"), "text"
+            try:
+                return Document.from_urls(urls), "text"
+            except InputError as exc:
+                raise _BadRequest(400, f"'urls': {exc}") from exc
         if not isinstance(content, str):
             raise _BadRequest(400, "'content' must be a string")
         fmt = body.get("format", "text")
@@ -220,7 +223,7 @@ class Service:
         assert self.session is not None
         source = Source(document, fmt, datetime.now(UTC))
         run = await self.session.check_sources([source], archive=archive, deadline=deadline)
-        job = _Job(document=document, run=run, fix=fix)
+        job = _Job(run=run, fix=fix)
         answer = self._answer(job)
         if answer["verdict"] == "incomplete":
             answer["job"] = self._keep(job)
@@ -241,7 +244,7 @@ class Service:
         (combined,) = job.run.results()
         content = None
         if job.fix:
-            content, combined = fixed_text(job.document.text, combined)
+            content, combined = fixed_text(job.run.sources[0].document.text, combined)
         fail_on = self.session.fail_on
         report = CheckReport(files=(combined,), offline=False, notices=job.run.notices, fail_on=fail_on)
         document = report.to_dict()
