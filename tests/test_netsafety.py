@@ -15,6 +15,7 @@ import httpx
 import pytest
 from hypothesis import given, strategies as st
 
+from citecheck.net.aiotransport import GuardedAiohttpTransport
 from citecheck.net.guard import (
     AddressPolicy,
     AddressRefused,
@@ -321,10 +322,24 @@ async def http_server() -> Any:
         yield server_info
 
 
-async def get(policy: AddressPolicy, *urls: str, **kwargs: Any) -> list[httpx.Response | Exception]:
+@pytest.fixture(params=["httpx", "aiohttp"])
+def stack(request: pytest.FixtureRequest) -> str:
+    """Both guarded stacks: httpx's own pool and the default, aiohttp's pool under httpx."""
+    return str(request.param)
+
+
+def guarded(policy: AddressPolicy, stack: str, **kwargs: Any) -> httpx.AsyncBaseTransport:
+    if stack == "aiohttp":
+        return GuardedAiohttpTransport(policy, **kwargs)
+    return safe_transport(policy, **kwargs)
+
+
+async def get(
+    policy: AddressPolicy, *urls: str, stack: str = "httpx", **kwargs: Any
+) -> list[httpx.Response | Exception]:
     """GET each URL through one client; errors are returned, not raised."""
     results: list[httpx.Response | Exception] = []
-    async with httpx.AsyncClient(transport=safe_transport(policy, **kwargs), timeout=5) as client:
+    async with httpx.AsyncClient(transport=guarded(policy, stack, **kwargs), timeout=5) as client:
         for url in urls:
             try:
                 results.append(await client.get(url))
@@ -333,10 +348,10 @@ async def get(policy: AddressPolicy, *urls: str, **kwargs: Any) -> list[httpx.Re
     return results
 
 
-def test_loopback_refused_by_default_and_nothing_reaches_the_server() -> None:
+def test_loopback_refused_by_default_and_nothing_reaches_the_server(stack: str) -> None:
     async def scenario() -> None:
         async with http_server() as server:
-            (result,) = await get(AddressPolicy(), f"http://127.0.0.1:{server.port}/")
+            (result,) = await get(AddressPolicy(), f"http://127.0.0.1:{server.port}/", stack=stack)
             assert isinstance(result, AddressRefused)
             assert isinstance(result, httpx.ConnectError)
             assert (result.host, result.address, result.reason) == ("127.0.0.1", IPv4Address("127.0.0.1"), "loopback")
@@ -348,10 +363,10 @@ def test_loopback_refused_by_default_and_nothing_reaches_the_server() -> None:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f.1", "127.1", "0x7f000001", "[::ffff:7f00:1]"])
-def test_every_spelling_is_checked_by_the_transport(host: str) -> None:
+def test_every_spelling_is_checked_by_the_transport(host: str, stack: str) -> None:
     async def scenario() -> None:
         async with http_server() as server:
-            (result,) = await get(AddressPolicy(), f"http://{host}:{server.port}/")
+            (result,) = await get(AddressPolicy(), f"http://{host}:{server.port}/", stack=stack)
             assert isinstance(result, AddressRefused), result
             assert result.reason == "loopback"
             assert server.connections == []
@@ -359,10 +374,10 @@ def test_every_spelling_is_checked_by_the_transport(host: str) -> None:
     run(scenario())
 
 
-def test_allowed_network_connects() -> None:
+def test_allowed_network_connects(stack: str) -> None:
     async def scenario() -> None:
         async with http_server() as server:
-            (result,) = await get(LOOPBACK_ONLY, f"http://127.0.0.1:{server.port}/")
+            (result,) = await get(LOOPBACK_ONLY, f"http://127.0.0.1:{server.port}/", stack=stack)
             assert isinstance(result, httpx.Response)
             assert result.text == "ok"
             assert len(server.connections) == 1
@@ -370,20 +385,20 @@ def test_allowed_network_connects() -> None:
     run(scenario())
 
 
-def test_numeric_spelling_connects_to_the_address_it_means() -> None:
+def test_numeric_spelling_connects_to_the_address_it_means(stack: str) -> None:
     async def scenario() -> None:
         async with http_server() as server:
-            (result,) = await get(LOOPBACK_ONLY, f"http://0x7f.1:{server.port}/")
+            (result,) = await get(LOOPBACK_ONLY, f"http://0x7f.1:{server.port}/", stack=stack)
             assert isinstance(result, httpx.Response)
             assert result.text == "ok"
 
     run(scenario())
 
 
-def test_localhost_resolves_to_loopback_and_is_refused() -> None:
+def test_localhost_resolves_to_loopback_and_is_refused(stack: str) -> None:
     async def scenario() -> None:
         async with http_server() as server:
-            (result,) = await get(AddressPolicy(), f"http://localhost:{server.port}/")
+            (result,) = await get(AddressPolicy(), f"http://localhost:{server.port}/", stack=stack)
             assert isinstance(result, AddressRefused)
             assert result.host == "localhost"
             assert result.reason == "loopback"
@@ -392,20 +407,20 @@ def test_localhost_resolves_to_loopback_and_is_refused() -> None:
     run(scenario())
 
 
-def test_localhost_allowed_when_all_its_addresses_are() -> None:
+def test_localhost_allowed_when_all_its_addresses_are(stack: str) -> None:
     # localhost may also resolve to ::1, where nothing listens: the next address is tried.
     policy = AddressPolicy.from_strings(allow_networks=["127.0.0.0/8", "::1/128"])
 
     async def scenario() -> None:
         async with http_server() as server:
-            (result,) = await get(policy, f"http://localhost:{server.port}/")
+            (result,) = await get(policy, f"http://localhost:{server.port}/", stack=stack)
             assert isinstance(result, httpx.Response)
             assert result.text == "ok"
 
     run(scenario())
 
 
-def test_each_new_connection_is_checked() -> None:
+def test_each_new_connection_is_checked(stack: str) -> None:
     async def scenario() -> None:
         async with http_server() as server:
             first, second, third = await get(
@@ -413,6 +428,7 @@ def test_each_new_connection_is_checked() -> None:
                 f"http://127.0.0.1:{server.port}/",
                 f"http://[::1]:{server.port}/",
                 f"http://10.0.0.1:{server.port}/",
+                stack=stack,
             )
             assert isinstance(first, httpx.Response)
             assert isinstance(second, AddressRefused)
@@ -424,7 +440,7 @@ def test_each_new_connection_is_checked() -> None:
     run(scenario())
 
 
-def test_env_proxies_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_proxies_are_ignored(monkeypatch: pytest.MonkeyPatch, stack: str) -> None:
     for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     monkeypatch.delenv("NO_PROXY", raising=False)
@@ -432,7 +448,7 @@ def test_env_proxies_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def scenario() -> None:
         async with http_server() as server:
-            (result,) = await get(LOOPBACK_ONLY, f"http://127.0.0.1:{server.port}/")
+            (result,) = await get(LOOPBACK_ONLY, f"http://127.0.0.1:{server.port}/", stack=stack)
             assert isinstance(result, httpx.Response)
             assert len(server.connections) == 1
 

@@ -24,7 +24,8 @@ from ..clean.cleaner import Cleaner
 from ..core.evidence import Hop, OnlineResult
 from ..core.urls import split_url
 from ..core.verdicts import Reason, Verdict
-from ..net.guard import check_url_host, safe_transport
+from ..net.aiotransport import GuardedAiohttpTransport
+from ..net.guard import check_url_host
 from ..net.hosts import HostGate
 from ..net.singleflight import SingleFlight
 from .hosts import round_robin
@@ -70,12 +71,10 @@ class AsyncLinkChecker:
         self._sleep = sleep or asyncio.sleep
         self._own_client = client is None
         if client is None:
-            # Our semaphores bound requests in flight; the pool may keep more idle connections
-            # open so that many hosts each keep theirs (a new TCP handshake per request is slow).
-            pool = options.concurrency * 8
-            limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+            # The host gate bounds requests in flight (globally and per host), so the pool needs
+            # no bound of its own; idle connections are kept a few seconds for the next URL.
             client = httpx.AsyncClient(
-                transport=transport or safe_transport(self.policy, limits=limits),
+                transport=transport or GuardedAiohttpTransport(self.policy),
                 headers={"User-Agent": options.user_agent, "Accept": "*/*"},
                 timeout=httpx.Timeout(options.timeout),
                 trust_env=False,

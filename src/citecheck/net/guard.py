@@ -58,8 +58,10 @@ __all__ = [
     "Resolver",
     "SafeAsyncTransport",
     "TransportOptions",
+    "check_resolved",
     "check_url_host",
     "literal_address",
+    "resolve_checked",
     "safe_transport",
     "system_resolver",
 ]
@@ -383,6 +385,47 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return addresses
 
 
+def check_resolved(policy: AddressPolicy, host: str, addresses: Iterable[IPAddress]) -> None:
+    """Raise :class:`AddressRefused` if any of ``addresses`` is refused: all are checked before any connect."""
+    for address in addresses:
+        reason = policy.refusal(address)
+        if reason is not None:
+            raise AddressRefused(host, address, reason)
+
+
+async def resolve_checked(
+    policy: AddressPolicy, resolver: Resolver, host: str, port: int, timeout: float | None
+) -> list[IPAddress]:
+    """The addresses of ``host``, every one allowed by ``policy`` (else :class:`AddressRefused`).
+
+    Failures come out as :class:`NameNotFound` (the name does not exist), :class:`NameNotResolved`
+    (maybe temporary) or ``httpcore.ConnectTimeout``.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            answers = await resolver(host, port)
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
+    except socket.gaierror as exc:
+        if exc.errno in _NOT_FOUND_CODES:
+            raise NameNotFound(host, exc) from exc
+        raise NameNotResolved(host, exc) from exc
+    except UnicodeError as exc:  # not a valid DNS name (e.g. a label over 63 characters)
+        raise NameNotFound(host, exc, "not a valid DNS name") from exc
+    except OSError as exc:
+        raise NameNotResolved(host, exc) from exc
+    addresses: list[IPAddress] = []
+    for answer in answers:
+        try:
+            addresses.append(ipaddress.ip_address(answer))
+        except ValueError:
+            raise NameNotResolved(host, None, f"resolver returned {answer!r}") from None
+    if not addresses:
+        raise NameNotFound(host, None, "no addresses")
+    check_resolved(policy, host, addresses)
+    return addresses
+
+
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     """Network backend that resolves and checks hosts, then connects to the checked address."""
 
@@ -403,12 +446,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         literal = literal_address(host)
         if literal is not None:
             addresses: list[IPAddress] = [literal]
+            check_resolved(self._policy, host, addresses)
         else:
-            addresses = await self._resolve(host, port, timeout)
-        for address in addresses:  # all of them, before connecting to any
-            reason = self._policy.refusal(address)
-            if reason is not None:
-                raise AddressRefused(host, address, reason)
+            addresses = await resolve_checked(self._policy, self._resolver, host, port, timeout)
         error: httpcore.ConnectError | None = None
         for address in addresses:  # in resolver order; the next one only if a connect fails
             remaining = None if deadline is None else deadline - time.monotonic()
@@ -421,30 +461,6 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             except httpcore.ConnectError as exc:
                 error = exc
         raise error or httpcore.ConnectError(f"no address to connect to for {host!r}")
-
-    async def _resolve(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
-        try:
-            async with asyncio.timeout(timeout):
-                answers = await self._resolver(host, port)
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host!r} timed out") from None
-        except socket.gaierror as exc:
-            if exc.errno in _NOT_FOUND_CODES:
-                raise NameNotFound(host, exc) from exc
-            raise NameNotResolved(host, exc) from exc
-        except UnicodeError as exc:  # not a valid DNS name (e.g. a label over 63 characters)
-            raise NameNotFound(host, exc, "not a valid DNS name") from exc
-        except OSError as exc:
-            raise NameNotResolved(host, exc) from exc
-        addresses: list[IPAddress] = []
-        for answer in answers:
-            try:
-                addresses.append(ipaddress.ip_address(answer))
-            except ValueError:
-                raise NameNotResolved(host, None, f"resolver returned {answer!r}") from None
-        if not addresses:
-            raise NameNotFound(host, None, "no addresses")
-        return addresses
 
     async def connect_unix_socket(
         self,
