@@ -651,3 +651,65 @@ def test_trusting_allows_the_configured_endpoints_as_written_and_nothing_else() 
     assert [policy.refusal(ipaddress.ip_address(a)) for a in allowed] == [None] * len(allowed)
     assert all(policy.refusal(ipaddress.ip_address(a)) for a in refused)
     assert AddressPolicy().refusal(ipaddress.ip_address("127.0.0.1"))  # the base policy is unchanged
+
+
+# --- The default stack (aiohttp's pool) with a fake resolver and a real server -----------------
+
+
+def test_aiohttp_stack_connects_to_the_checked_answer_of_our_resolver() -> None:
+    async def scenario() -> None:
+        async with http_server() as server:
+            resolver = fake_dns({"news.test": ["127.0.0.1"]})
+            (result,) = await get(LOOPBACK_ONLY, f"http://news.test:{server.port}/", stack="aiohttp", resolver=resolver)
+            assert isinstance(result, httpx.Response)
+            assert result.text == "ok"
+            assert resolver.lookups == ["news.test"]  # type: ignore[attr-defined]
+
+    run(scenario())
+
+
+def test_aiohttp_stack_refuses_a_mixed_answer_before_connecting() -> None:
+    async def scenario() -> None:
+        async with http_server() as server:
+            resolver = fake_dns({"rebind.test": ["93.184.216.34", "127.0.0.1"]})
+            (result,) = await get(
+                AddressPolicy(), f"http://rebind.test:{server.port}/", stack="aiohttp", resolver=resolver
+            )
+            assert isinstance(result, AddressRefused)
+            assert result.host == "rebind.test"
+            assert result.reason == "loopback"
+            assert server.connections == []
+
+    run(scenario())
+
+
+def test_aiohttp_stack_tells_nxdomain_from_a_temporary_failure() -> None:
+    resolver = fake_dns(
+        {
+            "gone.test": socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+            "flaky.test": socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"),
+        }
+    )
+    gone, flaky = run(
+        get(AddressPolicy(), "http://gone.test/", "http://flaky.test/", stack="aiohttp", resolver=resolver)
+    )
+    assert isinstance(gone, NameNotFound)
+    assert isinstance(flaky, NameNotResolved)
+    assert not isinstance(flaky, NameNotFound)
+    assert flaky.code == socket.EAI_AGAIN
+
+
+def test_aiohttp_stack_slow_dns_is_a_connect_timeout() -> None:
+    async def slow(host: str, port: int) -> list[str]:
+        await asyncio.sleep(10)
+        return ["93.184.216.34"]
+
+    async def scenario() -> Exception | httpx.Response:
+        transport = GuardedAiohttpTransport(AddressPolicy(), resolver=slow, dns_timeout=0.05)
+        async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+            try:
+                return await client.get("http://slow.test/")
+            except httpx.HTTPError as exc:
+                return exc
+
+    assert isinstance(run(scenario()), httpx.ConnectTimeout)

@@ -26,3 +26,4 @@ class CheckerArguments(TypedDict, total=False):
     clock: Callable[[], datetime] | None
     sleep: Callable[[float], Awaitable[None]] | None
     remember: bool
+    allow_unguarded: bool

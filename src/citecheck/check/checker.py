@@ -21,11 +21,12 @@ from datetime import UTC, datetime
 import httpx
 
 from ..clean.cleaner import Cleaner
+from ..core.errors import UsageError
 from ..core.evidence import Hop, OnlineResult
 from ..core.urls import split_url
 from ..core.verdicts import Reason, Verdict
 from ..net.aiotransport import GuardedAiohttpTransport
-from ..net.guard import check_url_host
+from ..net.guard import SafeAsyncTransport, check_url_host
 from ..net.hosts import HostGate
 from ..net.singleflight import SingleFlight
 from .hosts import round_robin
@@ -46,9 +47,14 @@ _MAX_REMEMBERED = 20_000
 class AsyncLinkChecker:
     """Check URLs over the network. Use as ``async with AsyncLinkChecker() as checker:``.
 
-    The same URL is checked once per checker, however often it is asked for. Pass ``client``
-    (an ``httpx.AsyncClient`` you own) or ``transport`` to plug in your own stack; by default
-    the client uses a transport that refuses private addresses on every connection.
+    The same URL is checked once per checker, however often it is asked for. By default the
+    client runs on :class:`~citecheck.net.aiotransport.GuardedAiohttpTransport`, which refuses
+    private addresses on every connection; ``options.headers`` adds request headers.
+
+    ``client`` (an ``httpx.AsyncClient`` you own) or ``transport`` plug in your own stack. A
+    stack that could reach private addresses is refused with a :class:`~citecheck.core.errors.UsageError`
+    unless the options allow private addresses anyway or you pass ``allow_unguarded=True``: a
+    client built on one of citecheck's guarded transports, or on ``httpx.MockTransport``, is fine.
     """
 
     def __init__(
@@ -61,11 +67,14 @@ class AsyncLinkChecker:
         clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         remember: bool = True,
+        allow_unguarded: bool = False,
     ) -> None:
         self.options = options = options or NetworkOptions()
         #: Keep finished answers for reuse (a long-running service relies on its store instead).
         self._remember = remember
         self.policy = options.policy()
+        if not (allow_unguarded or self.policy.allow_private):
+            refuse_unguarded(client=client, transport=transport)
         self.cleaner = cleaner or Cleaner()
         self._clock = clock or (lambda: datetime.now(UTC))
         self._sleep = sleep or asyncio.sleep
@@ -75,7 +84,7 @@ class AsyncLinkChecker:
             # no bound of its own; idle connections are kept a few seconds for the next URL.
             client = httpx.AsyncClient(
                 transport=transport or GuardedAiohttpTransport(self.policy),
-                headers={"User-Agent": options.user_agent, "Accept": "*/*"},
+                headers={"User-Agent": options.user_agent, "Accept": "*/*", **dict(options.headers)},
                 timeout=httpx.Timeout(options.timeout),
                 trust_env=False,
             )
@@ -239,3 +248,32 @@ class AsyncLinkChecker:
         if needs_soft_404_check(chain.final, chain.facts):
             soft_404 = await self._soft_404.evidence(url, chain.hops, chain.final.url, chain.facts)
         return judge_final(url, chain.hops, chain.final, chain.facts, clean=self.cleaner.clean, soft_404=soft_404)
+
+
+def refuse_unguarded(*, client: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None) -> None:
+    """Raise :class:`UsageError` if a caller's stack could connect to private addresses unchecked.
+
+    A client is looked into (httpx keeps its transport and mounts in private attributes): when
+    they cannot be seen, the client counts as unguarded, so a change in httpx fails closed.
+    """
+    if transport is not None and not _guarded(transport):
+        raise UsageError(
+            f"{type(transport).__name__} does not check addresses: links citing private or internal "
+            "addresses would be fetched. Use citecheck's GuardedAiohttpTransport, or pass "
+            "allow_unguarded=True if this stack is safe where it runs."
+        )
+    if client is None:
+        return
+    inner = getattr(client, "_transport", None)
+    mounts = getattr(client, "_mounts", None)
+    if inner is None or mounts is None or not _guarded(inner) or any(m is not None for m in mounts.values()):
+        raise UsageError(
+            "this httpx client's connections are not checked against private addresses: build it with "
+            "transport=GuardedAiohttpTransport(policy), pass headers in the options instead of a client, "
+            "or pass allow_unguarded=True if the client is safe where it runs."
+        )
+
+
+def _guarded(transport: httpx.AsyncBaseTransport) -> bool:
+    """Whether every connection ``transport`` makes meets the address guard (or it makes none)."""
+    return isinstance(transport, GuardedAiohttpTransport | SafeAsyncTransport | httpx.MockTransport)

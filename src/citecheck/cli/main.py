@@ -131,6 +131,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     network.add_argument("--user-agent", metavar="TEXT", help="the User-Agent header to send")
     network.add_argument(
+        "--header", action="append", metavar="'NAME: VALUE'", help="add a request header to link checks (repeatable)"
+    )
+    network.add_argument(
         "--allow-private", action="store_true", default=None, help="also fetch private and local addresses"
     )
     network.add_argument(
@@ -393,6 +396,15 @@ def _check_config(args: argparse.Namespace) -> Config:
             fail_on = d.check_verdicts(v.strip() for v in args.fail_on.split(",") if v.strip())
         except ConfigError as exc:
             raise UsageError(f"--fail-on: {exc}") from None
+    headers = []
+    for header in args.header or ():
+        name, colon, value = header.partition(":")
+        try:
+            if not colon:
+                raise ConfigError(f"{header!r} is not 'Name: value'")
+            headers.append(d.check_header(name.strip(), value))
+        except ConfigError as exc:
+            raise UsageError(f"--header: {exc}") from None
     for network in args.allow_network or ():
         try:
             d.check_network(network)
@@ -417,6 +429,7 @@ def _check_config(args: argparse.Namespace) -> Config:
     )
     return config.merged(
         allow_networks=config.allow_networks + tuple(args.allow_network) if args.allow_network else None,
+        headers=config.headers + tuple(headers) if headers else None,
         rules=config.rules + tuple(args.rules) if args.rules else None,
         clearurls=config.clearurls + tuple(args.clearurls) if args.clearurls else None,
         extend_exclude=config.extend_exclude + tuple(args.exclude) if args.exclude else None,

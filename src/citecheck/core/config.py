@@ -42,6 +42,8 @@ class NetworkSettings:
     #: ``get``: one streamed GET per URL and hop, reading only what a verdict needs. ``head``:
     #: HEAD first, then GET when the page must be read or HEAD is refused.
     method: str = d.METHOD.default
+    #: Extra request headers for link checks (``(name, value)`` pairs); they win over citecheck's own.
+    headers: tuple[tuple[str, str], ...] = d.HEADERS.default
     #: Fetch private, loopback and link-local addresses too (never for a public service).
     allow_private: bool = d.ALLOW_PRIVATE.default
     #: CIDR networks that may be fetched although private (e.g. a test server's 127.0.0.0/8).
@@ -250,6 +252,13 @@ def _value(setting: Setting[object], raw_key: str, value: object, base: Path) ->
         except ConfigError as exc:
             raise ConfigError(f"{setting.name}: {exc}") from None
         return tuple(items)
+    if kind == "headers":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{raw_key!r} must be a table of header names and string values")
+        try:
+            return tuple(d.check_header(name, text) for name, text in value.items())
+        except ConfigError as exc:
+            raise ConfigError(f"{raw_key}: {exc}") from None
     if kind == "encoding":
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{raw_key!r} must be an encoding name")

@@ -15,11 +15,11 @@ citecheck.core.errors.ConfigError: 'host_concurrency' must be a number from 1 to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar, cast
 
 from .errors import ConfigError
+from .values import VERDICT_NAMES, check_header, check_network, check_verdicts
 
 __all__ = [
     "ARTICLE_SUFFIXES",
@@ -28,6 +28,7 @@ __all__ = [
     "SETTINGS",
     "VERDICT_NAMES",
     "Setting",
+    "check_header",
     "check_network",
     "check_verdicts",
     "table_settings",
@@ -56,6 +57,7 @@ Kind = Literal[
     "date",
     "archives",
     "table",
+    "headers",
 ]
 
 #: File suffixes read when a directory is walked.
@@ -64,8 +66,6 @@ ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".ht
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox")
 #: Output formats of ``citecheck check``.
 OUTPUT_FORMATS = ("text", "json", "github", "sarif", "junit")
-#: Verdicts a user may name (``fail_on``): every verdict but the service's ``pending``.
-VERDICT_NAMES = ("ok", "fixable", "invalid", "skipped", "redirected", "broken", "blocked", "unreachable")
 
 _KIND_WORDS = {
     "bool": "true or false",
@@ -83,6 +83,7 @@ _KIND_WORDS = {
     "date": "a date (YYYY-MM-DD)",
     "archives": "a list of tables",
     "table": "a table",
+    "headers": "a table of header names and values",
 }
 
 
@@ -193,26 +194,6 @@ class Setting(Generic[T_co]):
         if self.low is not None and (value <= self.low if self.above else value < self.low):
             return False
         return self.high is None or value <= self.high
-
-
-def check_network(text: str) -> str:
-    """``text`` if it is a CIDR network (``127.0.0.0/8``), else :class:`ConfigError` saying why."""
-    import ipaddress  # here: the CLI imports this module for every command, even ``clean``
-
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
-    return text
-
-
-def check_verdicts(names: Iterable[str]) -> tuple[str, ...]:
-    """The verdict names as a tuple, else :class:`ConfigError` naming the first unknown one."""
-    names = tuple(names)
-    for name in names:
-        if name not in VERDICT_NAMES:
-            raise ConfigError(f"unknown verdict {name!r} (one of {', '.join(VERDICT_NAMES)})")
-    return names
 
 
 # -- the top-level keys ---------------------------------------------------------------------------
@@ -340,6 +321,14 @@ USER_AGENT: Setting[str | None] = Setting(
     flag="--user-agent",
     shown="citecheck's",
     help="The User-Agent header sent (default: citecheck, its version and a contact URL).",
+)
+HEADERS: Setting[tuple[tuple[str, str], ...]] = Setting(
+    name="headers",
+    default=(),
+    kind="headers",
+    flag="--header",
+    help='Extra request headers for link checks, e.g. `{ Accept-Language = "en" }` '
+    "(`--header 'Name: value'`, repeatable); they win over citecheck's own.",
 )
 ALLOW_PRIVATE = Setting(
     name="allow_private",
