@@ -9,7 +9,8 @@ Run from the repository root with the package installed::
     python benchmarks/bench_check.py --no-lychee --urls 2000 --timeout-run 120
     python benchmarks/bench_check.py --json > figures.json  # report on stderr, JSON on stdout
 
-A ``FakeWeb`` (``tests/fakeweb.py``) listens on ``--hosts`` ports of 127.0.0.1, each a "host",
+A ``FakeWeb`` (``tests/fakeweb.py``) listens on ``--hosts`` sockets, each a "host" on its own
+loopback address (127.0.0.1, 127.0.0.2, ...; ``--addresses shared`` puts them all on 127.0.0.1),
 and answers after ``--latency-ms`` of simulated network time. The default workload (``html``)
 makes every host a news site: each cited URL is an article path (``/2019/04/some-slug-123``)
 that answers a 20-60 KB HTML page (a ``<head>`` with title, meta tags, canonical link, styles
@@ -24,7 +25,9 @@ sets explicitly. The server runs in a child process by default (``--server threa
 
 If ``lychee`` is on PATH (or given with ``--lychee PATH``), it checks the same URLs (from a
 temporary text file, with its defaults plus ``--no-progress`` and JSON output) against the same
-server right after citecheck, and the two are shown side by side.
+server right after citecheck (server counters reset in between), and the two are shown side by
+side. ``--scale`` runs 5,000, 20,000 and 50,000 URLs over 500 hosts, for the memory question;
+``--timeout-run S`` cuts each run off after S seconds.
 
 For each size the report gives, all measured in the same run:
 
@@ -95,7 +98,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 MB = 1024 * 1024
 
 #: What each kind of cited URL answers in the ``html`` workload, and the verdict a checker owes it.
-KINDS: dict[str, str] = {"page": "200 article", "gone": "404 page", "moved": "301 to another article"}
+KINDS: dict[str, str] = {"page": "articles (200)", "gone": "gone (404)", "moved": "moved (301 to an article)"}
 EXPECTED_VERDICT: dict[str, str] = {"page": "ok", "gone": "broken", "moved": "redirected", "pdf": "ok"}
 #: Per cent of the cited URLs that answer 404, and per cent that answer 301.
 GONE_PERCENT = 5
@@ -985,7 +988,7 @@ def report(f: RunFigures, args: argparse.Namespace, say: Callable[[str], None]) 
         f"citecheck NetworkOptions: {options} (concurrency {f.concurrency}, host_concurrency {f.host_concurrency})"
     )
     if f.workload == "html":
-        kinds = ", ".join(f"{n:,} {KINDS.get(k, k)}" for k, n in f.kinds.items())
+        kinds = ", ".join(f"{n:,} {KINDS.get(k, k)}" for k, n in sorted(f.kinds.items(), key=lambda kv: -kv[1]))
         say(f"  URLs: {kinds}; {f.redirect_hops:,} redirect hops to follow")
     if f.timed_out:
         say(f"  TIMED OUT after {f.wall_seconds:.1f} s (--timeout-run): {f.results:,} of {f.urls:,} results")
