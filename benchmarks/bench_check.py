@@ -899,7 +899,9 @@ def run_lychee(
     """
     figures = LycheeFigures(binary=binary, version=lychee_version(binary))
     latency = args.latency_ms / 1000.0
-    figures.floor_seconds = lychee_floor_seconds(plan.per_host, latency, plan.chain)
+    # lychee keys hosts by name without the port: with every fake host on 127.0.0.1 it sees one.
+    per_host = plan.per_host if args.addresses == "distinct" else [sum(plan.per_host)]
+    figures.floor_seconds = lychee_floor_seconds(per_host, latency, plan.chain)
     with tempfile.TemporaryDirectory(prefix="bench-lychee-") as tmp:
         listing = Path(tmp) / "urls.txt"
         with listing.open("w", encoding="utf-8") as out:
@@ -989,7 +991,7 @@ def report(f: RunFigures, args: argparse.Namespace, say: Callable[[str], None]) 
     )
     if f.workload == "html":
         kinds = ", ".join(f"{n:,} {KINDS.get(k, k)}" for k, n in sorted(f.kinds.items(), key=lambda kv: -kv[1]))
-        say(f"  URLs: {kinds}; {f.redirect_hops:,} redirect hops to follow")
+        say(f"  URLs: {kinds}; {f.redirect_hops:,} redirect hop(s) to follow")
     if f.timed_out:
         say(f"  TIMED OUT after {f.wall_seconds:.1f} s (--timeout-run): {f.results:,} of {f.urls:,} results")
     say(
