@@ -633,9 +633,11 @@ class HostStats:
     ``connections`` counts accepted TCP connections, so tests can see keep-alive reuse.
     """
 
-    __slots__ = ("connections", "in_flight", "max_in_flight", "port", "requests", "seen")
+    __slots__ = ("address", "connections", "in_flight", "max_in_flight", "port", "requests", "seen")
 
     def __init__(self, max_seen: int) -> None:
+        #: The loopback address this host listens on (``127.0.0.1`` unless ``FakeWeb(addresses=...)``).
+        self.address = "127.0.0.1"
         self.port = 0
         self.requests = 0
         self.connections = 0
@@ -676,6 +678,9 @@ class FakeWeb:
         max_seen: how many ``Seen`` entries each host keeps (oldest dropped).
         backlog: listen backlog; large so bursts of thousands of connects are not dropped.
         shutdown_timeout: upper bound on waiting for connections during ``stop``.
+        addresses: optional, one loopback address per host to listen on instead of 127.0.0.1
+            (e.g. ``127.0.0.2``, ... on Linux, where all of 127/8 is loopback), for clients that
+            key their per-host limits by address rather than by address and port.
 
     Stats (``hosts[i]``, ``requests``, ``max_in_flight``, ``errors``) are plain attributes
     updated on the server loop; reading them from another thread is fine.
@@ -692,9 +697,12 @@ class FakeWeb:
         max_seen: int = 1000,
         backlog: int = 4096,
         shutdown_timeout: float = 5.0,
+        addresses: Sequence[str] | None = None,
     ) -> None:
         if hosts < 1:
             raise ValueError("at least one host")
+        if addresses is not None and len(addresses) != hosts:
+            raise ValueError(f"{len(addresses)} addresses for {hosts} hosts")
         self._routes: list[dict[str, Handler]] = [dict(routes or {}) for _ in range(hosts)]
         default = fallback if fallback is not None else not_found()
         self._fallbacks: list[Handler] = [default] * hosts
@@ -702,6 +710,8 @@ class FakeWeb:
         for index, seconds in (host_latency or {}).items():
             self._latency[index] = seconds
         self.hosts: list[HostStats] = [HostStats(max_seen) for _ in range(hosts)]
+        for stats, address in zip(self.hosts, addresses or (), strict=False):
+            stats.address = address
         self.requests = 0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -750,14 +760,22 @@ class FakeWeb:
         """The listening port of each host, in host order."""
         return [stats.port for stats in self.hosts]
 
+    @property
+    def addresses(self) -> list[str]:
+        """The address each host listens on, in host order (all ``127.0.0.1`` by default)."""
+        return [stats.address for stats in self.hosts]
+
     def url(self, host: int = 0, path: str = "/") -> str:
-        """``http://127.0.0.1:PORT/path`` for a host; ``path`` may carry a query string."""
+        """``http://127.0.0.1:PORT/path`` for a host (its own address if ``addresses`` was given).
+
+        ``path`` may carry a query string.
+        """
         if not self._started:
             raise RuntimeError("FakeWeb is not running: ports are chosen at start")
         (index,) = self._indices(host)
         if not path.startswith("/"):
             path = "/" + path
-        return f"http://127.0.0.1:{self.hosts[index].port}{path}"
+        return f"http://{self.hosts[index].address}:{self.hosts[index].port}{path}"
 
     def reset_stats(self) -> None:
         """Zero the counters and forget seen requests (in-flight counts stay: they are live)."""
@@ -792,7 +810,7 @@ class FakeWeb:
             for index in range(len(self.hosts)):
                 server = await asyncio.start_server(
                     functools.partial(self._serve, index),
-                    host="127.0.0.1",
+                    host=self.hosts[index].address,
                     port=0,
                     backlog=self._backlog,
                     limit=_MAX_HEAD,
@@ -847,6 +865,7 @@ class FakeWeb:
         backlog: int = 4096,
         shutdown_timeout: float = 5.0,
         start_timeout: float = 10.0,
+        addresses: Sequence[str] | None = None,
     ) -> Iterator[FakeWeb]:
         """Run a ``FakeWeb`` on its own event loop in a daemon thread (sync tests, benchmarks).
 
@@ -863,6 +882,7 @@ class FakeWeb:
             max_seen=max_seen,
             backlog=backlog,
             shutdown_timeout=shutdown_timeout,
+            addresses=addresses,
         )
         ready = threading.Event()
         failures: list[BaseException] = []

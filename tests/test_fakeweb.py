@@ -105,6 +105,19 @@ def test_hosts_have_distinct_ports_and_urls(web: FakeWeb) -> None:
         web.url(3)
 
 
+def test_hosts_on_their_own_loopback_addresses(client: httpx.Client) -> None:
+    with pytest.raises(ValueError, match="2 addresses for 3 hosts"):
+        FakeWeb(3, addresses=["127.0.0.1", "127.0.0.2"])
+    addresses = ["127.0.0.1", "127.0.0.2"]
+    with FakeWeb.threaded(2, routes={"/": ok("home")}, addresses=addresses) as web:
+        assert web.addresses == addresses
+        assert web.url(1, "/") == f"http://127.0.0.2:{web.ports[1]}/"
+        assert [client.get(web.url(i)).text for i in range(2)] == ["home", "home"]
+        assert [h.requests for h in web.hosts] == [1, 1]
+        with pytest.raises(httpx.ConnectError):  # host 1 listens on 127.0.0.2 only
+            client.get(f"http://127.0.0.1:{web.ports[1]}/")
+
+
 def test_url_before_start_is_an_error() -> None:
     with pytest.raises(RuntimeError, match="not running"):
         FakeWeb().url()
