@@ -6,6 +6,7 @@ The limits each request then obeys are :class:`citecheck.net.hosts.HostGate`'s.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
@@ -29,23 +30,37 @@ async def round_robin(
     Reads ``urls`` lazily, a bounded window ahead, and starts them round-robin over hosts: at
     most ``concurrency`` at once, and no new one for a host that already has
     ``host_concurrency`` running. The caller sees each batch before the next URLs start.
+
+    Every step costs O(1) per URL whatever the number of hosts or tasks: only hosts that may
+    start a URL now are queued (``ready``), and finished tasks report themselves instead of
+    being looked for among all that run.
     """
     source = iter(urls)
     # URLs read ahead: enough to find other hosts' URLs when the input is grouped by host.
     window = max(concurrency * 64, 2048)
     queues: dict[str, deque[str]] = {}
-    order: deque[str] = deque()
-    running: set[asyncio.Task[_T]] = set()
+    #: Hosts with a URL waiting and a free slot, in turn order; ``is_ready`` mirrors it as a set.
+    ready: deque[str] = deque()
+    is_ready: set[str] = set()
     active: dict[str, int] = {}
+    finished: list[asyncio.Task[_T]] = []
+    wake = asyncio.Event()
+    running = 0
     exhausted = False
     buffered = 0
 
-    async def started(url: str, key: str) -> _T:
-        active[key] = active.get(key, 0) + 1
-        try:
-            return await run(url)
-        finally:
-            active[key] -= 1
+    def mark_ready(key: str) -> None:
+        if key not in is_ready and queues.get(key) and active.get(key, 0) < host_concurrency:
+            ready.append(key)
+            is_ready.add(key)
+
+    def on_done(key: str, task: asyncio.Task[_T]) -> None:
+        nonlocal running
+        running -= 1
+        active[key] -= 1
+        finished.append(task)
+        mark_ready(key)
+        wake.set()
 
     def refill() -> None:
         nonlocal exhausted, buffered
@@ -56,38 +71,36 @@ async def round_robin(
                 exhausted = True
                 return
             key = host_key(url)
-            if key not in queues:
-                queues[key] = deque()
-                order.append(key)
-            queues[key].append(url)
+            queue = queues.get(key)
+            if queue is None:
+                queue = queues[key] = deque()
+            queue.append(url)
             buffered += 1
+            mark_ready(key)
 
     def start() -> None:
-        nonlocal buffered
-        progressed = True
-        while progressed and len(running) < concurrency:
-            progressed = False
-            for _ in range(len(order)):
-                key = order[0]
-                order.rotate(-1)
-                queue = queues.get(key)
-                if not queue or active.get(key, 0) >= host_concurrency:
-                    continue
-                url = queue.popleft()
-                buffered -= 1
-                if not queue:
-                    del queues[key]
-                    order.remove(key)
-                running.add(asyncio.ensure_future(started(url, key)))
-                progressed = True
-                if len(running) >= concurrency:
-                    return
+        nonlocal buffered, running
+        while running < concurrency and ready:
+            key = ready.popleft()
+            is_ready.discard(key)
+            queue = queues[key]
+            url = queue.popleft()
+            buffered -= 1
+            if not queue:
+                del queues[key]
+            active[key] = active.get(key, 0) + 1
+            running += 1
+            task = asyncio.ensure_future(run(url))
+            task.add_done_callback(functools.partial(on_done, key))
+            mark_ready(key)  # to the back of the turn order, if it may start another
 
     refill()
     start()
-    while running:
-        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        running.difference_update(done)
+    while running or finished:
+        if not finished:
+            wake.clear()
+            await wake.wait()
+        done, finished[:] = list(finished), []
         yield [task.result() for task in done]
         refill()
         start()
