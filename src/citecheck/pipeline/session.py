@@ -413,7 +413,7 @@ class Run:
     def results(self) -> list[FileResult]:
         """Every file's links with what is known now (``pending`` where a check is still running)."""
         fix_redirects = self.session.config.fix_redirects
-        pending = self.pending
+        pending = set(self.pending)
         for url, task in self._lookups.items():
             # Lookups that finished after a deadline count too (a job asked for again sees them).
             if url not in self.snapshots and task.done() and not task.cancelled() and task.exception() is None:

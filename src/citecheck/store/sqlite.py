@@ -413,8 +413,8 @@ class Store:
                 (*chunk, cutoff),
             )
             for row in rows:
-                check = _from_row(row)
-                found.setdefault(check.url, check)  # newest first: the first row of a URL wins
+                if row[0] not in found:  # newest first: the first row of a URL wins, the rest go undecoded
+                    found[row[0]] = _from_row(row)
         return found
 
     def history(self, url: str, *, limit: int = 100) -> list[StoredCheck]:
