@@ -107,13 +107,20 @@ def pdf(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "application/pdf"}, stream=httpx.ByteStream(b"%PDF-1.4"))
 
 
-async def pipeline(path: Path, count: int) -> dict[str, float]:
-    """Check ``count`` distinct URLs through a session; its store writes and rows."""
+async def pipeline(path: Path, count: int, latency: float) -> dict[str, float]:
+    """Check ``count`` distinct URLs through a session (answers within ``latency`` s); writes and rows."""
+    rng = random.Random(count)
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if latency > 0:
+            await asyncio.sleep(rng.uniform(0, latency))
+        return pdf(request)
+
     text = "".join(f"https://site{index % 200}.example/doc/{index}.pdf\n" for index in range(count))
     config = Config(store=str(path), concurrency=64, host_concurrency=8)
     with Counting() as counting:
         wall = time.perf_counter()
-        async with AsyncSession(config, transport=httpx.MockTransport(pdf)) as session:
+        async with AsyncSession(config, transport=httpx.MockTransport(answer)) as session:
             source = Source(Document(path="urls.txt", text=text), "text", datetime.now(UTC))
             run = session.start([source])
             await run.wait()
@@ -129,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=20_000, help="results to record (default 20000)")
     parser.add_argument("--batch", type=int, default=500, help="results per batched call (default 500)")
     parser.add_argument("--pipeline-count", type=int, default=5_000, help="URLs of the pipeline part (0: skip)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="pipeline answers within this, at random")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="figures as JSON on stdout, report on stderr")
     args = parser.parse_args(argv)
@@ -154,12 +162,14 @@ def main(argv: list[str] | None = None) -> int:
             file=out,
         )
         if args.pipeline_count > 0:
-            run = asyncio.run(pipeline(Path(tmp) / "pipeline.sqlite3", args.pipeline_count))
+            latency = args.latency_ms / 1000
+            run = asyncio.run(pipeline(Path(tmp) / "pipeline.sqlite3", args.pipeline_count, latency))
             figures["pipeline"] = run
             per = run["rows"] / max(1, run["write_transactions"])
             print(
-                f"pipeline: {args.pipeline_count:,} URLs answered at once: {run['write_transactions']:,} write "
-                f"transactions for {run['rows']:,} rows ({per:.1f} rows each), wall {run['wall_s']:.2f} s",
+                f"pipeline: {args.pipeline_count:,} URLs answered within {args.latency_ms:g} ms: "
+                f"{run['write_transactions']:,} write transactions for {run['rows']:,} rows "
+                f"({per:.1f} rows each), wall {run['wall_s']:.2f} s",
                 file=out,
             )
     if args.json:
