@@ -152,3 +152,44 @@ def test_property_html_round_trip(parts: list[str], data: st.DataObject) -> None
     before = [(o.start, o.raw, o.url) for o in links if o is not link]
     after = [(o.start - (delta if o.start > link.start else 0), o.raw, o.url) for o in again if o is not moved]
     assert before == after
+
+
+# -- void elements: bs4's bookkeeping of them, kept as counts ------------------------------------
+
+VOIDS = (
+    '<p>Intro<br>line<br/>two<br></br></p>\n<img src="https://img.example/a.png">'
+    '<a href="https://a.example/1">one <img src="x.png"> <b>bold</b></a><hr>\n'
+    '<ul><li><a href="https://a.example/2">two<br>words</a><li>three<input type=text></ul>'
+    '<template><a href="https://a.example/hidden">no</a></template>'
+    '<blockquote cite="https://a.example/3"><p>quoted<wbr>text</p></blockquote></br></img>'
+    '<a href="https://a.example/4">four</a>'
+)
+
+
+def test_void_names_count_what_bs4_notes_and_crosses_off() -> None:
+    from citecheck.extract.html import _VoidNames
+
+    names = _VoidNames()
+    assert "br" not in names
+    names.append("br")
+    names.append("br")
+    names.append("img")
+    names.remove("br")
+    assert "br" in names
+    assert "img" in names
+    names.remove("br")
+    assert "br" not in names
+    with pytest.raises(KeyError):
+        names.remove("br")
+
+
+def test_the_counting_parser_finds_what_plain_html_parser_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from citecheck.extract import html
+
+    page = VOIDS + ("<p>more<br>" * 50 + '<a href="https://a.example/5">five</a>') * 3
+    ours = found(page)
+    monkeypatch.setattr(html, "_builder", lambda: "html.parser")
+    assert ours == found(page)
+    assert [raw for _, raw, _, _ in ours] == [f"https://a.example/{n}" for n in (1, 2, 3, 4, 5, 5, 5)]
+    texts = [link.text for link in extract_links(page, "html")]
+    assert texts[:2] == ["one bold", "twowords"]  # bs4's get_text() joins across <br> as it always did

@@ -137,3 +137,35 @@ def test_remember_confirms_a_death_by_the_given_thresholds(store: Store) -> None
 def test_remember_nothing(store: Store) -> None:
     assert remember_results(store, [], dead_after_checks=3, dead_after_days=3) == {}
     assert store.history(URL) == []
+
+
+def test_remember_is_one_write_transaction_however_many_are_broken(store: Store) -> None:
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    fresh = [result(Verdict.BROKEN, url=f"{URL}/{n}") if n % 2 else result(url=f"{URL}/{n}") for n in range(40)]
+    labelled = remember_results(store, fresh, dead_after_checks=3, dead_after_days=3)
+    assert len(labelled) == 20
+    assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+    assert [s for s in statements if s == "COMMIT"] == ["COMMIT"]
+
+
+def test_record_judged_judges_as_judgement_does_and_sees_its_own_rows(store: Store) -> None:
+    store.record(stored_check(result(Verdict.OK, at=T0 - timedelta(days=9))))
+    failures = [stored_check(result(Verdict.BROKEN, at=T0 - timedelta(days=d))) for d in (8, 4, 0)]
+    judged = store.record_judged(failures, [URL, URL, "https://example.org/never"], min_checks=3)
+    assert judged == {
+        URL: store.judgement(URL, min_checks=3),
+        "https://example.org/never": store.judgement("https://example.org/never"),
+    }
+    assert judged[URL].label == "dead, confirmed"
+    assert judged["https://example.org/never"].state == "unknown"
+    assert store.record_judged([], []) == {}
+    with pytest.raises(ValueError, match="min_checks"):
+        store.record_judged([], [URL], min_checks=0)
+
+
+def test_recall_returns_the_newest_of_a_long_history(store: Store) -> None:
+    store.record_many(stored_check(result(Verdict.OK, at=T0 - timedelta(minutes=m))) for m in range(50, 0, -1))
+    newest = result(Verdict.REDIRECTED, at=T0 - timedelta(seconds=1))
+    store.record(stored_check(newest))
+    assert reusable_results(store, [URL], max_age=DAY)[URL] == replace(newest, from_cache=True)

@@ -18,9 +18,12 @@ strip from URLs anyway and a rewrite should leave alone.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from html import unescape
 from html.entities import html5
+from typing import Any
 
 from ..core.links import Link, LinkKind, Syntax
 from .text import SCHEME, line_starts, link_at
@@ -102,12 +105,57 @@ def _attribute(text: str, at: int, name: str, wanted: str) -> tuple[int, int, Sy
     return None
 
 
+class _VoidNames(list[str]):
+    """bs4's note of void elements (``<br>``, ``<img>``) it closed at their start tag, as counts.
+
+    bs4 keeps a list that only grows (no one writes ``</br>``) and scans it at every end tag: a
+    page with thousands of ``<img>`` or ``<br>`` cost time quadratic in its length. Only these
+    three operations are used; the list itself stays empty.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._counts: dict[str, int] = {}
+
+    def __contains__(self, name: object, /) -> bool:
+        return name in self._counts
+
+    def append(self, name: str, /) -> None:
+        self._counts[name] = self._counts.get(name, 0) + 1
+
+    def remove(self, name: str, /) -> None:
+        left = self._counts.pop(name) - 1  # a KeyError when absent, as list.remove's ValueError
+        if left:
+            self._counts[name] = left
+
+
+@functools.cache
+def _builder() -> Any:
+    """The tree builder to parse with: html.parser's, with :class:`_VoidNames` when bs4 allows it."""
+    from bs4.builder._htmlparser import BeautifulSoupHTMLParser, HTMLParserTreeBuilder
+
+    if "_parser_class" not in inspect.signature(HTMLParserTreeBuilder.feed).parameters:
+        return "html.parser"  # an older bs4: the same tree, without the shortcut
+
+    class Parser(BeautifulSoupHTMLParser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.already_closed_empty_element = _VoidNames()
+
+    class Builder(HTMLParserTreeBuilder):
+        def feed(self, markup: Any, _parser_class: type[BeautifulSoupHTMLParser] = Parser) -> None:
+            super().feed(markup, _parser_class)
+
+    return Builder
+
+
 def scan_html(text: str) -> list[Found]:
     """Citing attribute values in ``text``, in document order."""
     from bs4 import BeautifulSoup
     from bs4.element import Tag
 
-    soup = BeautifulSoup(text, "html.parser")
+    builder = _builder()
+    soup = BeautifulSoup(text, builder) if isinstance(builder, str) else BeautifulSoup(text, builder=builder())
     starts = line_starts(text)
     found: list[Found] = []
     for tag in soup.find_all(list(CITING)):

@@ -131,7 +131,7 @@ def with_online(result: FileResult, online: Mapping[str, OnlineResult], *, fix_r
 
 def with_pending(result: FileResult, pending: Iterable[str]) -> FileResult:
     """Links whose check has not finished yet say so (``pending``) instead of a guess."""
-    waiting = set(pending)
+    waiting = pending if isinstance(pending, (set, frozenset)) else set(pending)  # one set for all files
     if not waiting:
         return result
     links = tuple(

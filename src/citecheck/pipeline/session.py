@@ -33,8 +33,9 @@ from ..extract import format_for_path
 from ..fix.documents import Document, iter_article_paths, read_document, write_document
 from ..fix.rewrite import fixed_text
 from ..store.aio import AsyncStore
-from ..store.checks import remember_results, reusable_results
+from ..store.checks import reusable_results
 from .judge import Judge, archive_wanted, online_urls, with_online, with_pending, with_snapshots
+from .recorder import Recorder
 
 __all__ = ["AsyncSession", "Run", "Source"]
 
@@ -83,6 +84,8 @@ class AsyncSession:
         self._store: AsyncStore | None = None
         self._store_opened = False
         self._store_lock = asyncio.Lock()
+        # Network results go to the store through one recorder, batched across runs.
+        self._recorder: Recorder | None = None
         self._background: set[asyncio.Task[object]] = set()
         self._notices: list[str] = []
 
@@ -98,6 +101,8 @@ class AsyncSession:
             task.cancel()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        if self._recorder is not None:
+            await self._recorder.aclose()  # what arrived is written, after a deadline or a cancel too
         if self._checker is not None:
             await self._checker.aclose()
         if self._archiver is not None:
@@ -145,7 +150,19 @@ class AsyncSession:
             if not self._store_opened:
                 self._store_opened = True
                 self._store = await self._open_store()
+                if self._store is not None:
+                    self._recorder = Recorder(
+                        self._store,
+                        dead_after_checks=self.config.dead_after_checks,
+                        dead_after_days=self.config.dead_after_days,
+                        note=self.note,
+                    )
         return self._store
+
+    @property
+    def recorder(self) -> Recorder | None:
+        """What writes this session's network results to the store; None before the store opens or without one."""
+        return self._recorder
 
     async def _open_store(self) -> AsyncStore | None:
         if self.config.store == "":
@@ -313,7 +330,8 @@ class Run:
     Network checks (and, when asked, snapshot lookups) run in the background, owned by the
     session; :meth:`wait` waits for them up to a deadline, and :meth:`results` tells at any
     moment what is known, with ``pending`` for what is not. Results are recorded in the store
-    as they arrive, so another run citing the same URL finds them.
+    as they arrive (batched by the session's :class:`~citecheck.pipeline.recorder.Recorder`),
+    so another run citing the same URL finds them; the run is done once its results are written.
     """
 
     def __init__(
@@ -336,8 +354,9 @@ class Run:
         self.snapshots: dict[str, Snapshot | None] = {}
         self._lookups: dict[str, asyncio.Future[Snapshot | None]] = {}
         self._lookups_started = False
-        self._unsaved: list[OnlineResult] = []
-        self._saving: asyncio.Task[None] | None = None
+        #: Results not yet given to the recorder: no host has answered so far.
+        self._held: list[OnlineResult] = []
+        self._recorded = 0  # the recorder's mark for this run's last result
         self._checks: asyncio.Task[None] | None = None
         #: Set once what the store already knows is in: a deadline counts from the network part.
         self._recalled = asyncio.Event()
@@ -394,7 +413,7 @@ class Run:
     def results(self) -> list[FileResult]:
         """Every file's links with what is known now (``pending`` where a check is still running)."""
         fix_redirects = self.session.config.fix_redirects
-        pending = self.pending
+        pending = set(self.pending)
         for url, task in self._lookups.items():
             # Lookups that finished after a deadline count too (a job asked for again sees them).
             if url not in self.snapshots and task.done() and not task.cancelled() and task.exception() is None:
@@ -424,13 +443,16 @@ class Run:
         self._recalled.set()
         todo = [url for url in self.urls if url not in self.online]
         checker = session.checker
-        async for result in checker.check_many(todo):
-            self._arrived(result, save=store is not None)
-        if self._saving is not None:
-            await self._saving
-        if self._unsaved and checker.offline_notice() is None:
-            await self._save()
-        self._unsaved.clear()
+        try:
+            async for result in checker.check_many(todo):
+                self._arrived(result, save=store is not None)
+        finally:
+            # Cancelled or done: what arrived is handed over (the session's close writes it).
+            if self._held and checker.offline_notice() is None:
+                self._record()
+            self._held.clear()
+        if session.recorder is not None:
+            await session.recorder.flush(self._recorded)
 
     def _arrived(self, result: OnlineResult, *, save: bool) -> None:
         self.online[result.url] = result
@@ -438,37 +460,20 @@ class Run:
             self._on_result(result)
         if not save:
             return
-        self._unsaved.append(result)
+        self._held.append(result)
         # Nothing is recorded before some host has answered: an offline run says nothing of links.
-        if self._saving is None and self.session.checker.hosts_answered:
-            self._saving = self.session.keep(asyncio.ensure_future(self._save_loop()))
+        if self.session.checker.hosts_answered:
+            self._record()
 
-    async def _save_loop(self) -> None:
-        try:
-            while self._unsaved:
-                await self._save()
-        finally:
-            self._saving = None
+    def _record(self) -> None:
+        """Give the held results to the session's recorder; broken ones come back labelled."""
+        recorder = self.session.recorder
+        if recorder is not None:
+            self._recorded = recorder.add(self._held, self._labelled)
+        self._held = []
 
-    async def _save(self) -> None:
-        """Record what arrived since the last save (one transaction), and label broken links."""
-        batch, self._unsaved = self._unsaved, []
-        store = await self.session.store()
-        if store is None or not batch:
-            return
-        config = self.session.config
-        try:
-            labelled = await store.call(
-                remember_results,
-                batch,
-                dead_after_checks=config.dead_after_checks,
-                dead_after_days=config.dead_after_days,
-            )
-        except StoreBusyError as exc:
-            # Only the memory of this run is lost, not its answers: say so, and go on.
-            self.session.note(f"some results were not remembered: {exc}")
-            return
-        self.online.update(labelled)
+    def _labelled(self, result: OnlineResult) -> None:
+        self.online[result.url] = result
 
     # -- snapshots ---------------------------------------------------------------------------------
 

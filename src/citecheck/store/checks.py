@@ -69,17 +69,20 @@ def remember_results(
 ) -> dict[str, OnlineResult]:
     """Record fresh ``results``, and return the broken ones labelled with what their history says.
 
-    All results are recorded in one transaction. Each broken one comes back with ``history``
-    set to the store's judgement label (``dead, confirmed`` once it failed ``dead_after_checks``
-    times over ``dead_after_days`` days, else ``dead, first seen DATE``). An offline run says
-    nothing about the links: the caller does not call this then.
+    One write transaction records them all and judges the broken ones. Each broken one comes
+    back with ``history`` set to the store's judgement label (``dead, confirmed`` once it failed
+    ``dead_after_checks`` times over ``dead_after_days`` days, else ``dead, first seen DATE``).
+    An offline run says nothing about the links: the caller does not call this then.
     """
-    store.record_many(stored_check(result) for result in results)
-    labelled: dict[str, OnlineResult] = {}
-    for result in results:
-        if result.verdict is Verdict.BROKEN:
-            judgement = store.judgement(
-                result.url, min_checks=dead_after_checks, min_span=timedelta(days=dead_after_days)
-            )
-            labelled[result.url] = replace(result, history=judgement.label)
-    return labelled
+    broken = [result.url for result in results if result.verdict is Verdict.BROKEN]
+    judgements = store.record_judged(
+        (stored_check(result) for result in results),
+        broken,
+        min_checks=dead_after_checks,
+        min_span=timedelta(days=dead_after_days),
+    )
+    return {
+        result.url: replace(result, history=judgements[result.url].label)
+        for result in results
+        if result.verdict is Verdict.BROKEN
+    }

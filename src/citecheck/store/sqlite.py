@@ -160,6 +160,52 @@ def _from_row(row: Sequence[Any]) -> StoredCheck:
     return StoredCheck(**record)
 
 
+_INSERT = f"INSERT INTO checks ({_COLUMNS}) VALUES ({', '.join('?' * len(_FIELDS))})"
+
+
+def _judging(
+    min_checks: int, min_span: timedelta, failures: Collection[str], inconclusive: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """The verdict lists of a judgement, sorted (one SQL text each), after checking its limits."""
+    if min_checks < 1:
+        raise ValueError(f"min_checks must be at least 1, got {min_checks}")
+    if min_span < timedelta(0):
+        raise ValueError(f"min_span must not be negative, got {min_span}")
+    return sorted(failures), sorted(inconclusive)
+
+
+def _judge(
+    conn: sqlite3.Connection,
+    url: str,
+    min_checks: int,
+    min_span: timedelta,
+    failing: Sequence[str],
+    neutral: Sequence[str],
+) -> DeadJudgement:
+    """:meth:`Store.judgement` inside the caller's transaction."""
+    success = conn.execute(
+        "SELECT checked_at, id FROM checks WHERE url = ? "
+        f"AND verdict NOT IN ({_placeholders(failing)}) AND verdict NOT IN ({_placeholders(neutral)}) "
+        "ORDER BY checked_at DESC, id DESC LIMIT 1",
+        (url, *failing, *neutral),
+    ).fetchone()
+    after, parameters = "", [url, *failing]
+    if success is not None:
+        after = "AND (checked_at, id) > (?, ?)"
+        parameters += success
+    count, first, last = conn.execute(
+        "SELECT COUNT(*), MIN(checked_at), MAX(checked_at) FROM checks "
+        f"WHERE url = ? AND verdict IN ({_placeholders(failing)}) {after}",
+        parameters,
+    ).fetchone()
+    if count == 0 or first is None or last is None:
+        return DeadJudgement(state="unknown" if success is None else "alive")
+    first_failure = decode_time(first)
+    span = decode_time(last) - first_failure
+    dead = count >= min_checks and span >= min_span
+    return DeadJudgement(state="dead" if dead else "failing", first_failure=first_failure, failures=count, span=span)
+
+
 #: URLs asked for in one query (SQLite allows 32,766 parameters; small chunks keep each read short).
 _URLS_PER_QUERY = 500
 
@@ -325,9 +371,7 @@ class Store:
     # -- checks ----------------------------------------------------------------------------------
 
     def _write(self, rows: Sequence[_Row]) -> None:
-        self._transact(
-            lambda conn: conn.executemany(f"INSERT INTO checks ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        )
+        self._transact(lambda conn: conn.executemany(_INSERT, rows))
 
     def record(self, check: StoredCheck) -> None:
         """Append one check to the history of its URL."""
@@ -369,8 +413,8 @@ class Store:
                 (*chunk, cutoff),
             )
             for row in rows:
-                check = _from_row(row)
-                found.setdefault(check.url, check)  # newest first: the first row of a URL wins
+                if row[0] not in found:  # newest first: the first row of a URL wins, the rest go undecoded
+                    found[row[0]] = _from_row(row)
         return found
 
     def history(self, url: str, *, limit: int = 100) -> list[StoredCheck]:
@@ -401,40 +445,35 @@ class Store:
         first to the last: one bad day is not death. Judging the whole streak (not only its last
         ``min_checks``) means more failures never un-confirm a death.
         """
-        if min_checks < 1:
-            raise ValueError(f"min_checks must be at least 1, got {min_checks}")
-        if min_span < timedelta(0):
-            raise ValueError(f"min_span must not be negative, got {min_span}")
-        failing, neutral = sorted(failures), sorted(inconclusive)
-
-        def read(conn: sqlite3.Connection) -> tuple[bool, int, str | None, str | None]:
-            success = conn.execute(
-                "SELECT checked_at, id FROM checks WHERE url = ? "
-                f"AND verdict NOT IN ({_placeholders(failing)}) AND verdict NOT IN ({_placeholders(neutral)}) "
-                "ORDER BY checked_at DESC, id DESC LIMIT 1",
-                (url, *failing, *neutral),
-            ).fetchone()
-            after, parameters = "", [url, *failing]
-            if success is not None:
-                after = "AND (checked_at, id) > (?, ?)"
-                parameters += success
-            count, first, last = conn.execute(
-                "SELECT COUNT(*), MIN(checked_at), MAX(checked_at) FROM checks "
-                f"WHERE url = ? AND verdict IN ({_placeholders(failing)}) {after}",
-                parameters,
-            ).fetchone()
-            return success is not None, count, first, last
-
+        failing, neutral = _judging(min_checks, min_span, failures, inconclusive)
         # One read transaction: both queries see the same snapshot.
-        alive, count, first, last = self._transact(read, begin="BEGIN")
-        if count == 0 or first is None or last is None:
-            return DeadJudgement(state="alive" if alive else "unknown")
-        first_failure = decode_time(first)
-        span = decode_time(last) - first_failure
-        dead = count >= min_checks and span >= min_span
-        return DeadJudgement(
-            state="dead" if dead else "failing", first_failure=first_failure, failures=count, span=span
-        )
+        return self._transact(lambda conn: _judge(conn, url, min_checks, min_span, failing, neutral), begin="BEGIN")
+
+    def record_judged(
+        self,
+        checks: Iterable[StoredCheck],
+        urls: Iterable[str],
+        *,
+        min_checks: int = 3,
+        min_span: timedelta = timedelta(days=3),
+    ) -> dict[str, DeadJudgement]:
+        """Append ``checks`` and judge ``urls`` (as :meth:`judgement` does) in one write transaction.
+
+        What a batch of fresh results needs, for the price of one commit instead of one per
+        check and one per judgement; the judgements see the checks just written.
+        """
+        failing, neutral = _judging(min_checks, min_span, FAILURE_VERDICTS, INCONCLUSIVE_VERDICTS)
+        rows = [_to_row(check) for check in checks]  # validated before the write lock is taken
+        wanted = list(dict.fromkeys(urls))
+        if not rows and not wanted:
+            return {}
+
+        def write(conn: sqlite3.Connection) -> dict[str, DeadJudgement]:
+            if rows:
+                conn.executemany(_INSERT, rows)
+            return {url: _judge(conn, url, min_checks, min_span, failing, neutral) for url in wanted}
+
+        return self._transact(write)
 
     def prune(self, older_than: timedelta) -> int:
         """Delete checks older than ``older_than``, but keep the newest check of every URL.
