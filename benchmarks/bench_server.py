@@ -600,7 +600,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--deadline-ms", type=int, default=60_000, help="deadline_ms of every /v1/check (default 60000, the maximum)"
     )
     parser.add_argument(
-        "--concurrency", type=positive_int, default=32, help="the service's checker concurrency (default 32)"
+        "--concurrency", type=positive_int, default=256, help="the service's checker concurrency (default 256)"
     )
     parser.add_argument("--seed", type=int, default=20240607, help="seed of the articles")
     parser.add_argument(
