@@ -35,13 +35,14 @@ from citecheck.check.pages import PageFacts, read_page
 # tests/ is on mypy's path when it checks the project, not when it is given this file alone.
 from pages_oracle import read_page_bs4  # type: ignore[import-not-found, unused-ignore]
 
-WORDS = (
+_PROSE = (
     "the government said on tuesday that its new policy would cut emissions by half within a decade "
     "critics argue the plan lacks detail and funding while supporters point to early results from pilot "
     "regions where output rose sharply after local councils adopted the measures last year according to "
     "figures published by the national statistics office in a report seen by reporters élan über café "
     "naïve — “quoted” ‘words’ … 2024 €15m 38% Q&A"
-).split()
+)
+WORDS = tuple(_PROSE.split())
 SECTIONS = ("World", "Politics", "Business", "Tech", "Science", "Climate", "Sport", "Culture", "Opinion", "Travel")
 BASE = "https://news.example/world/2024/05/policy-cuts-emissions"
 

@@ -8,9 +8,10 @@ tests in ``test_pages.py`` (and ``benchmarks/bench_pages.py``) compare the two. 
 from __future__ import annotations
 
 import hashlib
+import warnings
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
 from citecheck.check.pages import _PARSE_LIMIT, _REFRESH, PageFacts
 
@@ -19,7 +20,9 @@ __all__ = ["read_page_bs4"]
 
 def read_page_bs4(body: str, base_url: str) -> PageFacts:
     """Facts from the start of an HTML page, the old (slow, tree-building) way."""
-    soup = BeautifulSoup(body[:_PARSE_LIMIT], "html.parser")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(body[:_PARSE_LIMIT], "html.parser")
     title_tag = soup.find("title")
     title = " ".join(title_tag.get_text(" ").split()) if title_tag else ""
     heading_tag = soup.find(["h1", "h2"])
