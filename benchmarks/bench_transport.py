@@ -124,6 +124,25 @@ async def aiohttp_under_httpx(ports: Sequence[int], in_flight: int, per_host: in
 
 
 @contextlib.asynccontextmanager
+async def aiohttp_transport_direct(ports: Sequence[int], in_flight: int, per_host: int) -> AsyncIterator[Fetch]:
+    transport = GuardedAiohttpTransport(LOOPBACK)
+    headers = httpx.Headers({"User-Agent": "bench", "Accept": "*/*", "Accept-Encoding": "gzip, deflate"})
+
+    async def fetch(url: str) -> int:
+        request = httpx.Request("GET", url, headers=headers)
+        response = await transport.handle_async_request(request)
+        try:
+            async for _ in response.aiter_raw():
+                pass
+            return response.status_code
+        finally:
+            await response.aclose()
+
+    async with transport:
+        yield fetch
+
+
+@contextlib.asynccontextmanager
 async def aiohttp_raw(ports: Sequence[int], in_flight: int, per_host: int) -> AsyncIterator[Fetch]:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), auto_decompress=False) as session:
 
@@ -140,6 +159,7 @@ STACKS: dict[str, Callable[[Sequence[int], int, int], contextlib.AbstractAsyncCo
     "httpx-shared": httpx_shared,
     "httpx-per-host": httpx_per_host,
     "aiohttp": aiohttp_under_httpx,
+    "aiohttp-direct": aiohttp_transport_direct,
     "aiohttp-raw": aiohttp_raw,
 }
 

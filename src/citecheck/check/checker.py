@@ -26,6 +26,7 @@ from ..core.evidence import Hop, OnlineResult
 from ..core.urls import split_url
 from ..core.verdicts import Reason, Verdict
 from ..net.aiotransport import GuardedAiohttpTransport
+from ..net.exchange import DirectSender
 from ..net.guard import SafeAsyncTransport, check_url_host
 from ..net.hosts import HostGate
 from ..net.singleflight import SingleFlight
@@ -79,15 +80,19 @@ class AsyncLinkChecker:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._sleep = sleep or asyncio.sleep
         self._own_client = client is None
+        sender: httpx.AsyncClient | DirectSender
         if client is None:
             # The host gate bounds requests in flight (globally and per host), so the pool needs
             # no bound of its own; idle connections are kept a few seconds for the next URL.
+            transport = transport or GuardedAiohttpTransport(self.policy)
+            headers = {"User-Agent": options.user_agent, "Accept": "*/*", **dict(options.headers)}
             client = httpx.AsyncClient(
-                transport=transport or GuardedAiohttpTransport(self.policy),
-                headers={"User-Agent": options.user_agent, "Accept": "*/*", **dict(options.headers)},
-                timeout=httpx.Timeout(options.timeout),
-                trust_env=False,
+                transport=transport, headers=headers, timeout=httpx.Timeout(options.timeout), trust_env=False
             )
+            # Our own client's requests skip its bookkeeping and go straight to its transport.
+            sender = DirectSender(transport, headers=client.headers, timeout=options.timeout)
+        else:
+            sender = client
         self.client = client
         #: What this run learned about the network (DNS works, any host answered, failures).
         self.network = NetworkFacts()
@@ -98,7 +103,7 @@ class AsyncLinkChecker:
             retry_after_cap=options.retry_after_cap,
             sleep=self._sleep,
         )
-        polite = PoliteClient(client, gate, self.network, max_body=options.max_body)
+        polite = PoliteClient(sender, gate, self.network, max_body=options.max_body)
         self._resolver = Resolver(polite, options, self.policy, self.cleaner)
         self._soft_404 = SoftNotFound(polite.request, self.policy, probe=options.probe_soft_404)
         #: Checks in flight, by URL (so concurrent askers share one check)...

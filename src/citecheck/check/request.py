@@ -15,7 +15,7 @@ import httpx
 
 from ..core.evidence import OnlineResult
 from ..core.verdicts import Reason, Verdict
-from ..net.exchange import Exchange, exchange, retry_after_seconds
+from ..net.exchange import DirectSender, Exchange, exchange, retry_after_seconds
 from ..net.guard import AddressRefused, NameNotFound, NameNotResolved
 from ..net.hosts import HostGate
 
@@ -62,7 +62,9 @@ class NetworkFacts:
 class PoliteClient:
     """Send requests through the host gate and learn from each what the network is doing."""
 
-    def __init__(self, client: httpx.AsyncClient, gate: HostGate, facts: NetworkFacts, *, max_body: int) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient | DirectSender, gate: HostGate, facts: NetworkFacts, *, max_body: int
+    ) -> None:
         self.client = client
         self.gate = gate
         self.facts = facts
