@@ -71,6 +71,8 @@ class HostGate:
 
     async def _wait_turn(self, host: _Host) -> None:
         """Honour per-host spacing and Retry-After before a request starts."""
+        if not self._interval and host.next_start <= time.monotonic():
+            return  # no spacing and no pause: nothing to wait for, nothing to update
         async with host.lock:
             delay = host.next_start - time.monotonic()
             if delay > 0:
