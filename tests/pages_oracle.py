@@ -1,6 +1,6 @@
 """The page reader as it was before issue #10: bs4 with ``html.parser``, kept as the test oracle.
 
-``citecheck.check.pages.read_page`` replaced it with a hand-written scanner; the differential
+``citecheck.check.pages.read_page`` replaced it with a hand-written scanner (and a fast path); the differential
 tests in ``test_pages.py`` (and ``benchmarks/bench_pages.py``) compare the two. Imported as
 ``pages_oracle``, like ``fakeweb``.
 """
@@ -13,7 +13,8 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
-from citecheck.check.pages import _PARSE_LIMIT, _REFRESH, PageFacts
+from citecheck.check.pages import PageFacts
+from citecheck.check.scanner import PARSE_LIMIT, REFRESH
 
 __all__ = ["read_page_bs4"]
 
@@ -22,7 +23,7 @@ def read_page_bs4(body: str, base_url: str) -> PageFacts:
     """Facts from the start of an HTML page, the old (slow, tree-building) way."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        soup = BeautifulSoup(body[:_PARSE_LIMIT], "html.parser")
+        soup = BeautifulSoup(body[:PARSE_LIMIT], "html.parser")
     title_tag = soup.find("title")
     title = " ".join(title_tag.get_text(" ").split()) if title_tag else ""
     heading_tag = soup.find(["h1", "h2"])
@@ -31,7 +32,7 @@ def read_page_bs4(body: str, base_url: str) -> PageFacts:
     for meta in soup.find_all("meta"):
         if str(meta.get("http-equiv", "")).strip().lower() != "refresh":
             continue
-        match = _REFRESH.match(str(meta.get("content", "")))
+        match = REFRESH.match(str(meta.get("content", "")))
         if match and match.group(2):
             target = match.group(2).strip().strip("'\"").strip()
             if target:

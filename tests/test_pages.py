@@ -1,6 +1,13 @@
 """The page reader against its bs4 oracle (``pages_oracle``): the same facts, or a documented reason.
 
-Accepted differences, each a place where bs4 with html.parser is wrong or gives up, and none
+Both paths are compared: ``read_page(..., fingerprint=True)`` (the full scanner) in full, and the
+common path (``read_page`` without the fingerprint, which skims) on every fact but the
+fingerprint, which it leaves "". The common path accepts no difference of its own: where it
+would need the open-element stack it does not keep (an ``rt``/``rp``/``template`` element before
+the title or heading, an end tag in their content that closes nothing opened there, such as
+``</br>`` or an ancestor's end tag), it hands the page to the full scanner.
+
+Accepted differences (both paths), each a place where bs4 with html.parser is wrong or gives up, and none
 able to change a verdict differently for a page and its host's 404 page (both go through the
 same reader):
 
@@ -19,13 +26,16 @@ same reader):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from bs4.builder import ParserRejectedMarkup
 from bs4.dammit import EntitySubstitution
 from hypothesis import given, strategies as st
 
-from citecheck.check.pages import _ENTITIES, PageFacts, looks_not_found, read_page
+from citecheck.check.pages import PageFacts, looks_not_found, read_page
+from citecheck.check.scanner import _ENTITIES
+from citecheck.check.skim import skim
 from pages_oracle import read_page_bs4  # type: ignore[import-not-found, unused-ignore]
 
 BASE = "https://example.org/news/story.html"
@@ -88,19 +98,60 @@ def _big(cut_inside: str) -> str:
 
 TRICKY += [_big("<a href='x'>partial"), _big("<!-- comment never closed"), _big("<script>x")]
 
+# What the common path skips, and where it must hand over to the full scanner.
+TRICKY += [
+    "<p data-x='<h1>fake</h1>'>x</p><a title=\"a > <title>no</title>\">y</a><title>t</title><h1>real</h1>",
+    "<a href=<h1>bare</a><h2>real</h2>",
+    "<title>t</title><h1>h</h1><p>" + "x " * 100 + '<meta title="a>b" http-equiv="refresh" content="0; url=/r">',
+    "<title>t</title><h1>h</h1><link rel=stylesheet href=/s><link href='/c' rel='CANONICAL'>",
+    '<meta http-equiv="&#82;efresh" content="0;url=/ref"><title>t</title>',
+    '<title>t</title><h1>h</h1><meta content="a>b" http-equiv="&#82;efresh" content="0;url=/ref">',
+    "<title>t</title><h1>h</h1><!-- <meta http-equiv=refresh content='0;url=/c'> --><p>x</p>",
+    "<title>t</title><h1>h</h1><script>'<link rel=canonical href=/js>'</script><link rel=canonical href=/real>",
+    "<div><template><p>x</template><h1>after template</h1></div>",
+    "<ruby><rt>r<h1>inside rt</h1></ruby><title>t</title>",
+    "<div><h1>closed by div</div>after</h1><title>t</title>",
+    "<br><h1>a</br>b</h1>",
+    "<h1>a<br></br>b</h1>",
+    "<h1>" + "long " * 80 + "<title>in heading</title>",
+    "<h1>" + "long " * 80 + "<template>x<title>in template</title>",
+    "<TITLE>a</TITLE><Script>'<h1>x</h1>'</SCRIPT ><H2 CLASS=x>b</h2>",
+    "<title>x<h1>in title</h1></title><h1>second</h1>",
+    "<noscript><h1>in noscript</h1></noscript>",
+    "<svg><title>icon</title></svg>" + "<li class='a'><a href='/x'>x</a></li>" * 50 + "<h1>h</h1>",
+    "<?php echo '<h1>x</h1>' ?><![CDATA[<title>c</title>]]><title>t</title><h1>h</h1>",
+]
+
+
+def _same_as_bs4(html: str, expected: PageFacts) -> None:
+    """Both paths: the fingerprinting one in full, the common one without the fingerprint."""
+    assert read_page(html, BASE, fingerprint=True) == expected
+    assert read_page(html, BASE) == replace(expected, fingerprint="")
+
 
 @pytest.mark.parametrize("html", TRICKY)
 def test_same_facts_as_bs4_on_tricky_pages(html: str) -> None:
-    assert read_page(html, BASE) == read_page_bs4(html, BASE)
+    _same_as_bs4(html, read_page_bs4(html, BASE))
 
 
 def test_bs4_gives_up_where_the_scanner_does_not() -> None:
     html = "<title>t</title><![foo[ x ]]><h1>h</h1>"
     with pytest.raises(ParserRejectedMarkup):
         read_page_bs4(html, BASE)
-    assert read_page(html, BASE) == PageFacts(
-        title="t", heading="h", fingerprint=read_page_bs4("<title>t</title><h1>h</h1>", BASE).fingerprint
+    _same_as_bs4(html, read_page_bs4("<title>t</title><h1>h</h1>", BASE))
+
+
+def test_common_path_leaves_the_fingerprint_out_and_skims_an_article() -> None:
+    nav = "".join(f'<li class="nav"><a href="/s/{i}" data-x="{i}">Section {i}</a></li>' for i in range(300))
+    html = (
+        '<html><head><meta charset="utf-8"><title>Story</title><link rel="canonical" href="/story">'
+        f"<script>var a = '</div>';</script><style>p{{x:1}}</style></head><body><ul>{nav}</ul>"
+        '<h1 class="headline">Headline</h1><p>text</p></body></html>'
     )
+    assert skim(html, BASE) is not None
+    facts = read_page(html, BASE)
+    assert facts == PageFacts(title="Story", heading="Headline", canonical="https://example.org/story")
+    assert read_page(html, BASE, fingerprint=True) == read_page_bs4(html, BASE)
 
 
 def test_entity_table_is_bs4s() -> None:
@@ -156,4 +207,4 @@ def test_same_facts_as_bs4_on_generated_fragments(html: str) -> None:
         expected = read_page_bs4(html, BASE)
     except ParserRejectedMarkup:
         return
-    assert read_page(html, BASE) == expected
+    _same_as_bs4(html, expected)

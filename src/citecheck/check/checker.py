@@ -251,7 +251,7 @@ class AsyncLinkChecker:
     async def _judge(self, url: str, chain: Chain) -> OnlineResult:
         soft_404 = None
         if needs_soft_404_check(chain.final, chain.facts):
-            soft_404 = await self._soft_404.evidence(url, chain.hops, chain.final.url, chain.facts)
+            soft_404 = await self._soft_404.evidence(url, chain.hops, chain.final.url, chain.facts, chain.final)
         return judge_final(url, chain.hops, chain.final, chain.facts, clean=self.cleaner.clean, soft_404=soft_404)
 
 

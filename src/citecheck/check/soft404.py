@@ -17,7 +17,7 @@ from ..core.urls import split_url
 from ..net.exchange import Exchange
 from ..net.guard import AddressPolicy, check_url_host
 from .hosts import host_key
-from .pages import PageFacts, looks_not_found, page_facts
+from .pages import PageFacts, looks_not_found, page_facts, read_page
 
 __all__ = ["SoftNotFound"]
 
@@ -37,8 +37,14 @@ class SoftNotFound:
         self._probe_hosts = probe
         self._probes: dict[str, asyncio.Task[PageFacts | str | None]] = {}
 
-    async def evidence(self, url: str, hops: Sequence[Hop], end: str, facts: PageFacts | None) -> str | None:
-        """Why a 2xx answer at ``end`` (reached from ``url`` over ``hops``) is "not found", or None."""
+    async def evidence(
+        self, url: str, hops: Sequence[Hop], end: str, facts: PageFacts | None, final: Exchange
+    ) -> str | None:
+        """Why a 2xx answer at ``end`` (reached from ``url`` over ``hops``) is "not found", or None.
+
+        ``final`` is that answer: its page's fingerprint is computed only if the host's page for
+        a made-up path is a 2xx page to compare it with (most hosts answer that with a 404).
+        """
         if facts is not None and looks_not_found(facts):
             return f"the page says so: {facts.title or facts.heading!r}"
         start, finish = split_url(url), split_url(end)
@@ -57,7 +63,7 @@ class SoftNotFound:
             return None
         if isinstance(probe, str):
             return f"lands where a made-up path on this site lands: {end}" if hops and probe == end else None
-        if facts is not None and facts.fingerprint == probe.fingerprint:
+        if facts is not None and read_page(final.text(), final.url, fingerprint=True).fingerprint == probe.fingerprint:
             return "looks like this site's page for a made-up path"
         return None
 
@@ -95,5 +101,5 @@ class SoftNotFound:
                 return None
             if redirected:
                 return current
-            return page_facts(answer)
+            return page_facts(answer, fingerprint=True)
         return None
