@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import re
 import socket
@@ -282,6 +283,7 @@ def _parse_ipv6(text: str) -> IPv6Address | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # hosts repeat across a run's URLs; parsing one costs microseconds
 def literal_address(host: str) -> IPAddress | None:
     """The address a URL host spells, in any spelling browsers accept; None for a DNS name.
 
