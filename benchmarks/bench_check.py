@@ -83,6 +83,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import citecheck
 from citecheck.check import AsyncLinkChecker, NetworkOptions, OnlineResult
+from citecheck.cli.process import tune_collector
 
 # tests/ is on mypy's path when it checks the project, not when it is given this file alone.
 from fakeweb import FakeWeb, Handler, Request, Response, ok  # type: ignore[import-not-found, unused-ignore]
@@ -1189,6 +1190,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--lychee", metavar="PATH", help="the lychee binary (default: lychee on PATH, if any)")
     parser.add_argument("--no-lychee", action="store_true", help="do not run lychee even if it is installed")
+    parser.add_argument(
+        "--collector",
+        choices=("cli", "python"),
+        default="cli",
+        help="cli: the garbage-collector settings the citecheck command uses (default); python: Python's own",
+    )
     parser.add_argument("--profile", type=int, metavar="N", default=0, help="cProfile the checker, show top N")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout (report on stderr)")
     args = parser.parse_args(argv)
@@ -1213,6 +1220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(text: str = "") -> None:
         print(text, file=out, flush=True)
 
+    if args.collector == "cli":
+        tune_collector()  # what the `citecheck` command does before it checks anything
     info = machine()
     lychee = None if args.no_lychee else find_lychee(args.lychee)
     if args.lychee and lychee is None:
@@ -1227,7 +1236,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         lychee_note = f"lychee {info['lychee']} (defaults, --no-progress, JSON report)"
     else:
         lychee_note = "lychee: off (--no-lychee)" if args.no_lychee else "lychee: not found on PATH, skipped"
-    say(f"workload {args.workload}; server in a {args.server}; tracemalloc: {args.trace}; {lychee_note}")
+    collector = "the CLI's" if args.collector == "cli" else "Python's default"
+    say(
+        f"workload {args.workload}; server in a {args.server}; tracemalloc: {args.trace}; "
+        f"GC thresholds {collector} {gc.get_threshold()}; {lychee_note}"
+    )
     profile = cProfile.Profile() if args.profile else None
     runs: list[RunFigures] = []
     for count in args.sizes:

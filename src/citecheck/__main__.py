@@ -1,5 +1,5 @@
 """``python -m citecheck`` runs the CLI."""
 
-from .cli.main import main
+from .cli.process import console_main
 
-raise SystemExit(main())
+raise SystemExit(console_main())
