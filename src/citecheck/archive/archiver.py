@@ -31,9 +31,10 @@ from ..clean.cleaner import Cleaner
 from ..core.settings import ArchiveSettings
 from ..core.snapshot import ArchiveError, JobStatus, Snapshot, SnapshotSource
 from ..core.sync import LoopThread
+from ..net.aiotransport import GuardedAiohttpTransport
 from ..net.body import BodyTooLarge, bounded_chunks, check_announced_length
 from ..net.exchange import retry_after_seconds
-from ..net.guard import AddressPolicy, safe_transport
+from ..net.guard import AddressPolicy
 from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter
 from ..net.singleflight import SingleFlight
 from .choose import choose
@@ -99,7 +100,7 @@ class AsyncArchiver:
             endpoints += [url for archive in s.memento for url in (archive.timemap, archive.timegate) if url]
             guard = (policy or AddressPolicy()).trusting(endpoints)
             client = httpx.AsyncClient(
-                transport=safe_transport(guard),
+                transport=GuardedAiohttpTransport(guard),
                 headers={"User-Agent": _USER_AGENT},
                 timeout=httpx.Timeout(self.settings.timeout),
                 trust_env=False,
