@@ -40,6 +40,7 @@ def test_headers_reach_the_server_and_win_over_citecheck_s_own() -> None:
     assert headers["accept-language"] == "de"
     assert headers["user-agent"] == "NewsroomBot/2"
     assert headers["accept"] == "*/*"
+    assert headers["accept-encoding"] == "gzip, deflate"  # what exchange() decodes, whatever is installed
 
 
 def test_headers_from_the_configuration_file(tmp_path: Path) -> None:
@@ -52,8 +53,9 @@ def test_headers_from_the_configuration_file(tmp_path: Path) -> None:
     ("line", "message"),
     [
         ('headers = { "Bad Name" = "x" }', "not a header name"),
-        ('headers = { Host = "evil.example" }', "set by the HTTP client"),
-        ('headers = { Content-Length = "0" }', "set by the HTTP client"),
+        ('headers = { Host = "evil.example" }', "set by citecheck itself"),
+        ('headers = { Content-Length = "0" }', "set by citecheck itself"),
+        ('headers = { Accept-Encoding = "br" }', "set by citecheck itself"),
         ('headers = { X-A = "one\\r\\nX-B: two" }', "line break"),
         ("headers = { X-A = 1 }", "string values"),
         ('headers = ["X-A: 1"]', "table of header names"),

@@ -85,7 +85,14 @@ class AsyncLinkChecker:
             # The host gate bounds requests in flight (globally and per host), so the pool needs
             # no bound of its own; idle connections are kept a few seconds for the next URL.
             transport = transport or GuardedAiohttpTransport(self.policy)
-            headers = {"User-Agent": options.user_agent, "Accept": "*/*", **dict(options.headers)}
+            # Only the encodings exchange() can decode with a bound (httpx would also offer br and
+            # zstd when their packages happen to be installed).
+            headers = {
+                "User-Agent": options.user_agent,
+                "Accept": "*/*",
+                "Accept-Encoding": "gzip, deflate",
+                **dict(options.headers),
+            }
             client = httpx.AsyncClient(
                 transport=transport, headers=headers, timeout=httpx.Timeout(options.timeout), trust_env=False
             )

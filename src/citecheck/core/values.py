@@ -27,9 +27,20 @@ def check_network(text: str) -> str:
     return text
 
 
-#: Headers that describe the connection or the message framing: httpx sets them, a user may not.
+#: Headers that describe the connection or the message framing, and Accept-Encoding (bodies are
+#: decoded with a size bound, for the encodings citecheck offers): set by citecheck, never by a user.
 _RESERVED_HEADERS = frozenset(
-    {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"}
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "upgrade",
+        "te",
+        "trailer",
+        "accept-encoding",
+    }
 )
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 
@@ -39,7 +50,7 @@ def check_header(name: str, value: str) -> tuple[str, str]:
     if not _HEADER_NAME.match(name):
         raise ConfigError(f"{name!r} is not a header name (letters, digits and !#$%&'*+.^_`|~- only)")
     if name.lower() in _RESERVED_HEADERS:
-        raise ConfigError(f"{name!r} is set by the HTTP client and cannot be given")
+        raise ConfigError(f"{name!r} is set by citecheck itself and cannot be given")
     if any(c in value for c in "\r\n\0"):
         raise ConfigError(f"the value of {name!r} holds a line break or NUL")
     return name, value.strip()

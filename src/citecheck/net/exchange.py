@@ -133,7 +133,7 @@ class DirectSender:
         if headers:
             merged = self._headers.copy()
             merged.update(headers)
-        request = httpx.Request(method, url, headers=merged, extensions=self._extensions)
+        request = httpx.Request(method, url, headers=merged, extensions=dict(self._extensions))
         response = await self.transport.handle_async_request(request)
         response.request = request
         return response
