@@ -148,6 +148,7 @@ class AsyncLinkChecker:
 
     @property
     def hosts_seen(self) -> set[str]:
+        """Origins tried before any host answered (what the offline notice counts)."""
         return self.network.hosts_seen
 
     @property
@@ -222,7 +223,10 @@ class AsyncLinkChecker:
             return OnlineResult(
                 url=url, verdict=Verdict.SKIPPED, reason=Reason.PRIVATE_ADDRESS, detail=refusal, checked_at=checked_at
             )
-        self.network.hosts_seen.add(parts.origin())
+        if not self.network.hosts_answered:
+            # Only counted for the "looks offline" notice, which no longer applies once a host answered;
+            # a run over millions of links and hosts keeps no set of them.
+            self.network.hosts_seen.add(parts.origin())
         attempts = 0
         result: OnlineResult | None = None
         while True:

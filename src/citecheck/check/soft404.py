@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urljoin
 
@@ -20,6 +21,9 @@ from .hosts import host_key
 from .pages import PageFacts, looks_not_found, page_facts, read_page
 
 __all__ = ["SoftNotFound"]
+
+#: Hosts whose probe answer is kept (a few hundred bytes each).
+_MAX_PROBES = 10_000
 
 #: Sends one request (see ``PoliteClient.request``).
 Request = Callable[[str, str], Awaitable[Exchange | OnlineResult]]
@@ -35,7 +39,8 @@ class SoftNotFound:
         self._request = request
         self._policy = policy
         self._probe_hosts = probe
-        self._probes: dict[str, asyncio.Task[PageFacts | str | None]] = {}
+        #: Each host's probe, oldest first; finished ones beyond :data:`_MAX_PROBES` are forgotten.
+        self._probes: OrderedDict[str, asyncio.Task[PageFacts | str | None]] = OrderedDict()
 
     async def evidence(
         self, url: str, hops: Sequence[Hop], end: str, facts: PageFacts | None, final: Exchange
@@ -79,10 +84,19 @@ class SoftNotFound:
         task = self._probes.get(key)
         if task is None:
             task = self._probes[key] = asyncio.ensure_future(self._run_probe(origin))
+            self._forget_old_probes()
         try:
             return await asyncio.shield(task)
         except Exception:  # a failed probe only means no evidence
             return None
+
+    def _forget_old_probes(self) -> None:
+        """Keep memory flat on runs over many hosts: a forgotten host is probed again if cited again."""
+        while len(self._probes) > _MAX_PROBES:
+            key, oldest = next(iter(self._probes.items()))
+            if not oldest.done():
+                return  # still running (bounded by the requests in flight): kept until later
+            del self._probes[key]
 
     async def _run_probe(self, origin: str) -> PageFacts | str | None:
         current = f"{origin}/{secrets.token_hex(12)}-citecheck-probe"

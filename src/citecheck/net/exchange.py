@@ -165,16 +165,22 @@ async def exchange(
             await response.aread()  # empty: reading it lets the pool keep the connection alive
             return Exchange(method=method, url=url, status=response.status_code, headers=kept)
         limit = max_body if _is_page(kept, response.status_code) else min(max_body, PEEK_BYTES)
-        decoder = _Decoder(kept.get("content-encoding", ""), limit)
         endless = False
-        try:
-            async with aclosing(bounded_chunks(response, _MAX_RAW, raw=True)) as chunks:
-                async for chunk in chunks:
-                    decoder.feed(chunk)
-                    if decoder.overflow:
-                        break
-        except BodyTooLarge:
-            endless = True
+        if response.is_stream_consumed:
+            # A transport that answered with the body already in memory, and decoded
+            # (httpx.MockTransport with content=...): nothing left to stream or to decompress.
+            decoder = _Decoder("", limit)
+            decoder.feed(response.content)
+        else:
+            decoder = _Decoder(kept.get("content-encoding", ""), limit)
+            try:
+                async with aclosing(bounded_chunks(response, _MAX_RAW, raw=True)) as chunks:
+                    async for chunk in chunks:
+                        decoder.feed(chunk)
+                        if decoder.overflow:
+                            break
+            except BodyTooLarge:
+                endless = True
         return Exchange(
             method=method,
             url=url,

@@ -31,6 +31,12 @@ class _Host:
     semaphore: asyncio.Semaphore
     next_start: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Requests holding or waiting for a slot: a host with none, and no pause ahead, is forgettable.
+    users: int = 0
+
+
+#: Hosts remembered before idle ones are forgotten (a run over many hosts keeps memory flat).
+_SWEEP_AT = 4096
 
 
 class HostGate:
@@ -53,6 +59,7 @@ class HostGate:
         # Made on first use, inside the loop that runs the checks.
         self._global: asyncio.Semaphore | None = None
         self._hosts: dict[str, _Host] = {}
+        self._sweep_at = _SWEEP_AT
 
     @asynccontextmanager
     async def turn(self, url: str) -> AsyncIterator[None]:
@@ -60,9 +67,13 @@ class HostGate:
         host = self._host(host_key(url))
         if self._global is None:
             self._global = asyncio.Semaphore(self._concurrency)
-        async with self._global, host.semaphore:
-            await self._wait_turn(host)
-            yield
+        host.users += 1
+        try:
+            async with self._global, host.semaphore:
+                await self._wait_turn(host)
+                yield
+        finally:
+            host.users -= 1
 
     def pause(self, url: str, seconds: float) -> None:
         """Honour a Retry-After: no request to ``url``'s host starts for ``seconds`` (capped)."""
@@ -82,5 +93,19 @@ class HostGate:
     def _host(self, key: str) -> _Host:
         host = self._hosts.get(key)
         if host is None:
+            if len(self._hosts) >= self._sweep_at:
+                self._forget_idle()
             host = self._hosts[key] = _Host(semaphore=asyncio.Semaphore(self._host_concurrency))
         return host
+
+    def _forget_idle(self) -> None:
+        """Drop hosts nobody is using and no pause or spacing applies to; O(1) per host, amortised."""
+        now = time.monotonic()
+        idle = [key for key, host in self._hosts.items() if not host.users and host.next_start <= now]
+        for key in idle:
+            del self._hosts[key]
+        self._sweep_at = max(_SWEEP_AT, 2 * len(self._hosts))
+
+    def __len__(self) -> int:
+        """Hosts remembered now (for tests and figures)."""
+        return len(self._hosts)
