@@ -9,7 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from citecheck.cli.process import COLLECTOR_THRESHOLDS, console_main, tune_collector
+from citecheck.cli.process import (
+    COLLECTOR_THRESHOLDS,
+    OPEN_FILES_WANTED,
+    console_main,
+    raise_open_file_limit,
+    tune_collector,
+)
 
 
 @pytest.fixture
@@ -47,3 +53,17 @@ def test_importing_the_library_leaves_the_collector_alone() -> None:
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
 
     assert ask(", citecheck, citecheck.check, citecheck.cli") == ask("")
+
+
+def test_the_open_file_limit_is_raised_towards_the_hard_limit() -> None:
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        low = min(256, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+        raise_open_file_limit()
+        raised, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = OPEN_FILES_WANTED if hard == resource.RLIM_INFINITY else min(OPEN_FILES_WANTED, hard)
+        assert raised == wanted
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -86,7 +86,8 @@ class SoftNotFound:
             task = self._probes[key] = asyncio.ensure_future(self._run_probe(origin))
             self._forget_old_probes()
         try:
-            return await asyncio.shield(task)
+            # Most pages come after their host's probe ended: its answer needs no shield then.
+            return task.result() if task.done() else await asyncio.shield(task)
         except Exception:  # a failed probe only means no evidence
             return None
 
