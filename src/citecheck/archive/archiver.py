@@ -318,7 +318,7 @@ class Archiver:
     """The synchronous twin of :class:`AsyncArchiver` (its own event loop in a background thread)."""
 
     def __init__(self, settings: ArchiveSettings | None = None, **kwargs: Any) -> None:
-        self._thread = LoopThread("citecheck-archive")
+        self._thread = LoopThread("citecheck-archive", owner="Archiver")
 
         async def make() -> AsyncArchiver:
             return AsyncArchiver(settings, **kwargs)

@@ -13,8 +13,8 @@ import asyncio
 import functools
 import random
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -116,7 +116,8 @@ class AsyncLinkChecker:
         #: Checks in flight, by URL (so concurrent askers share one check)...
         self._in_flight: SingleFlight[str, OnlineResult] = SingleFlight()
         #: ...and the answers of finished ones, bounded so memory stays flat on huge runs.
-        self._done: OrderedDict[str, OnlineResult] = OrderedDict()
+        #: Each with the monotonic time it was checked, so it can expire (``options.remember_for``).
+        self._done: OrderedDict[str, tuple[float, OnlineResult]] = OrderedDict()
 
     async def __aenter__(self) -> AsyncLinkChecker:
         return self
@@ -163,23 +164,32 @@ class AsyncLinkChecker:
 
     async def check(self, url: str) -> OnlineResult:
         """The verdict on ``url`` (checked once per checker; later calls share the answer)."""
-        result = self._done.get(url)
+        if not isinstance(url, str):
+            raise TypeError(f"check() takes a URL as a str, not {type(url).__name__}")
+        result = self._remembered(url)
         if result is None:
             result = await self._shared_check(url)
         if result.reason is Reason.DNS_NXDOMAIN and not self.network.dns_works:
             return offline(result)
         return result
 
-    async def check_many(self, urls: Iterable[str]) -> AsyncIterator[OnlineResult]:
-        """Results as they complete. Reads ``urls`` lazily and keeps a bounded window in flight.
+    async def check_many(self, urls: Iterable[str], *, ordered: bool = False) -> AsyncIterator[OnlineResult]:
+        """Results as they complete, or in input order with ``ordered``. Reads ``urls`` lazily.
 
         URLs are started round-robin over hosts so one big host does not hold the others up.
         NXDOMAIN answers are held back until DNS is seen to work for another name; if it never
-        does (the machine is offline), they come out as ``unreachable``/``offline``.
+        does (the machine is offline), they come out as ``unreachable``/``offline``. In input
+        order, an answer waits for those before it: memory then grows with how far a slow URL
+        lags behind (at most its timeout's worth of answers).
         """
+        if ordered:
+            async for result in self._in_input_order(urls):
+                yield result
+            return
         held: list[OnlineResult] = []
+        options = self.options
         batches = round_robin(
-            urls, self.check, concurrency=self.options.concurrency, host_concurrency=self.options.host_concurrency
+            _strings(urls), self.check, concurrency=options.concurrency, host_concurrency=options.host_concurrency
         )
         async for batch in batches:
             for result in batch:
@@ -194,6 +204,28 @@ class AsyncLinkChecker:
         for result in held:
             yield result if self.network.dns_works else offline(result)
 
+    async def _in_input_order(self, urls: Iterable[str]) -> AsyncIterator[OnlineResult]:
+        """:meth:`check_many`'s results, each yielded once every URL before it has its answer."""
+        order: deque[str] = deque()
+        wanted: dict[str, int] = {}  # places in ``order`` still waiting for each URL's answer
+
+        def recorded() -> Iterator[str]:
+            for url in _strings(urls):
+                order.append(url)
+                wanted[url] = wanted.get(url, 0) + 1
+                yield url
+
+        answers: dict[str, OnlineResult] = {}
+        async for result in self.check_many(recorded()):
+            if wanted.get(result.url):  # a repeated URL's answer comes once per place; all are served
+                answers[result.url] = result
+            while order and order[0] in answers:
+                url = order.popleft()
+                yield answers[url]
+                wanted[url] -= 1
+                if not wanted[url]:
+                    del answers[url], wanted[url]
+
     # -- one URL ---------------------------------------------------------------------------------
 
     async def _shared_check(self, url: str) -> OnlineResult:
@@ -204,9 +236,21 @@ class AsyncLinkChecker:
         """Check ``url`` and keep the answer in the bounded table (unless the service forgoes it)."""
         result = await self._check(url)
         if self._remember:
-            self._done[url] = result
+            self._done[url] = (time.monotonic(), result)
+            self._done.move_to_end(url)
             if len(self._done) > _MAX_REMEMBERED:
                 self._done.popitem(last=False)
+        return result
+
+    def _remembered(self, url: str) -> OnlineResult | None:
+        """The kept answer for ``url`` while it is younger than ``options.remember_for``."""
+        kept = self._done.get(url)
+        if kept is None:
+            return None
+        when, result = kept
+        if time.monotonic() - when > self.options.remember_for:
+            del self._done[url]
+            return None
         return result
 
     async def _check(self, url: str) -> OnlineResult:
@@ -250,7 +294,8 @@ class AsyncLinkChecker:
             await self._sleep(wait)
         failures = self.network.failures_by_reason
         failures[str(result.reason)] = failures.get(str(result.reason), 0) + 1
-        return replace(result, attempts=attempts, elapsed=time.monotonic() - started, checked_at=checked_at)
+        # A hop's failure (a redirect target answering 503) is still the answer for the cited URL.
+        return replace(result, url=url, attempts=attempts, elapsed=time.monotonic() - started, checked_at=checked_at)
 
     async def _attempt(self, url: str) -> OnlineResult:
         """One attempt: follow the chain, then judge its end. Raises Transient to ask for a retry."""
@@ -264,6 +309,14 @@ class AsyncLinkChecker:
         if needs_soft_404_check(chain.final, chain.facts):
             soft_404 = await self._soft_404.evidence(url, chain.hops, chain.final.url, chain.facts, chain.final)
         return judge_final(url, chain.hops, chain.final, chain.facts, clean=self.cleaner.clean, soft_404=soft_404)
+
+
+def _strings(urls: Iterable[str]) -> Iterator[str]:
+    """``urls``, refusing anything that is not a str the way :meth:`AsyncLinkChecker.check` does."""
+    for url in urls:
+        if not isinstance(url, str):
+            raise TypeError(f"check_many() takes URLs as str, not {type(url).__name__}")
+        yield url
 
 
 def refuse_unguarded(*, client: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None) -> None:

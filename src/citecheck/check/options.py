@@ -29,6 +29,9 @@ class NetworkOptions(NetworkSettings):
     user_agent: str = DEFAULT_USER_AGENT
     #: Probe each host once with a random path to recognise its "not found" page (soft 404s).
     probe_soft_404: bool = True
+    #: Seconds a checker reuses a finished answer for the same URL (a long-lived checker, such
+    #: as the service's, then checks again rather than repeat an old answer forever).
+    remember_for: float = 3600.0
 
     def policy(self) -> AddressPolicy:
         """The address policy these options describe (checked on every hop and connection)."""

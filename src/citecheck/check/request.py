@@ -116,6 +116,7 @@ class PoliteClient:
                     verdict=verdict,
                     reason=reason,
                     http_status=answer.status,
+                    final_url=url,  # a server answered here: the result says where
                     detail=f"Retry-After: {answer.headers['retry-after']}" if "retry-after" in answer.headers else None,
                 ),
                 wait=wait,

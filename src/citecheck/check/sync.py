@@ -23,7 +23,7 @@ class LinkChecker:
     """
 
     def __init__(self, options: NetworkOptions | None = None, **arguments: Unpack[CheckerArguments]) -> None:
-        self._thread = LoopThread("citecheck-net")
+        self._thread = LoopThread("citecheck-net", owner="LinkChecker")
 
         async def make() -> AsyncLinkChecker:
             # Made on the thread's loop, where every later call runs.
@@ -35,11 +35,11 @@ class LinkChecker:
     def check(self, url: str) -> OnlineResult:
         return self._run(self._checker.check(url))
 
-    def check_many(self, urls: Iterable[str]) -> Iterator[OnlineResult]:
-        """Results in completion order (the whole batch runs concurrently)."""
+    def check_many(self, urls: Iterable[str], *, ordered: bool = False) -> Iterator[OnlineResult]:
+        """Results in completion order, or in input order with ``ordered`` (the batch runs concurrently)."""
 
         async def collect() -> list[OnlineResult]:
-            return [result async for result in self._checker.check_many(urls)]
+            return [result async for result in self._checker.check_many(urls, ordered=ordered)]
 
         yield from self._run(collect())
 

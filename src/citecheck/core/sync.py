@@ -20,13 +20,20 @@ _T = TypeVar("_T")
 class LoopThread:
     """One private event loop, run forever in a daemon thread until :meth:`close`."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, owner: str = "object") -> None:
+        self.name = name
+        self.owner = owner
+        self.closed = False
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=name, daemon=True)
         self._thread.start()
 
     def run(self, awaitable: Awaitable[_T]) -> _T:
         """Run ``awaitable`` on the loop and wait for its result (from any thread)."""
+        if self.closed:
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()  # never started: no "was never awaited" warning
+            raise RuntimeError(f"this {self.owner} is closed: use it inside its `with` block, or before close()")
 
         async def wrapper() -> _T:
             return await awaitable
@@ -35,9 +42,14 @@ class LoopThread:
 
     def close(self, final: Awaitable[object] | None = None) -> None:
         """Run ``final`` (e.g. the async object's ``aclose()``), then stop the loop and the thread."""
+        if self.closed:
+            if asyncio.iscoroutine(final):
+                final.close()  # closing twice: the final step already ran the first time
+            return
         if final is not None:
             with contextlib.suppress(RuntimeError):
                 self.run(final)
+        self.closed = True
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()

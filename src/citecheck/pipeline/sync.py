@@ -60,7 +60,7 @@ class Session:
 
     def _run(self, call: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
         if self._thread is None:
-            self._thread = LoopThread("citecheck-session")
+            self._thread = LoopThread("citecheck-session", owner="Session")
 
             async def make() -> AsyncSession:
                 return AsyncSession(self.config, cleaner=self.cleaner, transport=self._transport)

@@ -1,0 +1,92 @@
+"""The checker at its edges: wrong types, use after close, input order, stale answers, hop failures."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from citecheck.check import AsyncLinkChecker, LinkChecker, NetworkOptions
+from citecheck.core.verdicts import Reason, Verdict
+from fakeweb import FakeWeb, delay, ok, redirect, status
+
+LOCAL = ("127.0.0.0/8",)
+
+
+def _pdf(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=b"%PDF", headers={"content-type": "application/pdf"})
+
+
+def test_a_url_that_is_not_a_string_is_a_type_error_as_in_clean_url() -> None:
+    with LinkChecker(transport=httpx.MockTransport(_pdf)) as checker:
+        with pytest.raises(TypeError, match="str, not int"):
+            checker.check(123)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="str, not bytes"):
+            list(checker.check_many([b"https://example.com/"]))  # type: ignore[list-item]
+
+
+def test_a_checker_used_after_its_with_block_says_so() -> None:
+    with LinkChecker(transport=httpx.MockTransport(_pdf)) as checker:
+        assert checker.check("https://example.com/a.pdf").verdict is Verdict.OK
+    with pytest.raises(RuntimeError, match="this LinkChecker is closed"):
+        checker.check("https://example.com/a.pdf")
+    checker.close()  # closing twice is harmless
+
+
+def test_check_many_can_keep_input_order() -> None:
+    async def go() -> tuple[list[str], list[str], list[str]]:
+        async with FakeWeb(hosts=2) as web:
+            web.route("/slow", delay(0.3, ok("x", "application/pdf")))
+            web.route("/fast", ok("x", "application/pdf"))
+            urls = [web.url(0, "/slow"), web.url(1, "/fast"), web.url(0, "/fast"), web.url(0, "/slow")]
+            options = NetworkOptions(allow_networks=LOCAL, probe_soft_404=False)
+            async with AsyncLinkChecker(options) as checker:
+                unordered = [r.url async for r in checker.check_many(urls)]
+            async with AsyncLinkChecker(options) as checker:
+                ordered = [r.url async for r in checker.check_many(urls, ordered=True)]
+            return urls, unordered, ordered
+
+    urls, unordered, ordered = asyncio.run(go())
+    assert ordered == urls  # a repeated URL comes back at each of its places
+    assert unordered != urls  # the slow one finished last without the option
+    assert sorted(unordered) == sorted(urls)
+
+
+def test_a_long_lived_checker_checks_again_once_an_answer_is_old() -> None:
+    calls: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        return _pdf(request)
+
+    async def go() -> None:
+        options = NetworkOptions(remember_for=0.05)
+        async with AsyncLinkChecker(options, transport=httpx.MockTransport(serve)) as checker:
+            await checker.check("https://example.com/a.pdf")
+            await checker.check("https://example.com/a.pdf")
+            assert len(calls) == 1  # young: reused
+            time.sleep(0.06)
+            await checker.check("https://example.com/a.pdf")
+            assert len(calls) == 2  # old: checked again
+
+    asyncio.run(go())
+
+
+def test_a_failing_redirect_target_is_reported_for_the_cited_url_with_where_it_failed() -> None:
+    async def go() -> tuple[str, object, str | None]:
+        async with FakeWeb() as web:
+            web.route("/moved", redirect("/gone-wrong", 301))
+            web.route("/gone-wrong", status(503, "busy"))
+            cited = web.url(0, "/moved")
+            options = NetworkOptions(allow_networks=LOCAL, retries=0, probe_soft_404=False)
+            async with AsyncLinkChecker(options) as checker:
+                result = await checker.check(cited)
+            assert result.url == cited
+            return result.url, result.reason, result.final_url
+
+    _, reason, final_url = asyncio.run(go())
+    assert reason is Reason.HTTP_5XX
+    assert final_url is not None
+    assert final_url.endswith("/gone-wrong")
