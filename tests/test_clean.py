@@ -306,3 +306,13 @@ def test_memory_stays_bounded_however_many_hosts_are_cleaned() -> None:
     before = clean(0, 1_000)
     after = clean(1_000, hosts)
     assert after - before < hosts * 6 // 10
+
+
+def test_unwrapped_records_the_url_it_unwrapped_to() -> None:
+    wrapped = "https://www.google.com/url?q=https://news.example/a%3Futm_source%3Dx%26id%3D7&sa=D"
+    result = explain(wrapped)
+    (wrapper,) = result.wrappers
+    assert wrapper.wrapper == wrapped
+    assert wrapper.target == "https://news.example/a?utm_source=x&id=7"  # as found, before its own cleaning
+    assert result.cleaned == "https://news.example/a?id=7"
+    assert wrapper.to_dict()["target"] == wrapper.target

@@ -335,7 +335,7 @@ class Cleaner:
             if target is None or split_url(target) is None:
                 continue
             if rec is not None:
-                rec.wrappers.append(Unwrapped(wrapper=text, rule=rule.id))
+                rec.wrappers.append(Unwrapped(wrapper=text, rule=rule.id, target=target))
             return target
         return None
 

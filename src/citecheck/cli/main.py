@@ -264,7 +264,7 @@ def _read_lines(stream: Any) -> Iterator[tuple[str, str, bool]]:
 def _describe(result: CleanResult) -> list[str]:
     lines: list[str] = []
     for wrapper in result.wrappers:
-        lines.append(f"  unwrapped from {wrapper.wrapper}  [{wrapper.rule}]")
+        lines.append(f"  unwrapped from {wrapper.wrapper} to {wrapper.target}  [{wrapper.rule}]")
     for removed in result.removed:
         shown = removed.name if removed.value is None else f"{removed.name}={removed.value}"
         where = "" if removed.location == "query" else f" ({removed.location})"

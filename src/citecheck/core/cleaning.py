@@ -25,13 +25,15 @@ class RemovedParam:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unwrapped:
-    """A redirect wrapper that was opened, and the rule that knew how."""
+    """A redirect wrapper that was opened, the rule that knew how, and the URL found inside."""
 
     wrapper: str
     rule: str
+    #: The URL the wrapper pointed to, as decoded (before it was cleaned in turn).
+    target: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"wrapper": self.wrapper, "rule": self.rule}
+        return {"wrapper": self.wrapper, "rule": self.rule, "target": self.target}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
