@@ -332,3 +332,28 @@ def test_other_pages_show_the_tables_numeric_defaults(page: str, table: str, row
     for key, setting in defaults.table_settings(table).items():
         if setting.kind in ("integer", "number"):
             assert row.format(key=key, default=setting.default_text()) in text, key
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"timeout": "5"}, "'timeout' must be a number"),
+        ({"timeout": -1}, "'timeout' must be a number"),
+        ({"concurrency": 0}, "'concurrency' must be a number"),
+        ({"method": "post"}, "'method' must be one of"),
+        ({"allow_networks": ("10.1.2.3/33",)}, "allow_networks"),
+        ({"allow_networks": "127.0.0.0/8"}, "must be a list of CIDR networks, not str"),
+        ({"headers": (("Bad Name", "x"),)}, "not a header name"),
+        ({"ignore_urls": ("([",)}, "bad regular expression"),
+        ({"fail_on": ("dead",)}, "unknown verdict 'dead'"),
+    ],
+)
+def test_settings_built_in_code_are_checked_when_made(keywords: dict[str, object], message: str) -> None:
+    from citecheck.check import NetworkOptions
+
+    with pytest.raises(ConfigError, match=message):
+        Config(**keywords)  # type: ignore[arg-type]
+    network_keys = {"timeout", "concurrency", "method", "allow_networks", "headers"}
+    if set(keywords) <= network_keys:
+        with pytest.raises(ConfigError, match=message):
+            NetworkOptions(**keywords)  # type: ignore[arg-type]

@@ -246,7 +246,7 @@ def test_closing_after_a_deadline_writes_every_result_that_arrived(
         return pdf()
 
     async def scenario() -> None:
-        config = Config(store=str(tmp_path / "store.sqlite3"), retries=0, timeout=3600.0)
+        config = Config(store=str(tmp_path / "store.sqlite3"), retries=0, timeout=600.0)
         async with AsyncSession(config, transport=httpx.MockTransport(answer)) as session:
             run = session.start([source([*early, *late, never])])
             assert not await run.wait(1.5)

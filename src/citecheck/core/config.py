@@ -49,6 +49,11 @@ class NetworkSettings:
     #: CIDR networks that may be fetched although private (e.g. a test server's 127.0.0.0/8).
     allow_networks: tuple[str, ...] = d.ALLOW_NETWORKS.default
 
+    def __post_init__(self) -> None:
+        # Checked when made, from code as from a file: a typo'd type or a bad value fails here,
+        # with the same message the configuration file would get, not deep inside a run.
+        check_values(self)
+
     def network_settings(self) -> dict[str, Any]:
         """These keys and their values, to build the other kind of settings from this one."""
         return {f.name: getattr(self, f.name) for f in fields(NetworkSettings)}
@@ -218,6 +223,54 @@ def _from_table(table: Mapping[str, object], path: Path | None, environment: Env
 
 
 _LISTS = {"paths", "globs", "suffixes", "patterns", "networks", "choices"}
+_SCALARS = {"bool", "integer", "number", "choice"}
+
+
+def check_values(settings: object) -> None:
+    """Raise :class:`ConfigError` for the first field of ``settings`` its defaults-table entry refuses.
+
+    For settings built in code (``Config(timeout="5")``, ``NetworkOptions(allow_networks=...)``):
+    numbers, booleans and choices by the table, lists item by item (a bare string where a list
+    belongs is refused, not read letter by letter), patterns compiled, networks and headers parsed.
+    """
+    for item in fields(settings):  # type: ignore[arg-type]
+        setting = _SETTINGS.get(item.name)
+        value = getattr(settings, item.name)
+        if setting is None or (value is None and setting.default is None):
+            continue
+        kind = setting.kind
+        if kind in _SCALARS:
+            setting.check(value)
+        elif kind in _LISTS or kind == "headers":
+            if isinstance(value, str | bytes) or not isinstance(value, tuple | list):
+                raise ConfigError(f"{item.name!r} must be {setting.allowed()}, not {type(value).__name__}")
+            _check_items(setting, value)
+
+
+def _check_items(setting: Setting[object], items: tuple[object, ...] | list[object]) -> None:
+    name = setting.name
+    if setting.kind == "headers":
+        for pair in items:
+            if not (isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
+                raise ConfigError(f"{name!r} must hold (name, value) pairs of strings, not {pair!r}")
+            d.check_header(pair[0], pair[1])
+        return
+    if not all(isinstance(value, str) for value in items):
+        raise ConfigError(f"{name!r} must be {setting.allowed()} (strings)")
+    try:
+        if setting.kind == "networks":
+            for network in items:
+                check_network(str(network))
+        elif setting.kind == "choices":
+            check_verdicts(str(v) for v in items)
+        elif setting.kind == "patterns":
+            for pattern in items:
+                try:
+                    re.compile(str(pattern))
+                except re.error as exc:
+                    raise ConfigError(f"bad regular expression {pattern!r}: {exc}") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
 
 
 def _value(setting: Setting[object], raw_key: str, value: object, base: Path) -> object:
