@@ -258,6 +258,32 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
         assert f"[c]({web.url(1, '/new.pdf')})" in article.read_text("utf-8")
 
 
+def test_cli_exits_1_for_a_known_failure_next_to_an_unreachable_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A link that cannot be reached says nothing about one known dead: the run still fails."""
+    import socket
+
+    from citecheck.cli.main import main
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{probe.getsockname()[1]}/nothing-listens"
+    with FakeWeb.threaded(hosts=1) as web:
+        web.route("/gone", status(404))
+        (tmp_path / "dead.md").write_text(f"<{refused}> and <{web.url(0, '/gone')}>\n", "utf-8")
+        (tmp_path / "down.md").write_text(f"<{refused}>\n", "utf-8")
+        base = ["check", "--isolated", "--no-store", "--allow-network", "127.0.0.0/8", "--format", "json"]
+
+        def run(*args: str) -> tuple[int, list[str]]:
+            code = main([*base, *args])
+            return code, [link["verdict"] for link in json.loads(capsys.readouterr().out)["links"]]
+
+        assert run(str(tmp_path / "dead.md")) == (1, ["unreachable", "broken"])
+        assert run(str(tmp_path / "down.md")) == (0, ["unreachable"])
+        assert run("--fail-on", "unreachable", str(tmp_path / "down.md")) == (1, ["unreachable"])
+
+
 def test_check_file_from_the_library(tmp_path: Path) -> None:
     from citecheck import Config, Session
 

@@ -14,9 +14,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from citecheck.core.config import Config
+from citecheck.core.links import Link, LinkKind, Syntax
+from citecheck.core.results import LinkResult
 from citecheck.core.settings import ArchiveSettings
-from citecheck.server.app import OPENAPI, ServiceSettings, create_app
-from fakeweb import FakeWeb, delay, ok, redirect_to_metadata, status
+from citecheck.core.verdicts import DEFAULT_FAIL_ON, Verdict
+from citecheck.server.app import OPENAPI, ServiceSettings, _overall, create_app
+from fakeweb import FakeWeb, cloudflare_challenge, delay, ok, redirect_to_metadata, status
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -35,6 +38,7 @@ def web() -> Iterator[FakeWeb]:
         server.route("/gone", status(404))
         server.route("/slow.pdf", delay(1.5, ok("pdf", PDF)))
         server.route("/to-metadata", redirect_to_metadata())
+        server.route("/wall", cloudflare_challenge())
         yield server
 
 
@@ -134,6 +138,106 @@ def test_deadline_gives_a_job_that_completes_in_the_background(tmp_path: Path, w
         quick = client.post("/v1/check", json={"urls": [slow], "deadline_ms": 0}, headers=AUTH).json()
         assert quick["verdict"] == "pass"
         assert client.get("/v1/jobs/nope", headers=AUTH).status_code == 404
+
+
+def _verdicts(answer: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(link["verdict"], link["reason"]) for link in answer["links"]]
+
+
+def test_a_known_failure_fails_while_other_links_are_pending(tmp_path: Path, web: FakeWeb) -> None:
+    gone, slow = web.url(0, "/gone"), web.url(0, "/slow.pdf")
+    with client_for(tmp_path) as client:
+        # A 404 answered within the deadline, next to a link that misses it.
+        answer = client.post("/v1/check", json={"urls": [gone, slow], "deadline_ms": 700}, headers=AUTH).json()
+        assert _verdicts(answer) == [("broken", "http_404"), ("pending", None)]
+        assert answer["verdict"] == "fail"
+        job = answer["job"]
+        assert job  # the slow link still finishes in the background and can be polled
+        polled = client.get(f"/v1/jobs/{job}", headers=AUTH).json()
+        assert polled["verdict"] == "fail"
+        for _ in range(100):
+            if polled["job"] is None:
+                break
+            time.sleep(0.05)
+            polled = client.get(f"/v1/jobs/{job}", headers=AUTH).json()
+        assert _verdicts(polled) == [("broken", "http_404"), ("ok", None)]
+        assert polled["verdict"] == "fail"
+        # A link the store already knows is dead fails at once, even with no time to wait.
+        cold = web.url(0, "/slow.pdf?v=2")
+        known = client.post("/v1/check", json={"urls": [cold, gone], "deadline_ms": 0}, headers=AUTH).json()
+        assert _verdicts(known) == [("pending", None), ("broken", "http_404")]
+        assert known["verdict"] == "fail"
+        assert known["job"]
+
+
+def test_only_pending_links_are_incomplete(tmp_path: Path, web: FakeWeb) -> None:
+    slow = web.url(0, "/slow.pdf")
+    with client_for(tmp_path) as client:
+        answer = client.post("/v1/check", json={"urls": [slow], "deadline_ms": 100}, headers=AUTH).json()
+        assert _verdicts(answer) == [("pending", None)]
+        assert answer["verdict"] == "incomplete"
+        assert answer["job"]
+
+
+def test_fixable_blocked_and_unreachable_links_do_not_fail(tmp_path: Path, web: FakeWeb) -> None:
+    """Only verdicts that fail make ``fail``; the service leaves fixable links to ``"fix": true``."""
+    slow, wall = web.url(0, "/slow.pdf"), web.url(0, "/wall")
+    tracked = web.url(0, "/ok.pdf?utm_source=x")
+    refused = f"http://127.0.0.1:{_free_port()}/nothing-listens"
+    with client_for(tmp_path) as client:
+        answer = client.post("/v1/check", json={"urls": [wall, refused], "deadline_ms": 5000}, headers=AUTH).json()
+        assert [link["verdict"] for link in answer["links"]] == ["blocked", "unreachable"]
+        assert (answer["verdict"], answer["job"]) == ("warn", None)
+        fixable = client.post("/v1/check", json={"urls": [tracked], "deadline_ms": 5000}, headers=AUTH).json()
+        assert _verdicts(fixable) == [("fixable", "tracking_params")]
+        assert fixable["verdict"] == "warn"
+        mixed = client.post("/v1/check", json={"urls": [tracked, wall, slow], "deadline_ms": 700}, headers=AUTH).json()
+        assert [link["verdict"] for link in mixed["links"]] == ["fixable", "blocked", "pending"]
+        assert mixed["verdict"] == "incomplete"
+        assert mixed["job"]
+    # An operator who lists unreachable in fail_on gets fail for it, pending links or not.
+    config = Config(
+        allow_networks=("127.0.0.0/8",), store="", retries=0, timeout=5.0, fail_on=("broken", "unreachable")
+    )
+    with TestClient(create_app(config, ServiceSettings(token=TOKEN))) as client:
+        strict = client.post("/v1/check", json={"urls": [refused, slow], "deadline_ms": 700}, headers=AUTH).json()
+        assert [link["verdict"] for link in strict["links"]] == ["unreachable", "pending"]
+        assert strict["verdict"] == "fail"
+
+
+def _result(verdict: Verdict) -> LinkResult:
+    url = f"https://example.com/{verdict.value}"
+    link = Link(url=url, raw=url, start=0, end=len(url), line=1, column=1, kind=LinkKind.BARE, syntax=Syntax.PLAIN)
+    return LinkResult(path="<urls>", link=link, verdict=verdict, cleaned=url)
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        ((), "pass"),
+        ((Verdict.OK, Verdict.SKIPPED, Verdict.REDIRECTED), "pass"),
+        ((Verdict.OK, Verdict.FIXABLE), "warn"),
+        ((Verdict.BLOCKED, Verdict.UNREACHABLE), "warn"),
+        ((Verdict.OK, Verdict.PENDING), "incomplete"),
+        ((Verdict.FIXABLE, Verdict.BLOCKED, Verdict.PENDING), "incomplete"),
+        ((Verdict.PENDING, Verdict.BROKEN), "fail"),
+        ((Verdict.INVALID, Verdict.PENDING, Verdict.UNREACHABLE), "fail"),
+        ((Verdict.BROKEN, Verdict.FIXABLE), "fail"),
+    ],
+)
+def test_overall_verdict_precedence(verdicts: tuple[Verdict, ...], expected: str) -> None:
+    """fail, then incomplete, then warn, then pass: a known failure is never hidden by a pending link."""
+    links = tuple(_result(v) for v in verdicts)
+    assert _overall(links, DEFAULT_FAIL_ON) == expected
+    assert _overall(tuple(reversed(links)), DEFAULT_FAIL_ON) == expected
+
+
+def test_overall_verdict_follows_fail_on() -> None:
+    pending_and_unreachable = (_result(Verdict.PENDING), _result(Verdict.UNREACHABLE))
+    assert _overall(pending_and_unreachable, DEFAULT_FAIL_ON) == "incomplete"
+    assert _overall(pending_and_unreachable, frozenset({Verdict.UNREACHABLE})) == "fail"
+    broken = (_result(Verdict.BROKEN), _result(Verdict.PENDING))
+    assert _overall(broken, frozenset({Verdict.INVALID})) == "incomplete"
 
 
 def test_private_targets_are_refused_even_via_redirects(tmp_path: Path, web: FakeWeb) -> None:

@@ -225,7 +225,7 @@ class Service:
         run = await self.session.check_sources([source], archive=archive, deadline=deadline)
         job = _Job(run=run, fix=fix)
         answer = self._answer(job)
-        if answer["verdict"] == "incomplete":
+        if _still_running(answer):
             answer["job"] = self._keep(job)
         return answer
 
@@ -259,17 +259,27 @@ class Service:
         if job is None:
             return None
         answer = self._answer(job)
-        answer["job"] = job_id if answer["verdict"] == "incomplete" else None
+        answer["job"] = job_id if _still_running(answer) else None
         return answer
 
 
+def _still_running(answer: dict[str, Any]) -> bool:
+    """Whether links are still pending: a ``fail`` answer can have them too, and they finish."""
+    return bool(answer["summary"]["pending"])
+
+
 def _overall(links: tuple[LinkResult, ...], fail_on: frozenset[Verdict]) -> str:
-    """pass, warn, fail or incomplete: one word a CMS can act on."""
-    if any(item.verdict is Verdict.PENDING for item in links):
-        return "incomplete"
+    """pass, warn, fail or incomplete: one word a CMS can act on.
+
+    ``fail`` wins over ``incomplete``: a link already known to fail stays failed whatever the
+    pending ones turn out to be, and a CMS that publishes on ``incomplete`` must not publish it.
+    Fixable links only warn here (the service can rewrite them: ``"fix": true``).
+    """
     hard = fail_on - {Verdict.FIXABLE}
     if any(item.verdict in hard for item in links):
         return "fail"
+    if any(item.verdict is Verdict.PENDING for item in links):
+        return "incomplete"
     if any(item.verdict in FINDINGS for item in links):
         return "warn"
     return "pass"
@@ -366,6 +376,12 @@ OPENAPI: dict[str, Any] = {
         "/v1/check": {
             "post": {
                 "summary": "Check every link; the verdict is data (HTTP 200 for pass, warn, fail, incomplete).",
+                "description": (
+                    "verdict, first that applies: fail (a link is broken, invalid or has another fail_on verdict"
+                    " but fixable, even while other links are pending), incomplete (links still pending),"
+                    " warn (links are fixable, blocked or unreachable), pass. job: an id while links are"
+                    " pending, else null."
+                ),
                 "requestBody": {
                     "required": True,
                     "content": {
