@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -31,7 +31,7 @@ from ..clean.cleaner import Cleaner
 from ..core.settings import ArchiveSettings
 from ..core.snapshot import ArchiveError, JobStatus, Snapshot, SnapshotSource
 from ..core.sync import LoopThread
-from ..net.aiotransport import GuardedAiohttpTransport
+from ..net.aiotransport import GuardedAiohttpTransport, refuse_unguarded
 from ..net.body import BodyTooLarge, bounded_chunks, check_announced_length
 from ..net.exchange import retry_after_seconds
 from ..net.guard import AddressPolicy
@@ -88,8 +88,12 @@ class AsyncArchiver:
         clock: Callable[[], datetime] | None = None,
         limiters: LimiterFactory = SHARED_LIMITERS,
         policy: AddressPolicy | None = None,
+        allow_unguarded: bool = False,
     ) -> None:
         self.settings = settings or ArchiveSettings()
+        if not (allow_unguarded or (policy is not None and policy.allow_private)):
+            # An archive's answer names the URLs fetched next: a caller's client must keep the guard.
+            refuse_unguarded(client=client, transport=None)
         self._limiters = limiters
         self._own_client = client is None
         if client is None:
@@ -314,14 +318,27 @@ def payload_digest(payload: bytes) -> str:
     return _base32(hashlib.sha1(payload, usedforsecurity=False).digest())
 
 
+class ArchiverArguments(TypedDict, total=False):
+    """What :class:`AsyncArchiver` takes besides its settings, typed for the synchronous twin."""
+
+    client: httpx.AsyncClient | None
+    store: Store | None
+    cleaner: Cleaner | None
+    sleep: Callable[[float], Awaitable[None]] | None
+    clock: Callable[[], datetime] | None
+    limiters: LimiterFactory
+    policy: AddressPolicy | None
+    allow_unguarded: bool
+
+
 class Archiver:
     """The synchronous twin of :class:`AsyncArchiver` (its own event loop in a background thread)."""
 
-    def __init__(self, settings: ArchiveSettings | None = None, **kwargs: Any) -> None:
+    def __init__(self, settings: ArchiveSettings | None = None, **arguments: Unpack[ArchiverArguments]) -> None:
         self._thread = LoopThread("citecheck-archive", owner="Archiver")
 
         async def make() -> AsyncArchiver:
-            return AsyncArchiver(settings, **kwargs)
+            return AsyncArchiver(settings, **arguments)
 
         self._archiver = self._thread.run(make())
         self._run = self._thread.run

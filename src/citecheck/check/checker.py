@@ -21,13 +21,12 @@ from datetime import UTC, datetime
 import httpx
 
 from ..clean.cleaner import Cleaner
-from ..core.errors import UsageError
 from ..core.evidence import Hop, OnlineResult
 from ..core.urls import split_url
 from ..core.verdicts import Reason, Verdict
-from ..net.aiotransport import GuardedAiohttpTransport
+from ..net.aiotransport import GuardedAiohttpTransport, refuse_unguarded
 from ..net.exchange import DirectSender
-from ..net.guard import SafeAsyncTransport, check_url_host
+from ..net.guard import check_url_host
 from ..net.hosts import HostGate
 from ..net.singleflight import SingleFlight
 from .hosts import round_robin
@@ -317,32 +316,3 @@ def _strings(urls: Iterable[str]) -> Iterator[str]:
         if not isinstance(url, str):
             raise TypeError(f"check_many() takes URLs as str, not {type(url).__name__}")
         yield url
-
-
-def refuse_unguarded(*, client: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None) -> None:
-    """Raise :class:`UsageError` if a caller's stack could connect to private addresses unchecked.
-
-    A client is looked into (httpx keeps its transport and mounts in private attributes): when
-    they cannot be seen, the client counts as unguarded, so a change in httpx fails closed.
-    """
-    if transport is not None and not _guarded(transport):
-        raise UsageError(
-            f"{type(transport).__name__} does not check addresses: links citing private or internal "
-            "addresses would be fetched. Use citecheck's GuardedAiohttpTransport, or pass "
-            "allow_unguarded=True if this stack is safe where it runs."
-        )
-    if client is None:
-        return
-    inner = getattr(client, "_transport", None)
-    mounts = getattr(client, "_mounts", None)
-    if inner is None or mounts is None or not _guarded(inner) or any(m is not None for m in mounts.values()):
-        raise UsageError(
-            "this httpx client's connections are not checked against private addresses: build it with "
-            "transport=GuardedAiohttpTransport(policy), pass headers in the options instead of a client, "
-            "or pass allow_unguarded=True if the client is safe where it runs."
-        )
-
-
-def _guarded(transport: httpx.AsyncBaseTransport) -> bool:
-    """Whether every connection ``transport`` makes meets the address guard (or it makes none)."""
-    return isinstance(transport, GuardedAiohttpTransport | SafeAsyncTransport | httpx.MockTransport)

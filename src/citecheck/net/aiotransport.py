@@ -37,18 +37,20 @@ import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from ..core.errors import UsageError
 from .guard import (
     AddressPolicy,
     AddressRefused,
     NameNotResolved,
     Resolver,
+    SafeAsyncTransport,
     check_resolved,
     literal_address,
     resolve_checked,
     system_resolver,
 )
 
-__all__ = ["GuardedAiohttpTransport"]
+__all__ = ["GuardedAiohttpTransport", "refuse_unguarded"]
 
 #: Longest response header line and field accepted (aiohttp's default of 8 KiB refuses real
 #: sites with big cookies; httpx accepted up to 64 KiB of headers).
@@ -276,3 +278,32 @@ def _target(url: httpcore.URL, policy: AddressPolicy) -> URL:
     scheme = url.scheme.decode("ascii")
     port = f":{url.port}" if url.port is not None else ""
     return URL(f"{scheme}://{host}{port}{url.target.decode('ascii')}", encoded=True)
+
+
+def refuse_unguarded(*, client: httpx.AsyncClient | None, transport: httpx.AsyncBaseTransport | None) -> None:
+    """Raise :class:`UsageError` if a caller's stack could connect to private addresses unchecked.
+
+    A client is looked into (httpx keeps its transport and mounts in private attributes): when
+    they cannot be seen, the client counts as unguarded, so a change in httpx fails closed.
+    """
+    if transport is not None and not _guarded(transport):
+        raise UsageError(
+            f"{type(transport).__name__} does not check addresses: links citing private or internal "
+            "addresses would be fetched. Use citecheck's GuardedAiohttpTransport, or pass "
+            "allow_unguarded=True if this stack is safe where it runs."
+        )
+    if client is None:
+        return
+    inner = getattr(client, "_transport", None)
+    mounts = getattr(client, "_mounts", None)
+    if inner is None or mounts is None or not _guarded(inner) or any(m is not None for m in mounts.values()):
+        raise UsageError(
+            "this httpx client's connections are not checked against private addresses: build it with "
+            "transport=GuardedAiohttpTransport(policy), pass headers in the options instead of a client, "
+            "or pass allow_unguarded=True if the client is safe where it runs."
+        )
+
+
+def _guarded(transport: httpx.AsyncBaseTransport) -> bool:
+    """Whether every connection ``transport`` makes meets the address guard (or it makes none)."""
+    return isinstance(transport, GuardedAiohttpTransport | SafeAsyncTransport | httpx.MockTransport)
