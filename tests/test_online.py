@@ -16,7 +16,7 @@ from pytest_httpx import HTTPXMock
 from citecheck.check import AsyncLinkChecker, Hop, LinkChecker, NetworkOptions, OnlineResult
 from citecheck.check.hosts import round_robin
 from citecheck.check.pages import PageFacts
-from citecheck.check.verdict import judge_final, needs_soft_404_check, offline
+from citecheck.check.verdict import SoftEvidence, judge_final, needs_soft_404_check, offline
 from citecheck.core.results import Reason, Verdict
 from citecheck.net.exchange import Exchange, exchange
 from citecheck.net.guard import NameNotFound
@@ -192,14 +192,28 @@ def test_soft_404_by_redirect_to_site_root(web: HTTPXMock) -> None:
     assert (result.verdict, result.reason) == (Verdict.BROKEN, Reason.SOFT_404)
 
 
-def test_soft_404_by_matching_the_hosts_page_for_a_made_up_path(web: HTTPXMock) -> None:
+def test_matching_the_hosts_page_for_a_made_up_path_is_unverified(web: HTTPXMock) -> None:
     # The host answers 200 with the same generic page for anything, including a random path.
     generic = _page("Example Mag", "<p>We could not find that.</p>")
     web.add_response(url=PROBE, headers=HTML, content=generic)
     web.add_response(url="https://any.example/lost", headers=HTML, content=generic)
     web.add_response(url="https://any.example/real", headers=HTML, content=_page("A story", "<p>" + "text " * 200))
-    assert run_check("https://any.example/lost").reason is Reason.SOFT_404
+    lost = run_check("https://any.example/lost")
+    assert (lost.verdict, lost.reason) == (Verdict.UNVERIFIED, Reason.SAME_AS_MISSING_PAGE)
     assert run_check("https://any.example/real").verdict is Verdict.OK
+
+
+def test_landing_where_a_made_up_path_lands(web: HTTPXMock) -> None:
+    """A deep link the server sends where it sends unknown paths is dead; the home page is not."""
+    gate = "https://gate.example/welcome"
+    web.add_response(url=PROBE, status_code=302, headers={"location": gate}, is_reusable=True)
+    for path in ("/", "/2020/story"):
+        web.add_response(url=f"https://gate.example{path}", status_code=302, headers={"location": gate})
+    web.add_response(url=gate, headers=HTML, content=_page("Welcome"), is_reusable=True)
+    home, deep = run_check("https://gate.example/"), run_check("https://gate.example/2020/story")
+    assert (home.verdict, home.reason) == (Verdict.UNVERIFIED, Reason.SAME_AS_MISSING_PAGE)
+    assert (deep.verdict, deep.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+    assert deep.detail == f"lands where a made-up path on this site lands: {gate}"
 
 
 @pytest.mark.parametrize(
@@ -425,7 +439,7 @@ def test_verdict_table_bot_walls(status: int) -> None:
     facts = PageFacts(title="Just a moment...", canonical="https://v.example/c")
     for final, page in ((by_header, None), (by_title, facts)):
         assert not needs_soft_404_check(final, page)
-        result = judge_final("https://v.example/a", [], final, page, clean=str, soft_404="ignored")
+        result = judge_final("https://v.example/a", [], final, page, clean=str, soft_404=SoftEvidence("ignored"))
         assert (result.verdict, result.reason) == (Verdict.BLOCKED, Reason.BOT_CHALLENGE)
     assert judge_final("https://v.example/a", [], by_title, facts, clean=str).canonical == "https://v.example/c"
 
@@ -433,8 +447,13 @@ def test_verdict_table_bot_walls(status: int) -> None:
 def test_verdict_table_soft_404_and_redirects() -> None:
     assert needs_soft_404_check(_final(200), None)
     assert not needs_soft_404_check(_final(404), None)
-    soft = judge_final("https://v.example/a", [], _final(200), None, clean=str, soft_404="the page says so")
-    assert (soft.verdict, soft.reason, soft.detail) == (Verdict.BROKEN, Reason.SOFT_404, "the page says so")
+    soft = judge_final("https://v.example/a", [], _final(200), None, clean=str, soft_404=SoftEvidence("the page says"))
+    assert (soft.verdict, soft.reason, soft.detail) == (Verdict.BROKEN, Reason.SOFT_404, "the page says")
+    # Only matching the page for a made-up path (an app shell matches for every path): not dead.
+    shell = SoftEvidence("same page", conclusive=False)
+    unsure = judge_final("https://v.example/a", [], _final(200), None, clean=str, soft_404=shell)
+    assert (unsure.verdict, unsure.reason) == (Verdict.UNVERIFIED, Reason.SAME_AS_MISSING_PAGE)
+    assert unsure.detail == "same page"
 
     def hop(status: int) -> Hop:
         return Hop(url="https://v.example/old", status=status, method="GET", location="https://v.example/a")

@@ -149,8 +149,46 @@ def test_soft_404s_by_title_and_by_catch_all() -> None:
 
     (by_title, by_probe, real), _ = check_all(setup)
     assert (by_title.verdict, by_title.reason) == (Verdict.BROKEN, Reason.SOFT_404)
-    assert (by_probe.verdict, by_probe.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+    # One page for every path, made-up ones included: nothing says the cited one is gone.
+    assert (by_probe.verdict, by_probe.reason) == (Verdict.UNVERIFIED, Reason.SAME_AS_MISSING_PAGE)
     assert real.verdict is Verdict.OK
+
+
+SHELL = (
+    '<!doctype html><html><head><title>Daily Example</title><script src="/app.js"></script></head>'
+    '<body><div id="root"></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>'
+)
+
+
+def test_single_page_apps_are_unverified_never_broken() -> None:
+    """An app shell served for every path hides which paths exist: a person must look, no dead link."""
+
+    def setup(web: FakeWeb) -> list[str]:
+        web.fallback(ok(SHELL), host=0)  # the same 200 shell for every path, the probe's included
+        web.fallback(soft_404(), host=1)  # 200 pages titled "Page not found"
+        web.route("/2019/old-story", redirect_to_host(2, "/"), host=2)
+        web.route("/", ok("<html><title>Home</title><body>front page</body></html>"), host=2)
+        web.route("/story", ok("<html><title>A real story</title><body>words</body></html>"), host=3)
+        web.fallback(status(404), host=3)
+        return [
+            web.url(0, "/news/2024/05/story"),
+            web.url(0, "/"),
+            web.url(1, "/gone"),
+            web.url(2, "/2019/old-story"),
+            web.url(3, "/story"),
+            web.url(3, "/missing"),
+        ]
+
+    (deep, home, says_gone, to_root, real, missing), web = check_all(setup, hosts=4)
+    for app in (deep, home):
+        assert (app.verdict, app.reason, app.http_status) == (Verdict.UNVERIFIED, Reason.SAME_AS_MISSING_PAGE, 200)
+        assert app.detail
+    assert (says_gone.verdict, says_gone.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+    assert (to_root.verdict, to_root.reason) == (Verdict.BROKEN, Reason.SOFT_404)
+    assert "site root" in (to_root.detail or "")
+    assert (real.verdict, real.reason) == (Verdict.OK, None)
+    assert (missing.verdict, missing.reason) == (Verdict.BROKEN, Reason.HTTP_404)
+    assert web.hosts[0].requests == 3  # two pages and one probe of a made-up path
 
 
 def test_walls() -> None:

@@ -400,6 +400,13 @@ def test_inconclusive_checks_neither_extend_nor_end_a_streak(store: Store) -> No
     assert (judgement.state, judgement.failures, judgement.first_failure) == ("dead", 3, T0 + timedelta(days=2))
 
 
+def test_unverified_checks_neither_extend_nor_end_a_streak(store: Store) -> None:
+    """A page that looks like the site's page for a missing path is no failure, and no sign of life."""
+    assert judge(store, (0, "unverified")).state == "unknown"
+    judgement = judge(store, (1, "broken"), (2, "unverified"), (3, "broken"), (4, "unverified"), (5, "broken"))
+    assert (judgement.state, judgement.failures, judgement.first_failure) == ("dead", 3, T0 + timedelta(days=1))
+
+
 def test_judgement_thresholds_are_parameters(store: Store) -> None:
     judge(store, (0, "broken"), (1, "http_410"))
     assert store.judgement(URL).state == "alive"  # an unknown verdict is a sign of life by default

@@ -99,6 +99,14 @@ def test_network_trouble_is_checked_again(store: Store, verdict: Verdict) -> Non
     assert reusable_results(store, [URL], max_age=DAY) == {}
 
 
+def test_unverified_results_are_reused(store: Store) -> None:
+    """How a site is built (one page for every path) does not change within the reuse window."""
+    store.record(stored_check(result(Verdict.UNVERIFIED, at=T0 - timedelta(minutes=1))))
+    reused = reusable_results(store, [URL], max_age=DAY)
+    assert reused[URL].verdict is Verdict.UNVERIFIED
+    assert reused[URL].from_cache
+
+
 def test_only_the_latest_stored_check_counts(store: Store) -> None:
     """An older success does not stand in for a newer network failure."""
     store.record(stored_check(result(at=T0 - timedelta(hours=3))))

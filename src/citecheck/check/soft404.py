@@ -2,7 +2,9 @@
 
 Three kinds of evidence, cheapest first: the page's title or first heading says "not found";
 the chain went from a deep path to the site root or to an error URL; or the page is what the
-host answers for a path that cannot exist (probed once per host, with a random path).
+host answers for a path that cannot exist (probed once per host, with a random path). The last
+is inconclusive when the page is the same 2xx page: a single-page app answers every path, real
+ones included, with one shell, so "could not verify" is the truthful verdict, not "dead".
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..net.exchange import Exchange
 from ..net.guard import AddressPolicy, check_url_host
 from .hosts import host_key
 from .pages import PageFacts, looks_not_found, page_facts, read_page
+from .verdict import SoftEvidence
 
 __all__ = ["SoftNotFound"]
 
@@ -29,6 +32,7 @@ _MAX_PROBES = 10_000
 Request = Callable[[str, str], Awaitable[Exchange | OnlineResult]]
 
 _ROOTS = ("/", "/index.html", "/index.php", "/home")
+_SAME_PAGE = "an app that renders in the browser serves one page for every path: open the link to see"
 _ERROR_MARKERS = ("/404", "404.htm", "not-found", "notfound", "page-not-found")
 
 
@@ -44,22 +48,24 @@ class SoftNotFound:
 
     async def evidence(
         self, url: str, hops: Sequence[Hop], end: str, facts: PageFacts | None, final: Exchange
-    ) -> str | None:
-        """Why a 2xx answer at ``end`` (reached from ``url`` over ``hops``) is "not found", or None.
+    ) -> SoftEvidence | None:
+        """Why a 2xx answer at ``end`` (reached from ``url`` over ``hops``) may be "not found", or None.
 
         ``final`` is that answer: its page's fingerprint is computed only if the host's page for
         a made-up path is a 2xx page to compare it with (most hosts answer that with a 404).
+        Matching that page is inconclusive: an app shell is the same for every path.
         """
         if facts is not None and looks_not_found(facts):
-            return f"the page says so: {facts.title or facts.heading!r}"
+            return SoftEvidence(f"the page says so: {facts.title or facts.heading!r}")
         start, finish = split_url(url), split_url(end)
+        deep = start is not None and start.path not in ("/", "")
         if hops and start is not None and finish is not None:
             to_root = finish.path in _ROOTS and not finish.query
-            if start.path not in ("/", "") and to_root:
-                return f"redirects to the site root: {end}"
+            if deep and to_root:
+                return SoftEvidence(f"redirects to the site root: {end}")
             lowered = end.lower()
             if any(marker in lowered for marker in _ERROR_MARKERS):
-                return f"redirects to an error page: {end}"
+                return SoftEvidence(f"redirects to an error page: {end}")
         if not self._probe_hosts or start is None or (facts is None and not hops):
             # A direct non-HTML answer (a PDF, an image) is the document itself.
             return None
@@ -67,9 +73,13 @@ class SoftNotFound:
         if probe is None:
             return None
         if isinstance(probe, str):
-            return f"lands where a made-up path on this site lands: {end}" if hops and probe == end else None
+            if not hops or probe != end:
+                return None
+            # The server itself routed a deep path where it routes unknown ones: strong evidence.
+            # The home page cannot be missing: every path, its own included, goes to one gate.
+            return SoftEvidence(f"lands where a made-up path on this site lands: {end}", conclusive=deep)
         if facts is not None and read_page(final.text(), final.url, fingerprint=True).fingerprint == probe.fingerprint:
-            return "looks like this site's page for a made-up path"
+            return SoftEvidence(_SAME_PAGE, conclusive=False)
         return None
 
     def cancel(self) -> None:

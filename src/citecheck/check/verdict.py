@@ -2,7 +2,8 @@
 
 Pure functions, no I/O: the network side gathers the evidence (the hops, the final answer,
 the page's facts and, for a 2xx answer, any soft-404 evidence), and this module says what it
-means. ``broken`` needs strong evidence; walls are ``blocked``; trouble is ``unreachable``.
+means. ``broken`` needs strong evidence; walls are ``blocked``; trouble is ``unreachable``; a
+page that cannot be told from the site's page for a missing path is ``unverified``.
 
 >>> from citecheck.net.exchange import Exchange
 >>> gone = Exchange(method="GET", url="https://example.org/a", status=410, headers={})
@@ -13,17 +14,30 @@ means. ``broken`` needs strong evidence; walls are ``blocked``; trouble is ``unr
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..core.evidence import Hop, OnlineResult
 from ..core.verdicts import Reason, Verdict
 from ..net.exchange import Exchange
 from .pages import PageFacts, looks_like_challenge
 
-__all__ = ["chain_result", "judge_final", "needs_soft_404_check", "offline"]
+__all__ = ["SoftEvidence", "chain_result", "judge_final", "needs_soft_404_check", "offline"]
 
 #: Statuses of a final answer that always mean a wall, not a missing page.
 _BLOCKED = {401: Reason.HTTP_401, 403: Reason.HTTP_403, 451: Reason.HTTP_451, 999: Reason.HTTP_999}
+
+
+@dataclass(frozen=True, slots=True)
+class SoftEvidence:
+    """Why a 2xx page may really be "not found", and whether that is strong enough to say dead.
+
+    A page that only matches the host's page for a made-up path is not: a single-page app
+    serves one shell for every path, the real ones included, so nothing says this one is gone.
+    """
+
+    detail: str
+    #: False when the page only matches what the host answers for a path that does not exist.
+    conclusive: bool = True
 
 
 def chain_result(
@@ -67,12 +81,13 @@ def judge_final(
     facts: PageFacts | None,
     *,
     clean: Callable[[str], str],
-    soft_404: str | None = None,
+    soft_404: SoftEvidence | None = None,
 ) -> OnlineResult:
     """The verdict on the end of a chain.
 
-    ``soft_404`` is why a 2xx page is really "not found" (None: no such evidence); ``clean``
-    turns the end of an all-permanent chain into the URL to suggest.
+    ``soft_404`` is why a 2xx page may really be "not found" (None: no such evidence): broken
+    when conclusive, else unverified; ``clean`` turns the end of an all-permanent chain into the
+    URL to suggest.
     """
     status = final.status
     end = final.url
@@ -85,8 +100,10 @@ def judge_final(
     if _bot_wall(final, facts):
         return judged(Verdict.BLOCKED, Reason.BOT_CHALLENGE)
     if 200 <= status < 300:
+        if soft_404 is not None and soft_404.conclusive:
+            return replace(judged(Verdict.BROKEN, Reason.SOFT_404), detail=soft_404.detail)
         if soft_404 is not None:
-            return replace(judged(Verdict.BROKEN, Reason.SOFT_404), detail=soft_404)
+            return replace(judged(Verdict.UNVERIFIED, Reason.SAME_AS_MISSING_PAGE), detail=soft_404.detail)
         if hops:
             permanent = all(hop.status in (301, 308) for hop in hops)
             reason = Reason.PERMANENT_REDIRECT if permanent else Reason.TEMPORARY_REDIRECT

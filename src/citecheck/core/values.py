@@ -13,7 +13,17 @@ from .errors import ConfigError
 __all__ = ["VERDICT_NAMES", "check_header", "check_network", "check_verdicts"]
 
 #: Verdicts a user may name (``fail_on``): every verdict but the service's ``pending``.
-VERDICT_NAMES = ("ok", "fixable", "invalid", "skipped", "redirected", "broken", "blocked", "unreachable")
+VERDICT_NAMES = (
+    "ok",
+    "fixable",
+    "invalid",
+    "skipped",
+    "redirected",
+    "broken",
+    "blocked",
+    "unreachable",
+    "unverified",
+)
 
 
 def check_network(text: str) -> str:

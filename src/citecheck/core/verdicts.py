@@ -18,6 +18,9 @@ class Verdict(StrEnum):
     BROKEN = "broken"  # dead, on strong evidence only (404, 410, NXDOMAIN, soft 404, loops)
     BLOCKED = "blocked"  # a bot wall, a login or a rate limit: the link may be fine, a person should look
     UNREACHABLE = "unreachable"  # timeouts, refused connections, TLS errors, 5xx after retries
+    # The server answered, but the answer cannot be told from its page for a path that does not
+    # exist (an app shell that renders in the browser, a gate every path leads to): a person should look.
+    UNVERIFIED = "unverified"
     PENDING = "pending"  # the service's deadline came first: the check goes on in the background
 
 
@@ -35,6 +38,7 @@ class Reason(StrEnum):
     HTTP_404 = "http_404"
     HTTP_410 = "http_410"
     SOFT_404 = "soft_404"
+    SAME_AS_MISSING_PAGE = "same_as_missing_page"
     DNS_NXDOMAIN = "dns_nxdomain"
     REDIRECT_LOOP = "redirect_loop"
     TOO_MANY_REDIRECTS = "too_many_redirects"
@@ -56,7 +60,9 @@ class Reason(StrEnum):
 
 
 #: Verdicts shown as problems: something a person (or ``--fix``) should act on.
-FINDINGS = frozenset({Verdict.FIXABLE, Verdict.INVALID, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE})
+FINDINGS = frozenset(
+    {Verdict.FIXABLE, Verdict.INVALID, Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE, Verdict.UNVERIFIED}
+)
 #: Verdicts that make ``citecheck check`` exit 1 by default (``--fail-on`` changes it).
 DEFAULT_FAIL_ON = frozenset({Verdict.FIXABLE, Verdict.INVALID, Verdict.BROKEN})
 
@@ -71,6 +77,7 @@ DESCRIPTIONS = {
     Reason.HTTP_404: "is not found (HTTP 404)",
     Reason.HTTP_410: "is gone (HTTP 410)",
     Reason.SOFT_404: "leads to a 'page not found' page",
+    Reason.SAME_AS_MISSING_PAGE: "could not be verified: it is the site's page for a path that does not exist",
     Reason.DNS_NXDOMAIN: "names a domain that does not exist",
     Reason.REDIRECT_LOOP: "redirects in a loop",
     Reason.TOO_MANY_REDIRECTS: "redirects too many times",

@@ -149,11 +149,15 @@ def with_snapshots(result: FileResult, snapshots: Mapping[str, Snapshot | None])
     return replace(result, links=links)
 
 
+#: Network verdicts that win over the cleaning finding: the link is dead, or its state unknown.
+_ONLINE_WINS = frozenset({Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE, Verdict.UNVERIFIED, Verdict.SKIPPED})
+
+
 def _combine(item: LinkResult, online: OnlineResult, fix_redirects: bool) -> LinkResult:
     """One verdict from the offline one and the network's: trouble first, then cleaning."""
     if online.reason is Reason.OFFLINE:
         return item  # the machine is offline: the run's notice says so once; keep what cleaning found
-    if online.verdict in (Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE, Verdict.SKIPPED):
+    if online.verdict in _ONLINE_WINS:
         return replace(item, verdict=online.verdict, reason=online.reason, online=online)
     if fix_redirects and online.suggested and online.reason is Reason.PERMANENT_REDIRECT:
         reason = item.reason if item.verdict is Verdict.FIXABLE else Reason.PERMANENT_REDIRECT

@@ -41,6 +41,7 @@ _LEVELS: dict[str, Level] = {
     "broken": "error",
     "blocked": "warning",
     "unreachable": "warning",
+    "unverified": "warning",
 }
 
 
@@ -69,6 +70,12 @@ _RULES: dict[str, RuleInfo] = {
     ),
     "unsupported_scheme": RuleInfo("Not an http(s) URL", "The link is not an http(s) URL and is not checked."),
     "excluded": RuleInfo("Excluded", "The link is excluded from checking by configuration."),
+    "same_as_missing_page": RuleInfo(
+        "Could not be verified",
+        "The server answers the cited URL with the same page as a path that does not exist, and "
+        'that page does not say "not found". Single-page apps do this for every path, real ones '
+        "included, so the link may be fine: open it to see.",
+    ),
 }
 
 

@@ -48,7 +48,8 @@ def reusable_results(store: Store, urls: Sequence[str], *, max_age: float) -> di
     """Stored results of ``urls`` younger than ``max_age`` seconds, by URL, to use instead of fetching.
 
     ``max_age <= 0`` reuses nothing. Network trouble (``unreachable``, ``blocked``) is never
-    reused: it says more about that moment than about the link.
+    reused: it says more about that moment than about the link. ``unverified`` is: it says how
+    the site is built (one page for every path), which asking again soon does not change.
     """
     if max_age <= 0:
         return {}

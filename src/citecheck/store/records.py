@@ -31,9 +31,10 @@ __all__ = [
 FAILURE_VERDICTS: frozenset[str] = frozenset({"broken"})
 
 #: Verdicts that say nothing about the URL (a bot wall, our network or the server down for a
-#: while, not checked, not even parseable): they neither extend a failure streak nor end it.
+#: while, a page that cannot be told from the site's page for a missing path, not checked, not
+#: even parseable): they neither extend a failure streak nor end it.
 #: Every other verdict (``ok``, ``fixable``, ``redirected``...) is a sign of life.
-INCONCLUSIVE_VERDICTS: frozenset[str] = frozenset({"blocked", "unreachable", "skipped", "invalid"})
+INCONCLUSIVE_VERDICTS: frozenset[str] = frozenset({"blocked", "unreachable", "unverified", "skipped", "invalid"})
 
 
 def utc_now() -> datetime:
