@@ -23,8 +23,8 @@ def _link(url: str) -> Link:
 @pytest.mark.parametrize(
     ("url", "verdict", "reason", "cleaned"),
     [
-        ("https://example.com/a?id=1", Verdict.OK, None, "https://example.com/a?id=1"),
-        ("HTTPS://Example.com:443", Verdict.OK, None, "https://example.com/"),
+        ("https://example.com/a?id=1", Verdict.OK, Reason.NOT_CHECKED, "https://example.com/a?id=1"),
+        ("HTTPS://Example.com:443", Verdict.OK, Reason.NOT_CHECKED, "https://example.com/"),
         (
             "https://example.com/a?utm_source=x&id=1",
             Verdict.FIXABLE,

@@ -41,6 +41,11 @@ class LinkResult:
     snapshot: Snapshot | None = None
 
     @property
+    def checked_online(self) -> bool:
+        """Whether the network vouched for this verdict: offline, an ``ok`` means "nothing to clean"."""
+        return self.online is not None
+
+    @property
     def is_finding(self) -> bool:
         """Whether this link needs attention (and was not fixed)."""
         return self.verdict in FINDINGS and not self.fixed

@@ -27,6 +27,9 @@ class Verdict(StrEnum):
 class Reason(StrEnum):
     """The precise code behind a verdict; also the stable rule id in SARIF and JUnit."""
 
+    #: Nothing to clean, and the network was not asked (an offline run, or the machine looked
+    #: offline): ``ok`` then vouches for the URL's form only, never for the page.
+    NOT_CHECKED = "not_checked"
     TRACKING_PARAMS = "tracking_params"
     REDIRECT_WRAPPER = "redirect_wrapper"
     INVALID_URL = "invalid_url"
@@ -67,6 +70,7 @@ FINDINGS = frozenset(
 DEFAULT_FAIL_ON = frozenset({Verdict.FIXABLE, Verdict.INVALID, Verdict.BROKEN})
 
 DESCRIPTIONS = {
+    Reason.NOT_CHECKED: "was not checked over the network (nothing to clean)",
     Reason.TRACKING_PARAMS: "carries tracking parameters",
     Reason.REDIRECT_WRAPPER: "is wrapped in a redirect",
     Reason.INVALID_URL: "is not a valid URL",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import TypeVar
 
 from ..clean.cleaner import Cleaner
 from ..clean.load import load_rule_set
@@ -33,6 +34,8 @@ __all__ = [
     "with_pending",
     "with_snapshots",
 ]
+
+_V = TypeVar("_V")
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
@@ -71,8 +74,11 @@ class Judge:
             reason = Reason.TRACKING_PARAMS
         else:
             # Only normalisation would change (host case, default port, trailing '/'): the same
-            # resource, so not worth a finding or a rewrite.
-            return LinkResult(path=path, link=link, verdict=Verdict.OK, cleaned=result.cleaned)
+            # resource, so not worth a finding or a rewrite. Nothing vouches for the page yet:
+            # the reason says so until the network's verdict replaces it.
+            return LinkResult(
+                path=path, link=link, verdict=Verdict.OK, reason=Reason.NOT_CHECKED, cleaned=result.cleaned
+            )
         return LinkResult(
             path=path,
             link=link,
@@ -122,31 +128,49 @@ def archive_wanted(judge: Judge, item: LinkResult) -> bool:
 
 
 def with_online(result: FileResult, online: Mapping[str, OnlineResult], *, fix_redirects: bool) -> FileResult:
-    """The file's results with the network's verdicts folded in."""
-    links = tuple(
-        _combine(item, online[item.cleaned], fix_redirects) if item.cleaned in online else item for item in result.links
-    )
-    return replace(result, links=links)
+    """The file's results with the network's verdicts folded in.
+
+    ``online`` may be keyed by the URL to cite (as the pipeline checks them) or by the URL as
+    cited: a caller holding either must not lose a verdict silently.
+    """
+    links = []
+    for item in result.links:
+        found = _keyed(online, item, item.cleaned)
+        links.append(item if found is None else _combine(item, found, fix_redirects))
+    return replace(result, links=tuple(links))
 
 
 def with_pending(result: FileResult, pending: Iterable[str]) -> FileResult:
-    """Links whose check has not finished yet say so (``pending``) instead of a guess."""
+    """Links whose check has not finished yet say so (``pending``) instead of a guess.
+
+    ``pending`` may hold the URLs to cite or the URLs as cited.
+    """
     waiting = pending if isinstance(pending, (set, frozenset)) else set(pending)  # one set for all files
     if not waiting:
         return result
     links = tuple(
-        replace(item, verdict=Verdict.PENDING, reason=None) if item.cleaned in waiting else item
+        replace(item, verdict=Verdict.PENDING, reason=None)
+        if item.cleaned in waiting or item.link.url in waiting
+        else item
         for item in result.links
     )
     return replace(result, links=links)
 
 
 def with_snapshots(result: FileResult, snapshots: Mapping[str, Snapshot | None]) -> FileResult:
-    """Each link with the snapshot found for it (by the URL as cited)."""
+    """Each link with the snapshot found for it, keyed by the URL as cited or the URL to cite."""
     if not snapshots:
         return result
-    links = tuple(replace(item, snapshot=snapshots.get(item.link.url)) for item in result.links)
+    links = tuple(replace(item, snapshot=_keyed(snapshots, item, item.link.url)) for item in result.links)
     return replace(result, links=links)
+
+
+def _keyed(mapping: Mapping[str, _V | None], item: LinkResult, first: str) -> _V | None:
+    """``mapping``'s value for a link: by ``first`` (the producer's own key), else the other URL."""
+    if first in mapping:
+        return mapping[first]
+    other = item.link.url if first == item.cleaned else item.cleaned
+    return mapping.get(other)
 
 
 #: Network verdicts that win over the cleaning finding: the link is dead, or its state unknown.

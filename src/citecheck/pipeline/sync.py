@@ -131,10 +131,18 @@ class Session:
 
 
 def check_text(text: str, *, format: str = "text", path: str = "<text>", config: Config | None = None) -> FileResult:
-    """Judge the links of an article given as a string, offline (``format``: text, markdown or html).
+    """The links of an article given as a string (``format``: text, markdown or html), in one call.
 
-    >>> result = check_text("See https://example.com/a?utm_source=x&id=7.", path="note.txt")
-    >>> [(r.verdict.value, r.reason.value if r.reason else None, r.cleaned) for r in result.links]
-    [('fixable', 'tracking_params', 'https://example.com/a?id=7')]
+    Without ``config`` it is a pure function: offline, judged by cleaning alone, so a link with
+    nothing to clean is ``ok`` with reason ``not_checked``, never passed off as alive. With a
+    ``config``, that config decides, as everywhere else: unless ``offline`` is set, the links are
+    checked online through a :class:`Session` (the one pipeline), closed before returning.
+
+    >>> result = check_text("See https://example.com/a?utm_source=x&id=7 and https://example.com/b.")
+    >>> [(r.verdict.value, r.reason.value if r.reason else None, r.checked_online) for r in result.links]
+    [('fixable', 'tracking_params', False), ('ok', 'not_checked', False)]
     """
-    return Judge(config or Config()).document(Document(path=path, text=text), format=format)
+    if config is None or config.offline:
+        return Judge(config or Config()).document(Document(path=path, text=text), format=format)
+    with Session(config) as session:
+        return session.check_text(text, format=format, path=path)
