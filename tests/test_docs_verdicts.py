@@ -1,0 +1,22 @@
+"""The verdict table in docs/checking.md names every verdict and every reason a check can give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from citecheck.core.verdicts import Reason, Verdict
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+#: Reasons of the cleaning stage, in the offline verdict table of docs/cli.md instead.
+CLEANING = {Reason.TRACKING_PARAMS, Reason.REDIRECT_WRAPPER}
+
+
+def test_every_reason_and_verdict_is_in_the_verdict_table() -> None:
+    checking = (DOCS / "checking.md").read_text("utf-8")
+    cleaning = (DOCS / "cli.md").read_text("utf-8")
+    for reason in Reason:
+        page = cleaning if reason in CLEANING else checking
+        assert f"`{reason.value}`" in page, f"reason {reason.value!r} is not documented"
+    for verdict in Verdict:
+        assert f"`{verdict.value}`" in checking + (DOCS / "service.md").read_text("utf-8"), verdict
