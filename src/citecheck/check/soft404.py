@@ -20,7 +20,7 @@ from ..core.urls import split_url
 from ..net.exchange import Exchange
 from ..net.guard import AddressPolicy, check_url_host
 from .hosts import host_key
-from .pages import PageFacts, looks_not_found, page_facts, read_page
+from .pages import PageFacts, looks_not_found, page_facts
 from .verdict import SoftEvidence
 
 __all__ = ["SoftNotFound"]
@@ -78,7 +78,8 @@ class SoftNotFound:
             # The server itself routed a deep path where it routes unknown ones: strong evidence.
             # The home page cannot be missing: every path, its own included, goes to one gate.
             return SoftEvidence(f"lands where a made-up path on this site lands: {end}", conclusive=deep)
-        if facts is not None and read_page(final.text(), final.url, fingerprint=True).fingerprint == probe.fingerprint:
+        page = None if facts is None else page_facts(final, fingerprint=True)
+        if page is not None and page.fingerprint == probe.fingerprint:
             return SoftEvidence(_SAME_PAGE, conclusive=False)
         return None
 
