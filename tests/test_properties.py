@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
@@ -108,8 +108,18 @@ def test_valid_input_gives_valid_output(text: str) -> None:
         assert split_url(clean_url(text)) is not None
 
 
+def _same_pair(kept: str, written: str) -> bool:
+    """Byte for byte, except whitespace left at the URL's end, which is percent-encoded."""
+    if kept == written:
+        return True
+    body = written.rstrip()
+    return body != written and kept == body + quote(written[len(body) :], safe="")
+
+
 @given(urls())
 @settings(max_examples=MANY)
+@example("http://example.com?at_medium= &utm_source")
+@example("http://example.com/?a=1&b=\u3000#utm_source=1")
 def test_only_named_parameters_are_removed(text: str) -> None:
     result = CLEANER.explain(text)
     if result.wrappers:
@@ -129,6 +139,6 @@ def test_only_named_parameters_are_removed(text: str) -> None:
     # What is kept is a subsequence of the original, byte for byte.
     kept = [p for p in (cleaned.query or "").split("&") if p]
     source = iter(p for p in (original.query or "").split("&") if p)
-    assert all(any(piece == candidate for candidate in source) for piece in kept)
+    assert all(any(_same_pair(piece, candidate) for candidate in source) for piece in kept)
     dropped_query = len([p for p in (original.query or "").split("&") if p]) - len(kept)
     assert dropped_query == sum(1 for r in result.removed if r.location == "query")

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
+from ..core.captures import is_archive_host, names_embedded_url
 from ..core.cleaning import CleanResult, RemovedParam, Unwrapped
 from ..core.urls import SplitURL, split_url
 from .domains import registered_parts
@@ -114,6 +115,8 @@ class _HostProfile:
     by_path_remove: tuple[RemoveRule, ...] = ()
     by_path_keep: tuple[KeepRule, ...] = ()
     unwrap: tuple[UnwrapRule, ...] = ()
+    #: A web archive's host: its URLs name archived resources and are never rewritten.
+    archive: bool = False
 
 
 class _Recorder:
@@ -182,11 +185,13 @@ class Cleaner:
         profile = self._profiles.get(host)
         if profile is None:
             site_rules = self._site_rules(host)
+            archive = is_archive_host(host)
             # Hosts with the same site rules share one compiled profile (and its memo).
-            key = tuple(id(rule) for rule in site_rules)
+            key = (int(archive), *(id(rule) for rule in site_rules))
             profile = self._shared.get(key)
             if profile is None:
                 profile = self._shared[key] = self._compile_profile(site_rules)
+                profile.archive = archive
             if len(self._profiles) >= _MAX_PROFILES:
                 self._profiles.clear()
             self._profiles[host] = profile
@@ -260,12 +265,17 @@ class Cleaner:
         if parts is None:
             return url
         profile = self._profiles.get(parts.host) or self._profile(parts.host)
+        if profile.archive and names_embedded_url(parts.path, archive_host=True):
+            # A capture names its original byte for byte: not even a wrapper rule may touch it.
+            return parts.as_written()
 
         # Unwrap first: a wrapper's own parameters do not matter once its target is known.
         if depth < MAX_UNWRAP_DEPTH and (profile.unwrap or self._url_unwrap):
             target = self._unwrap(text, parts, profile, rec)
             if target is not None:
                 return self._clean(target, rec, depth + 1)
+        if ":/" in parts.path and names_embedded_url(parts.path, archive_host=False):
+            return parts.as_written()
 
         scoped: list[RemoveRule] = []
         by_url: list[RemoveRule] = []
@@ -281,7 +291,7 @@ class Cleaner:
 
         if profile.keep_all or any(k.keeps_all for k in extra_keep):
             query = "&".join(p for p in parts.query.split("&") if p) if parts.query else None
-            return self._done(parts.with_parts(parts.path, query, parts.fragment), rec, depth)
+            return _without_trailing_space(parts.with_parts(parts.path, query, parts.fragment))
 
         if by_url:
             raw = [(r.id, p) for r in by_url for p in r.raw_patterns]
@@ -316,14 +326,7 @@ class Cleaner:
                 frag_scoped = [r for r in scoped if r.fragment]
                 frag_by_url = [r for r in by_url if r.fragment]
                 fragment = _filter(fragment, profile.fragment, frag_scoped, frag_by_url, extra_keep, rec, "fragment")
-        return self._done(parts.with_parts(path, query, fragment), rec, depth)
-
-    def _done(self, out: str, rec: _Recorder | None, depth: int) -> str:
-        if out[-1].isspace():
-            # Removing what followed exposed trailing whitespace (``?x #utm_source=1``): the
-            # next run would strip it, so strip it now and clean again to stay idempotent.
-            return self._clean(out, rec, depth)
-        return out
+        return _without_trailing_space(parts.with_parts(path, query, fragment))
 
     def _unwrap(self, text: str, parts: SplitURL, profile: _HostProfile, rec: _Recorder | None) -> str | None:
         for rule in (*profile.unwrap, *self._url_unwrap):
@@ -411,6 +414,19 @@ def _cut(
             )
         text = pattern.sub("", text)
     return text, removed
+
+
+def _without_trailing_space(url: str) -> str:
+    """``url``, with whitespace that removals left at its end percent-encoded (UTF-8).
+
+    The whitespace belongs to a kept pair or the path (``?a=1 &utm_source=x``). A URL cannot
+    end in a space (the next run would strip it, and prose would cut it), so it is encoded:
+    the same bytes reach the server, and cleaning stays idempotent.
+    """
+    if not url[-1].isspace():
+        return url
+    body = url.rstrip()
+    return body + "".join(f"%{byte:02X}" for byte in url[len(body) :].encode("utf-8"))
 
 
 def _is_ipv4(host: str) -> bool:

@@ -44,6 +44,15 @@ class SplitURL(NamedTuple):
     def unsplit(self) -> str:
         return self.with_parts(self.path, self.query, self.fragment)
 
+    def as_written(self) -> str:
+        """The URL with its origin normalised and the rest exactly as written, empty ``?``/``#`` too."""
+        text = f"{self.scheme}://{self.userinfo}{self.host}{self.port}{self.path}"
+        if self.query is not None:
+            text += "?" + self.query
+        if self.fragment is not None:
+            text += "#" + self.fragment
+        return text
+
     def with_parts(self, path: str, query: str | None, fragment: str | None) -> str:
         """The URL with this origin and the given path, query and fragment (empty ones left out)."""
         text = f"{self.scheme}://{self.userinfo}{self.host}{self.port}{path}"

@@ -15,6 +15,7 @@ from typing import TypeVar
 from ..clean.cleaner import Cleaner
 from ..clean.load import load_rule_set
 from ..clean.rules import RuleSet
+from ..core.captures import is_archive_host
 from ..core.config import Config
 from ..core.evidence import OnlineResult
 from ..core.links import Link
@@ -26,7 +27,6 @@ from ..extract import extract_links, format_for_path
 from ..fix.documents import Document
 
 __all__ = [
-    "ARCHIVE_HOSTS",
     "Judge",
     "archive_wanted",
     "online_urls",
@@ -38,9 +38,6 @@ __all__ = [
 _V = TypeVar("_V")
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-
-#: Hosts whose pages are already archive copies: never looked up in the archives themselves.
-ARCHIVE_HOSTS = ("web.archive.org", "archive.org", "archive.today", "archive.ph", "archive.is", "archive.li")
 
 
 class Judge:
@@ -106,7 +103,7 @@ class Judge:
         parts = split_url(text)
         if parts is None:
             return False
-        if any(parts.host == host or parts.host.endswith("." + host) for host in ARCHIVE_HOSTS):
+        if is_archive_host(parts.host):
             return True
         configured = self.config.archive.wayback_url.rstrip("/")
         return bool(configured) and text.startswith(configured + "/web/")
