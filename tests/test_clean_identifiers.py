@@ -31,7 +31,7 @@ CAPTURES = [
     "https://archive.ph/2020.01.01-000000/https://example.com/?fbclid=1",
     "https://archive.today/newest/https://example.com/?utm_source=x",
     "https://archive.is/o/AbCdE/https://example.com/?utm_source=x",
-    "https://archive.ph/example.com/a?utm_source=x",
+    "https://archive.ph/https://example.com/a?utm_source=x",
     # Other Memento archives, with and without a scheme in the embedded URL.
     "https://arquivo.pt/wayback/20200101000000/https://example.com/?utm_source=x",
     "https://webarchive.nationalarchives.gov.uk/ukgwa/20200101000000/https://www.gov.uk/?utm_source=x",
@@ -72,6 +72,7 @@ def test_a_wrapper_around_a_capture_is_opened_and_the_capture_kept() -> None:
     [
         # An archive's own pages without a capture path still lose their trackers.
         ("https://web.archive.org/?utm_source=x", "https://web.archive.org/"),
+        ("https://archive.org/details/some-item?utm_source=x&fbclid=1", "https://archive.org/details/some-item"),
         # A URL in a query value ends at '&' for the server too: the pairs after it are the outer URL's.
         (
             "https://example.com/share?u=https://a.example/?id=1&utm_source=x",
@@ -114,7 +115,14 @@ def test_embedded_url_needs_a_raw_scheme_off_archive_hosts() -> None:
     assert not names_embedded_url("/x/a.example/", archive_host=False)
     assert not names_embedded_url("/x/https%3A%2F%2Fa.example/", archive_host=False)
     assert names_embedded_url("/web/2020/a.example/", archive_host=True)
+    assert names_embedded_url("/web/20200101000000id_/a.example", archive_host=True)
+    assert names_embedded_url("/web/*/a.example*", archive_host=True)
+    assert names_embedded_url("/2020.01.01-000000/a.example/", archive_host=True)
+    assert names_embedded_url("/newest/a.example", archive_host=True)
     assert not names_embedded_url("/", archive_host=True)
+    assert not names_embedded_url("/details/some-item", archive_host=True)
+    assert not names_embedded_url("/2023/05/26/story.html", archive_host=True)
+    assert not names_embedded_url("/doi/10.7652/x", archive_host=True)
 
 
 @given(urls())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from citecheck import is_http_url
-from citecheck.core.urls import SplitURL, split_url
+from citecheck.core.urls import SplitURL, percent_decode, split_url
 
 
 def test_split_keeps_parts_as_written() -> None:
@@ -71,3 +74,23 @@ def test_valid(url: str) -> None:
 )
 def test_invalid(url: str) -> None:
     assert not is_http_url(url)
+
+
+# -- percent_decode: exactly unquote, faster ----------------------------------------------------
+
+_escape_soup = st.text(st.sampled_from("%=0123456789abcdefABCDEFgz/+_ \r\n\x00é€😀"), max_size=24)
+
+
+@given(st.one_of(_escape_soup, st.text(max_size=24)))
+@settings(max_examples=2000)
+@example("%")
+@example("a%")
+@example("%4")
+@example("%%41")
+@example("%=41")
+@example("%A=")
+@example("=41%3D%41")
+@example("%C3%A9%FF%e2%82")
+@example("caf%C3%A9 \u00e9%20")
+def test_percent_decode_is_exactly_unquote(text: str) -> None:
+    assert percent_decode(text) == unquote(text)

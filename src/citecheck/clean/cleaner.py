@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import unquote_plus
 
 from ..core.captures import is_archive_host, names_embedded_url
 from ..core.cleaning import CleanResult, RemovedParam, Unwrapped
-from ..core.urls import SplitURL, split_url
+from ..core.urls import SplitURL, percent_decode, split_url
 from .domains import registered_parts
 from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule
 from .unwrap import decode_target
@@ -37,7 +37,7 @@ _MAX_MEMO = 8192
 
 def _normalise_name(raw: str) -> str:
     """A parameter name as rules see it: percent-decoded, lowercased, HTML ``amp;`` dropped."""
-    name = unquote_plus(raw) if "%" in raw or "+" in raw else raw
+    name = percent_decode(raw.replace("+", " ")) if "%" in raw or "+" in raw else raw
     name = name.lower()
     return name[4:] if name.startswith("amp;") else name
 
@@ -117,6 +117,9 @@ class _HostProfile:
     unwrap: tuple[UnwrapRule, ...] = ()
     #: A web archive's host: its URLs name archived resources and are never rewritten.
     archive: bool = False
+    #: Only the query and fragment tables apply (no wrapper, path, keep-all, archive or
+    #: URL-scoped rule): the common case, which takes a short road.
+    plain: bool = False
 
 
 class _Recorder:
@@ -192,6 +195,16 @@ class Cleaner:
             if profile is None:
                 profile = self._shared[key] = self._compile_profile(site_rules)
                 profile.archive = archive
+                profile.plain = not (
+                    archive
+                    or profile.unwrap
+                    or profile.keep_all
+                    or profile.path_patterns
+                    or profile.by_path_remove
+                    or profile.by_path_keep
+                    or self._per_url
+                    or self._url_unwrap
+                )
             if len(self._profiles) >= _MAX_PROFILES:
                 self._profiles.clear()
             self._profiles[host] = profile
@@ -259,26 +272,43 @@ class Cleaner:
             is_http=split_url(url.strip()) is not None,
         )
 
-    def _clean(self, url: str, rec: _Recorder | None, depth: int) -> str:
-        text = url.strip()
-        parts = split_url(text)
+    def _clean(self, url: str, rec: _Recorder | None, depth: int, parts: SplitURL | None = None) -> str:
+        """Clean ``url``; ``parts`` is its split when the caller has it (an unwrapped target)."""
         if parts is None:
-            return url
+            text = url.strip()
+            parts = split_url(text)
+            if parts is None:
+                return url
+        else:
+            text = url
         profile = self._profiles.get(parts.host) or self._profile(parts.host)
+        if profile.plain:
+            # Most hosts: only the query and fragment tables apply (the checks below, skipped).
+            path = parts.path
+            if ":/" in path and names_embedded_url(path, archive_host=False):
+                return parts.as_written()
+            query = parts.query
+            if query:
+                query = _filter(query, profile.query, (), (), (), rec, "query")
+            fragment = parts.fragment
+            if fragment:
+                fragment = _clean_fragment(fragment, profile, (), (), (), rec)
+            out = parts.with_parts(path, query, fragment)
+            return out if not out[-1].isspace() else _encode_trailing_space(out)
         if profile.archive and names_embedded_url(parts.path, archive_host=True):
             # A capture names its original byte for byte: not even a wrapper rule may touch it.
             return parts.as_written()
 
         # Unwrap first: a wrapper's own parameters do not matter once its target is known.
         if depth < MAX_UNWRAP_DEPTH and (profile.unwrap or self._url_unwrap):
-            target = self._unwrap(text, parts, profile, rec)
-            if target is not None:
-                return self._clean(target, rec, depth + 1)
+            unwrapped = self._unwrap(text, parts, profile, rec)
+            if unwrapped is not None:
+                return self._clean(unwrapped[0], rec, depth + 1, unwrapped[1])
         if ":/" in parts.path and names_embedded_url(parts.path, archive_host=False):
             return parts.as_written()
 
-        scoped: list[RemoveRule] = []
-        by_url: list[RemoveRule] = []
+        scoped: Sequence[RemoveRule] = ()
+        by_url: Sequence[RemoveRule] = ()
         extra_keep: list[KeepRule] = []
         if profile.by_path_remove or profile.by_path_keep:
             # Path-scoped rules are the most specific, so they are asked first.
@@ -289,7 +319,7 @@ class Cleaner:
             by_url = [r for r in self._url_remove if r.applies_to_path(parts.path) and r.applies_to_url(whole)]
             extra_keep += [r for r in self._url_keep if r.applies_to_path(parts.path) and r.applies_to_url(whole)]
 
-        if profile.keep_all or any(k.keeps_all for k in extra_keep):
+        if profile.keep_all or (extra_keep and any(k.keeps_all for k in extra_keep)):
             query = "&".join(p for p in parts.query.split("&") if p) if parts.query else None
             return _without_trailing_space(parts.with_parts(parts.path, query, parts.fragment))
 
@@ -315,53 +345,77 @@ class Cleaner:
         if query:
             query = _filter(query, profile.query, scoped, by_url, extra_keep, rec, "query")
         fragment = parts.fragment
-        if fragment and fragment[0] not in "/!":
-            for rule_id, pattern in profile.fragment_patterns:
-                if pattern.fullmatch(fragment):
-                    if rec is not None:
-                        rec.removed.append(RemovedParam(name=fragment, value=None, rule=rule_id, location="fragment"))
-                    fragment = None
-                    break
-            if fragment and "=" in fragment:
-                frag_scoped = [r for r in scoped if r.fragment]
-                frag_by_url = [r for r in by_url if r.fragment]
-                fragment = _filter(fragment, profile.fragment, frag_scoped, frag_by_url, extra_keep, rec, "fragment")
+        if fragment:
+            fragment = _clean_fragment(fragment, profile, scoped, by_url, extra_keep, rec)
         return _without_trailing_space(parts.with_parts(path, query, fragment))
 
-    def _unwrap(self, text: str, parts: SplitURL, profile: _HostProfile, rec: _Recorder | None) -> str | None:
+    def _unwrap(
+        self, text: str, parts: SplitURL, profile: _HostProfile, rec: _Recorder | None
+    ) -> tuple[str, SplitURL] | None:
+        """The target of the first wrapper rule that opens this URL, with its split."""
         for rule in (*profile.unwrap, *self._url_unwrap):
             if not rule.applies_to_path(parts.path):
                 continue
             if rule.url_pattern is not None and not rule.applies_to_url(parts.unsplit()):
                 continue
             target = decode_target(parts, rule)
-            if target is None or split_url(target) is None:
+            if target is None:
+                continue
+            target = target.strip()
+            split = split_url(target)
+            if split is None:
                 continue
             if rec is not None:
                 rec.wrappers.append(Unwrapped(wrapper=text, rule=rule.id, target=target))
-            return target
+            return target, split
         return None
+
+
+def _clean_fragment(
+    fragment: str,
+    profile: _HostProfile,
+    scoped: Sequence[RemoveRule],
+    by_url: Sequence[RemoveRule],
+    extra_keep: Sequence[KeepRule],
+    rec: _Recorder | None,
+) -> str | None:
+    """The fragment without its trackers; routes (``#/``, ``#!``) are never touched."""
+    if fragment[0] in "/!":
+        return fragment
+    for rule_id, pattern in profile.fragment_patterns:
+        if pattern.fullmatch(fragment):
+            if rec is not None:
+                rec.removed.append(RemovedParam(name=fragment, value=None, rule=rule_id, location="fragment"))
+            return None
+    if "=" not in fragment:
+        return fragment
+    frag_scoped = [r for r in scoped if r.fragment]
+    frag_by_url = [r for r in by_url if r.fragment]
+    return _filter(fragment, profile.fragment, frag_scoped, frag_by_url, extra_keep, rec, "fragment")
 
 
 def _filter(
     text: str,
     names: _Names,
-    scoped: list[RemoveRule],
-    by_url: list[RemoveRule],
-    extra_keep: list[KeepRule],
+    scoped: Sequence[RemoveRule],
+    by_url: Sequence[RemoveRule],
+    extra_keep: Sequence[KeepRule],
     rec: _Recorder | None,
     location: str,
 ) -> str:
-    """Drop named parameters and empty pairs; keep the rest exactly as written."""
-    memo = names.memo
+    """Drop named parameters and empty pairs; keep the rest exactly as written.
+
+    The loop is the cleaner's hottest: one ``partition`` and one memo hit per pair, with
+    this URL's path- and URL-scoped rules asked (unmemoised) only when it has some.
+    """
     per_url = bool(scoped or by_url or extra_keep)
+    memo = names.memo
     pieces = text.split("&")
     kept: list[str] = []
     for piece in pieces:
         if not piece:
             continue
-        eq = piece.find("=")
-        raw = piece if eq < 0 else piece[:eq]
+        raw, eq, value = piece.partition("=")
         if per_url:
             rule_id = _decide_with(raw, names, scoped, by_url, extra_keep)
         else:
@@ -371,15 +425,16 @@ def _filter(
         if rule_id is None:
             kept.append(piece)
         elif rec is not None:
-            value = None if eq < 0 else piece[eq + 1 :]
-            rec.removed.append(RemovedParam(name=raw, value=value, rule=rule_id, location=location))
-    if len(kept) == len(pieces):
-        return text
-    return "&".join(kept)
+            rec.removed.append(RemovedParam(name=raw, value=value if eq else None, rule=rule_id, location=location))
+    return text if len(kept) == len(pieces) else "&".join(kept)
 
 
 def _decide_with(
-    raw: str, names: _Names, scoped: list[RemoveRule], by_url: list[RemoveRule], extra_keep: list[KeepRule]
+    raw: str,
+    names: _Names,
+    scoped: Sequence[RemoveRule],
+    by_url: Sequence[RemoveRule],
+    extra_keep: Sequence[KeepRule],
 ) -> str | None:
     """Like :meth:`_Names.decide`, with this URL's path- and URL-scoped rules (not memoised)."""
     name = _normalise_name(raw)
@@ -423,8 +478,10 @@ def _without_trailing_space(url: str) -> str:
     end in a space (the next run would strip it, and prose would cut it), so it is encoded:
     the same bytes reach the server, and cleaning stays idempotent.
     """
-    if not url[-1].isspace():
-        return url
+    return url if not url[-1].isspace() else _encode_trailing_space(url)
+
+
+def _encode_trailing_space(url: str) -> str:
     body = url.rstrip()
     return body + "".join(f"%{byte:02X}" for byte in url[len(body) :].encode("utf-8"))
 

@@ -11,9 +11,8 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from urllib.parse import unquote, unquote_plus
 
-from ..core.urls import SplitURL
+from ..core.urls import SplitURL, percent_decode
 from .rules import UnwrapRule
 
 __all__ = ["decode_target"]
@@ -29,7 +28,7 @@ def _finish(candidate: str, parts: SplitURL, rule: UnwrapRule) -> str | None:
     for _ in range(3):
         if not _LOOKS_ENCODED.match(candidate):
             break
-        candidate = unquote(candidate)
+        candidate = percent_decode(candidate)
     if rule.relative and candidate.startswith("/") and not candidate.startswith("//"):
         candidate = parts.origin() + candidate
     if len(candidate) > _MAX_TARGET:
@@ -46,7 +45,7 @@ def _query_values(query: str | None, names: tuple[str, ...]) -> list[str]:
         name, eq, value = piece.partition("=")
         if not eq:
             continue
-        key = unquote_plus(name).lower() if "%" in name or "+" in name else name.lower()
+        key = percent_decode(name.replace("+", " ")).lower() if "%" in name or "+" in name else name.lower()
         if key.startswith("amp;"):
             key = key[4:]
         if key in names and key not in found:
@@ -64,7 +63,7 @@ def _with_scheme(target: str, scheme: str) -> str:
 
 def _param(parts: SplitURL, rule: UnwrapRule) -> str | None:
     for value in _query_values(parts.query, rule.params):
-        candidate = _finish(_with_scheme(unquote(value), rule.scheme), parts, rule)
+        candidate = _finish(_with_scheme(percent_decode(value), rule.scheme), parts, rule)
         if candidate and (candidate.lower().startswith(("http://", "https://")) or rule.relative):
             return candidate
     return None
@@ -72,7 +71,7 @@ def _param(parts: SplitURL, rule: UnwrapRule) -> str | None:
 
 def _base64_param(parts: SplitURL, rule: UnwrapRule) -> str | None:
     for value in _query_values(parts.query, rule.params):
-        value = unquote(value)
+        value = percent_decode(value)
         if rule.strip and value.startswith(rule.strip):
             value = value[len(rule.strip) :]
         value = value.replace("-", "+").replace("_", "/")
@@ -121,13 +120,13 @@ def _path_segment(parts: SplitURL, rule: UnwrapRule) -> str | None:
     start = at + len(marker)
     end = parts.path.find("/", start)
     segment = parts.path[start:] if end < 0 else parts.path[start:end]
-    return _finish(unquote(segment), parts, rule)
+    return _finish(percent_decode(segment), parts, rule)
 
 
 def _proofpoint_v2(parts: SplitURL, rule: UnwrapRule) -> str | None:
     for value in _query_values(parts.query, rule.params or ("u",)):
         # v2 writes '%' as '-' and '/' as '_' before percent-encoding is undone.
-        return _finish(unquote(value.replace("-", "%").replace("_", "/")), parts, rule)
+        return _finish(percent_decode(value.replace("-", "%").replace("_", "/")), parts, rule)
     return None
 
 
@@ -142,7 +141,7 @@ def _proofpoint_v3(parts: SplitURL, rule: UnwrapRule) -> str | None:
     match = _V3.search(whole)
     if not match:
         return None
-    url = unquote(match.group("url"))
+    url = percent_decode(match.group("url"))
     chars = match.group("chars")
     try:
         replacements = base64.urlsafe_b64decode(chars + "=" * (-len(chars) % 4)).decode("utf-8")
@@ -171,7 +170,7 @@ def _regex(parts: SplitURL, rule: UnwrapRule) -> str | None:
     if not match or not match.group(1):
         return None
     # ClearURLs redirections may capture "example.com/path"; like ClearURLs, assume http.
-    return _finish(_with_scheme(unquote(match.group(1)), rule.scheme or "http"), parts, rule)
+    return _finish(_with_scheme(percent_decode(match.group(1)), rule.scheme or "http"), parts, rule)
 
 
 _DECODERS: dict[str, Callable[[SplitURL, UnwrapRule], str | None]] = {

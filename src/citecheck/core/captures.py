@@ -16,9 +16,8 @@ import re
 
 __all__ = ["ARCHIVE_HOSTS", "is_archive_host", "names_embedded_url"]
 
-#: Web archives whose pages are copies of other pages, matched with their subdomains. Their
-#: URLs with a path name an archived resource (a capture, a TimeMap, a saved item) and are
-#: never rewritten, nor looked up in the archives themselves.
+#: Web archives whose pages are copies of other pages, matched with their subdomains: never
+#: looked up in the archives themselves, and their captures are recognised in more shapes.
 ARCHIVE_HOSTS = frozenset(
     {
         # Internet Archive (web.archive.org, wayback.archive.org) and Archive-It.
@@ -58,6 +57,13 @@ ARCHIVE_HOSTS = frozenset(
 
 #: A raw absolute URL inside a path: ``/https://`` or the single-slash form archives produce.
 _EMBEDDED = re.compile(r"/https?:/", re.IGNORECASE)
+#: On an archive's host, also a scheme-less URL after a timestamp of 4-14 digits (``/web/2019/example.com/``,
+#: ``/20190101000000id_/``, ``/2019*/``, ``/*/``, archive.today's ``/2019.01.01-000000/``) or
+#: after archive.today's ``/newest/`` and ``/oldest/``: a segment with a dot, a host.
+_ARCHIVE_EMBEDDED = re.compile(
+    r"/(?:https?:/|(?:\d{4,14}(?:[a-z]{2}_)?\*?|\*|\d{4}\.\d\d\.\d\d-\d{6}|newest|oldest)/[^/?#]*\.)",
+    re.IGNORECASE,
+)
 
 
 def is_archive_host(host: str) -> bool:
@@ -76,9 +82,10 @@ def is_archive_host(host: str) -> bool:
 def names_embedded_url(path: str, *, archive_host: bool) -> bool:
     """Whether a URL with this path names another URL byte for byte (see the module docstring).
 
-    On an archive's host every path but the root does (``/web/<ts>/example.com/``, archive.today's
-    ``/newest/...``, a saved item); elsewhere only a raw ``http(s):/`` URL in the path does.
+    Anywhere, a raw ``http(s):/`` URL in the path does; on an archive's host, also the
+    scheme-less forms its users type (``/web/2019/example.com/a``). An archive's other pages
+    (``archive.org/details/...``) are ordinary pages and are cleaned as such.
     """
     if archive_host:
-        return path != "/"
+        return _ARCHIVE_EMBEDDED.search(path) is not None
     return ":/" in path and _EMBEDDED.search(path) is not None

@@ -8,23 +8,31 @@ emitted byte for byte.
 
 from __future__ import annotations
 
+import binascii
 import ipaddress
 import re
 from typing import NamedTuple
+from urllib.parse import unquote
 
-__all__ = ["SplitURL", "is_http_url", "split_url"]
+__all__ = ["SplitURL", "is_http_url", "percent_decode", "split_url"]
 
-# Scheme, authority, path, query, fragment: one match finds every boundary (RFC 3986 appendix B).
-_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?\Z", re.DOTALL)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Scheme, authority, path, query, fragment: one match finds every boundary (RFC 3986 appendix B)
+# and, by never matching a control character, rejects a URL that holds one.
+_URL = re.compile(
+    r"((?i:https?)://[^/?#\x00-\x1f\x7f]*)([^?#\x00-\x1f\x7f]*)"
+    r"(?:\?([^#\x00-\x1f\x7f]*))?(?:#([^\x00-\x1f\x7f]*))?\Z"
+)
+#: Builds a :class:`SplitURL` without NamedTuple's keyword-parsing ``__new__`` (hot path).
+_make = tuple.__new__
 # Characters a registered name may not contain (WHATWG forbidden host code points, plus '%'
 # since we do not percent-decode hosts: such a host is left alone rather than guessed at).
 _BAD_HOST = re.compile(r"[\s<>\\^|\"{}`%/?#@\[\]:*]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# Checked authorities, per scheme: hosts repeat, so each is validated and lowercased once.
-_AUTHORITIES: dict[str, dict[str, tuple[str, str, str] | None]] = {"http": {}, "https": {}}
-_MAX_AUTHORITIES = 16_384
-_UNCHECKED = ("", "", "")
+# Checked origins as written (``HTTPS://Example.com:443``): hosts repeat, so each is validated
+# and normalised once, to (scheme, userinfo, host, port), or None when invalid.
+_ORIGINS: dict[str, tuple[str, str, str, str] | None] = {}
+_MAX_ORIGINS = 16_384
+_UNCHECKED = ("", "", "", "")
 
 
 class SplitURL(NamedTuple):
@@ -73,23 +81,23 @@ def split_url(text: str) -> SplitURL | None:
     match = _URL.match(text)
     if match is None:
         return None
-    scheme, authority, path, query, fragment = match.groups()
-    scheme = scheme.lower()
-    if scheme != "http" and scheme != "https":
-        return None
-    if not text.isprintable() and _CONTROL.search(text):
-        return None
-    cache = _AUTHORITIES[scheme]
-    checked = cache.get(authority, _UNCHECKED)
+    origin, path, query, fragment = match.groups()
+    checked = _ORIGINS.get(origin, _UNCHECKED)
     if checked is _UNCHECKED:
-        checked = _check_authority(scheme, authority)
-        if len(cache) >= _MAX_AUTHORITIES:
-            cache.clear()
-        cache[authority] = checked
+        checked = _check_origin(origin)
+        if len(_ORIGINS) >= _MAX_ORIGINS:
+            _ORIGINS.clear()
+        _ORIGINS[origin] = checked
     if checked is None:
         return None
-    userinfo, host, port = checked
-    return SplitURL(scheme, userinfo, host, port, path or "/", query, fragment)
+    return _make(SplitURL, (*checked, path or "/", query, fragment))
+
+
+def _check_origin(origin: str) -> tuple[str, str, str, str] | None:
+    colon = origin.index(":")
+    scheme = origin[:colon].lower()
+    authority = _check_authority(scheme, origin[colon + 3 :])
+    return None if authority is None else (scheme, *authority)
 
 
 def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None:
@@ -135,3 +143,23 @@ def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None
 def is_http_url(text: str) -> bool:
     """Whether ``text`` (stripped) is an absolute http(s) URL citecheck can work with."""
     return split_url(text.strip()) is not None
+
+
+#: A '%' that does not start a two-digit hex escape (kept literally by ``unquote``).
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def percent_decode(text: str) -> str:
+    """Exactly :func:`urllib.parse.unquote` (UTF-8, bad bytes replaced), several times faster.
+
+    ``unquote`` decodes escape by escape in Python, which made a long wrapped target cost
+    more than the rest of cleaning. When every ``%`` starts a valid escape and the text is
+    ASCII (nearly always), the escapes are handed to :func:`binascii.a2b_qp`, which decodes
+    ``=XX`` in C: literal ``=`` are protected as ``=3D`` first, so nothing else changes.
+    Anything else goes to ``unquote`` itself. A property test holds the two equal.
+    """
+    if "%" not in text:
+        return text
+    if not text.isascii() or _BAD_ESCAPE.search(text):
+        return unquote(text)
+    return binascii.a2b_qp(text.replace("=", "=3D").replace("%", "=")).decode("utf-8", "replace")
