@@ -139,12 +139,16 @@ def test_temporary_redirect_suggests_nothing(web: HTTPXMock) -> None:
 def test_redirect_loop_and_too_many_redirects(web: HTTPXMock) -> None:
     web.add_response(url="https://loop.example/a", status_code=301, headers={"location": "/b"})
     web.add_response(url="https://loop.example/b", status_code=301, headers={"location": "/a"})
-    assert run_check("https://loop.example/a").reason is Reason.REDIRECT_LOOP
+    loop = run_check("https://loop.example/a")
+    assert loop.reason is Reason.REDIRECT_LOOP
+    # Servers answered, so the result says where the chain went round: back to the start.
+    assert loop.final_url == "https://loop.example/a"
     for i in range(12):
         web.add_response(url=f"https://far.example/{i}", status_code=302, headers={"location": f"/{i + 1}"})
     result = run_check("https://far.example/0")
     assert (result.verdict, result.reason) == (Verdict.BROKEN, Reason.TOO_MANY_REDIRECTS)
     assert len(result.redirects) == 11
+    assert result.final_url == "https://far.example/11"
 
 
 def test_meta_refresh_is_followed_as_a_redirect(web: HTTPXMock) -> None:

@@ -51,7 +51,7 @@ class Resolver:
         current = url
         for _ in range(self._max_redirects + 1):
             if current in seen:
-                return chain_result(url, hops, None, None, Verdict.BROKEN, Reason.REDIRECT_LOOP)
+                return chain_result(url, hops, None, current, Verdict.BROKEN, Reason.REDIRECT_LOOP)
             seen.add(current)
             answer = await self._fetch(current)
             if isinstance(answer, OnlineResult):
@@ -74,7 +74,7 @@ class Resolver:
                     current = target
                     continue
             return Chain(tuple(hops), answer, facts)
-        return chain_result(url, hops, None, None, Verdict.BROKEN, Reason.TOO_MANY_REDIRECTS)
+        return chain_result(url, hops, None, current, Verdict.BROKEN, Reason.TOO_MANY_REDIRECTS)
 
     async def _fetch(self, url: str) -> Exchange | OnlineResult:
         """One GET (reading only what a verdict needs); with ``method = "head"``, HEAD first.
