@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..core.captures import is_archive_host, names_embedded_url
 from ..core.cleaning import CleanResult, RemovedParam, Unwrapped
-from ..core.urls import SplitURL, percent_decode, split_url
+from ..core.urls import SplitURL, percent_decode, split_origin, split_url
 from .domains import registered_parts
 from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule
 from .unwrap import decode_target
@@ -276,25 +276,28 @@ class Cleaner:
         """Clean ``url``; ``parts`` is its split when the caller has it (an unwrapped target)."""
         if parts is None:
             text = url.strip()
-            parts = split_url(text)
-            if parts is None:
+            found = split_origin(text)
+            if found is None:
                 return url
+            origin, path, query, fragment = found
+            profile = self._profiles.get(origin.host) or self._profile(origin.host)
+            if profile.plain and not (":/" in path and names_embedded_url(path, archive_host=False)):
+                # Most URLs: only the host's query and fragment tables apply, so the checks
+                # below are skipped and the URL is written out from the cached origin.
+                out = origin.text + path
+                if query:
+                    query = _filter(query, profile.query, (), (), (), rec, "query")
+                    if query:
+                        out += "?" + query
+                if fragment:
+                    fragment = _clean_fragment(fragment, profile, (), (), (), rec)
+                    if fragment:
+                        out += "#" + fragment
+                return out if not out[-1].isspace() else _encode_trailing_space(out)
+            parts = SplitURL(origin.scheme, origin.userinfo, origin.host, origin.port, path, query, fragment)
         else:
             text = url
-        profile = self._profiles.get(parts.host) or self._profile(parts.host)
-        if profile.plain:
-            # Most hosts: only the query and fragment tables apply (the checks below, skipped).
-            path = parts.path
-            if ":/" in path and names_embedded_url(path, archive_host=False):
-                return parts.as_written()
-            query = parts.query
-            if query:
-                query = _filter(query, profile.query, (), (), (), rec, "query")
-            fragment = parts.fragment
-            if fragment:
-                fragment = _clean_fragment(fragment, profile, (), (), (), rec)
-            out = parts.with_parts(path, query, fragment)
-            return out if not out[-1].isspace() else _encode_trailing_space(out)
+            profile = self._profiles.get(parts.host) or self._profile(parts.host)
         if profile.archive and names_embedded_url(parts.path, archive_host=True):
             # A capture names its original byte for byte: not even a wrapper rule may touch it.
             return parts.as_written()
