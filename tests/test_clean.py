@@ -292,10 +292,11 @@ def test_non_string_is_a_type_error() -> None:
 @pytest.mark.skipif(sys.getallocatedblocks() == 0, reason="needs pymalloc to count memory blocks")
 def test_memory_stays_bounded_however_many_hosts_are_cleaned() -> None:
     """A long-running service cleans URLs of ever new hosts: its per-host caches must not grow
-    with them. Unbounded, each new host keeps at least one block (its name) alive; bounded, the
-    caches (20,000 hosts, 16,384 authorities) hold far fewer than the 100,000 hosts cleaned here."""
+    with them. Unbounded, each new host keeps a few blocks (its name, its origin) alive; bounded,
+    the caches (32,768 hosts and origins each, the older half dropped when full) hold far
+    fewer than the 200,000 hosts cleaned here."""
     cleaner = Cleaner()
-    hosts = 100_000
+    hosts = 200_000
 
     def clean(start: int, count: int) -> int:
         for i in range(start, start + count):
@@ -305,7 +306,7 @@ def test_memory_stays_bounded_however_many_hosts_are_cleaned() -> None:
 
     before = clean(0, 1_000)
     after = clean(1_000, hosts)
-    assert after - before < hosts * 6 // 10
+    assert after - before < hosts * 45 // 100
 
 
 def test_unwrapped_records_the_url_it_unwrapped_to() -> None:

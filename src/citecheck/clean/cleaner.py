@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..core.captures import is_archive_host, names_embedded_url
 from ..core.cleaning import CleanResult, RemovedParam, Unwrapped
-from ..core.urls import SplitURL, percent_decode, split_origin, split_url
+from ..core.urls import SplitURL, forget_oldest, percent_decode, split_origin, split_url
 from .domains import registered_parts
 from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule
 from .unwrap import decode_target
@@ -27,7 +27,7 @@ __all__ = ["CleanResult", "Cleaner", "RemovedParam", "Unwrapped", "clean_url", "
 
 #: How many wrappers inside wrappers we open before giving up.
 MAX_UNWRAP_DEPTH = 5
-_MAX_PROFILES = 20_000
+_MAX_PROFILES = 32_768
 
 
 #: Marks "not decided yet" in the per-name memo (rule ids are never this string).
@@ -82,7 +82,7 @@ class _Names:
         if rule_id is not None and self.kept(name):
             rule_id = None
         if len(self.memo) >= _MAX_MEMO:
-            self.memo.clear()
+            forget_oldest(self.memo)
         self.memo[raw] = rule_id
         return rule_id
 
@@ -206,7 +206,7 @@ class Cleaner:
                     or self._url_unwrap
                 )
             if len(self._profiles) >= _MAX_PROFILES:
-                self._profiles.clear()
+                forget_oldest(self._profiles)
             self._profiles[host] = profile
         return profile
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import binascii
 import ipaddress
 import re
-from typing import NamedTuple
+from itertools import islice
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-__all__ = ["Origin", "SplitURL", "is_http_url", "percent_decode", "split_origin", "split_url"]
+__all__ = ["Origin", "SplitURL", "forget_oldest", "is_http_url", "percent_decode", "split_origin", "split_url"]
 
 # Scheme, authority, path, query, fragment: one match finds every boundary (RFC 3986 appendix B)
 # and, by never matching a control character, rejects a URL that holds one.
@@ -28,7 +29,9 @@ _make = tuple.__new__
 # since we do not percent-decode hosts: such a host is left alone rather than guessed at).
 _BAD_HOST = re.compile(r"[\s<>\\^|\"{}`%/?#@\[\]:*]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_MAX_ORIGINS = 16_384
+_MAX_ORIGINS = 32_768
+#: One shared string per scheme, rather than a new lowercased copy per cached origin.
+_SCHEMES = {"http": "http", "https": "https"}
 
 
 class Origin(NamedTuple):
@@ -108,7 +111,7 @@ def split_origin(text: str) -> tuple[Origin, str, str | None, str | None] | None
     if origin is _UNCHECKED:
         origin = _check_origin(written)
         if len(_ORIGINS) >= _MAX_ORIGINS:
-            _ORIGINS.clear()
+            forget_oldest(_ORIGINS)
         _ORIGINS[written] = origin
     if origin is None:
         return None
@@ -122,7 +125,18 @@ def _check_origin(written: str) -> Origin | None:
     if authority is None:
         return None
     userinfo, host, port = authority
-    return Origin(scheme, userinfo, host, port, f"{scheme}://{userinfo}{host}{port}")
+    text = f"{_SCHEMES[scheme]}://{userinfo}{host}{port}"
+    # Usually written normalised already: then the cache key doubles as the text (less memory).
+    return Origin(_SCHEMES[scheme], userinfo, host, port, written if text == written else text)
+
+
+def forget_oldest(cache: dict[Any, Any]) -> None:
+    """Drop the older half of a full cache (dicts keep insertion order).
+
+    Clearing it all made a working set just over the cap miss on every entry, every pass.
+    """
+    for key in list(islice(cache, len(cache) // 2)):
+        del cache[key]
 
 
 def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None:
