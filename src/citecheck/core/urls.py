@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from typing import NamedTuple
 
 __all__ = ["SplitURL", "is_http_url", "split_url"]
@@ -108,7 +109,7 @@ def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None
             host, port_text = hostport[:c_at], hostport[c_at + 1 :]
         else:
             host, port_text = hostport, None
-        if not host or _BAD_HOST.search(host) or ".." in host or host[0] == ".":
+        if not host or _BAD_HOST.search(host) or not _labels_can_be_a_host(host):
             return None
         host = host.lower()
     port = ""
@@ -121,6 +122,25 @@ def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None
         if number != _DEFAULT_PORTS[scheme]:
             port = ":" + port_text
     return userinfo, host, port
+
+
+def _labels_can_be_a_host(host: str) -> bool:
+    """Whether the dot-separated labels of a registered name can name a host.
+
+    DNS host names (RFC 1123 section 2.1) are labels of letters, digits and inner hyphens, so
+    ``a..b``, ``.example``, ``-a.example`` and ``a-.example`` name nothing, however lenient a
+    browser's parser is. A label needs one character that is not punctuation (``https://)/``
+    has a "host", ``)``); underscores (``_dmarc``, ``my_site``) and non-ASCII labels, including
+    symbols (``☃.net``), are accepted: they are in real use. One trailing dot is the root
+    (``example.com.``), not an empty label.
+    """
+    labels = host.removesuffix(".").split(".")
+    for label in labels:
+        if not label or label[0] == "-" or label[-1] == "-":
+            return False
+        if not any(ch.isalnum() or (ch > "\x7f" and unicodedata.category(ch)[0] != "P") for ch in label):
+            return False
+    return True
 
 
 def is_http_url(text: str) -> bool:
