@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-__all__ = ["SplitURL", "is_http_url", "split_url"]
+__all__ = ["SplitURL", "is_http_url", "split_url", "valid_authority"]
 
 # Scheme, authority, path, query, fragment: one match finds every boundary (RFC 3986 appendix B).
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?\Z", re.DOTALL)
@@ -71,17 +71,34 @@ def split_url(text: str) -> SplitURL | None:
         return None
     if not text.isprintable() and _CONTROL.search(text):
         return None
-    cache = _AUTHORITIES[scheme]
+    checked = _checked(scheme, authority)
+    if checked is None:
+        return None
+    userinfo, host, port = checked
+    return SplitURL(scheme, userinfo, host, port, path or "/", query, fragment)
+
+
+def valid_authority(scheme: str, authority: str) -> bool:
+    """Whether ``authority`` (what follows ``scheme://`` up to ``/ ? #``) is one :func:`split_url` accepts.
+
+    For the extractors, which need only this of a URL they found (the rest of a bare URL holds
+    no control characters): the same check, and the same cache, as splitting.
+    """
+    return _checked(scheme.lower(), authority) is not None
+
+
+def _checked(scheme: str, authority: str) -> tuple[str, str, str] | None:
+    """:func:`_check_authority`, cached per scheme (hosts repeat)."""
+    cache = _AUTHORITIES.get(scheme)
+    if cache is None:
+        return None
     checked = cache.get(authority, _UNCHECKED)
     if checked is _UNCHECKED:
         checked = _check_authority(scheme, authority)
         if len(cache) >= _MAX_AUTHORITIES:
             cache.clear()
         cache[authority] = checked
-    if checked is None:
-        return None
-    userinfo, host, port = checked
-    return SplitURL(scheme, userinfo, host, port, path or "/", query, fragment)
+    return checked
 
 
 def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None:
