@@ -154,6 +154,40 @@ def test_markdown_links(text: str, expected: list[tuple[LinkKind, str, str]]) ->
     assert found(text) == expected
 
 
+# --- issue 11, point 10 -------------------------------------------------------------------------
+
+WIKI_AND_PROSE: list[tuple[str, list[tuple[LinkKind, str, str]]]] = [
+    ("[[https://a.example/page]]", [same(K.WIKI, "https://a.example/page")]),
+    ("See [[https://a.example/page|the page]].", [same(K.WIKI, "https://a.example/page")]),
+    ("[[https://a.example/a\\_b|x]]", [(K.WIKI, "https://a.example/a\\_b", "https://a.example/a_b")]),
+    ("[[https://a.example/page label]]", [same(K.BARE, "https://a.example/page")]),
+    ("[https://a.example/page label]", [same(K.BARE, "https://a.example/page")]),
+    ("[[Page name]] and [[Page|alias]]", []),
+    ("`[[https://code.example/]]` [[https://a.example/]]", [same(K.WIKI, "https://a.example/")]),
+    ("[[https://-bad.example/]]", [same(K.WIKI, "https://-bad.example/")]),
+    ("| [[https://a.example/x\\|label]] | b |\n|---|---|", [same(K.WIKI, "https://a.example/x")]),
+    ('see https://news.example/story_"final"_draft.', [same(K.BARE, 'https://news.example/story_"final"_draft')]),
+    ('"see https://a.example/x", he said', [same(K.BARE, "https://a.example/x")]),
+    ("see https://a.example/&quot;x&quot;", [same(K.BARE, "https://a.example/")]),
+    ("詳しくはhttps://example.jp/page。次に", [same(K.BARE, "https://example.jp/page")]),
+    (
+        "- 「https://example.jp/a」と（https://example.jp/b）",
+        [same(K.BARE, "https://example.jp/a"), same(K.BARE, "https://example.jp/b")],
+    ),
+    ("https://a..b/ https://-a.example/ https://...", []),
+    (
+        "[x](https://-a.example/) <https://a..b/>",
+        [same(K.INLINE, "https://-a.example/"), same(K.AUTOLINK, "https://a..b/")],
+    ),
+    ("[r]: https://-a.example/", [same(K.REFERENCE, "https://-a.example/")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WIKI_AND_PROSE)
+def test_wiki_links_and_prose_rules(text: str, expected: list[tuple[LinkKind, str, str]]) -> None:
+    assert found(text) == expected
+
+
 def test_link_text_syntax_and_positions() -> None:
     text = "x\r\n> - a [**Bold** `c`](<https://a.example/x>) ![Alt *t*](https://i.example/)\r\n\r\n[Label]: https://r.example/\r\n"
     links = extract_links(text, "markdown")
@@ -196,6 +230,7 @@ def test_long_document_is_fast_enough() -> None:
         ("[r]: https://a.example/", "https://a.example/(", "https://a.example/\\("),
         ("<https://a.example/>", "https://a.example/a b", "https://a.example/a%20b"),
         ("see https://a.example/.", "https://a.example/a.", "https://a.example/a%2E"),
+        ("[[https://a.example/|x]]", "https://a.example/a|b", "https://a.example/a%7Cb"),
         ('<a href="https://a.example/">', 'https://a.example/?a=1&b="2"', "https://a.example/?a=1&amp;b=&quot;2&quot;"),
     ],
 )
@@ -243,6 +278,8 @@ def _markdown_fragment(url: str, kind: int) -> str:
         "[ref][r1]",
         f"\n\n[r1]: {url}\n\n",
         f"<b title='x'>{url}</b>",
+        f"[[{url}|label]]",
+        f"詳細は{url}。",
     ][kind]
 
 
@@ -250,7 +287,7 @@ FRAGMENTS = st.one_of(
     PROSE,
     CODE,
     HTML,
-    st.builds(_markdown_fragment, TRACKED, st.integers(min_value=0, max_value=7)),
+    st.builds(_markdown_fragment, TRACKED, st.integers(min_value=0, max_value=9)),
 )
 
 
@@ -259,12 +296,16 @@ def _markdown_it_hrefs(text: str) -> list[str]:
     from markdown_it import MarkdownIt
 
     hrefs = []
-    for token in MarkdownIt("commonmark", {"store_labels": True}).enable("table").parse(text):
-        for child in token.children or []:
+
+    def visit(children: list[Any]) -> None:
+        for child in children:
             href = child.attrs.get("src" if child.type == "image" else "href")
             inline = child.markup != "autolink" and "label" not in child.meta
             if child.type in ("link_open", "image") and inline and href:
                 hrefs.append(str(href))
+
+    for token in MarkdownIt("commonmark", {"store_labels": True}).enable("table").parse(text):
+        visit(token.children or [])
     return hrefs
 
 

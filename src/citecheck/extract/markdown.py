@@ -19,8 +19,11 @@ What is extracted:
 * reference definitions ``[label]: url "title"`` (duplicates too: they are in the text):
   kind reference, ``text`` is the label. ``[text][label]`` usages are not separate links;
 * ``href``/``cite`` attributes in raw HTML, inline or in HTML blocks, via :mod:`.html`;
-* bare http(s) URLs in prose (kind bare), found by :mod:`.text` with code spans, link text and
-  destinations, autolinks, raw HTML (and the text of an inline ``<a>`` element) blanked out.
+* bare http(s) URLs in prose (kind bare) and wiki links ``[[url]]``, ``[[url|label]]`` (kind
+  wiki), found by :mod:`.text` with code spans, link text and destinations, autolinks, raw
+  HTML (and the text of an inline ``<a>`` element) blanked out. A bare URL whose host cannot
+  be a host (``https://-a.example/``) is prose; an explicit link with such a host is kept, for
+  the checker to report as ``invalid_url``.
 
 Destinations must have a URI scheme (``https:``, ``mailto:``, ``doi:``...); relative links
 (``/about``, ``../x``, ``#top``) are not citations and are skipped. Nothing in code spans,
@@ -40,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.links import Link, LinkKind, Syntax
 from .html import scan_html
-from .text import SCHEME, STOP_CHARS, line_starts, link_at, scan
+from .text import SCHEME, STOP_CHARS, is_link, line_starts, link_at, scan
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -448,7 +451,7 @@ class _Extractor:
                 )
 
     def _bare(self, content: str, blank: list[tuple[int, int]], where: _Map) -> None:
-        """Bare URLs in the prose of ``content`` (the ``blank`` spans are not prose)."""
+        """Bare URLs and wiki links in the prose of ``content`` (the ``blank`` spans are not prose)."""
         if "://" not in content:
             return
         for match in _ENTITY.finditer(content):  # &lt; &quot; &#32; ... end a URL like the characters
@@ -464,12 +467,13 @@ class _Extractor:
                 last = end
         pieces.append(content[last:])
         prose = "".join(pieces)
-        for start, end, _ in scan(prose, autolinks=False):
+        for start, end, kind in scan(prose, autolinks=False):
             span = where.span(start, end)
             if span is None or self.doc.compare[span[0] : span[1]] != content[start:end]:
                 continue
             url = self.unescape(self.doc.compare[span[0] : span[1]])
-            self.found.append(self.link_at(span, url, LinkKind.BARE))
+            if is_link(url, kind):
+                self.found.append(self.link_at(span, url, kind))
 
 
 def extract_markdown(text: str) -> list[Link]:
