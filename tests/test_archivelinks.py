@@ -61,6 +61,11 @@ def _fix(text: str, format: str) -> str:
         ),
         ("Bare https://example.org/a.\n", f"Bare https://example.org/a ([archived](<{MEMENTO}>)).\n"),
         ("Auto <https://example.org/a>.\n", f"Auto <https://example.org/a> ([archived](<{MEMENTO}>)).\n"),
+        (
+            "Wiki [[https://example.org/a|the report]].\n",
+            f"Wiki [[https://example.org/a|the report]] ([archived](<{MEMENTO}>)).\n",
+        ),
+        ("[[https://example.org/a]]\n", f"[[https://example.org/a]] ([archived](<{MEMENTO}>))\n"),
         ("[r]: https://example.org/a\n", "[r]: https://example.org/a\n"),
         ("```\nhttps://example.org/a\n```\n", "```\nhttps://example.org/a\n```\n"),
     ],
@@ -72,6 +77,12 @@ def test_markdown(text: str, expected: str) -> None:
 def test_plain_text() -> None:
     assert _fix("Source: https://example.org/a, see also.\n", "text") == (
         f"Source: https://example.org/a (archived: {MEMENTO}), see also.\n"
+    )
+
+
+def test_plain_text_wiki_link_gets_it_after_the_brackets() -> None:
+    assert _fix("Source: [[https://example.org/a?utm_source=x|report]].\n", "text") == (
+        f"Source: [[https://example.org/a|report]] (archived: {MEMENTO}).\n"
     )
 
 

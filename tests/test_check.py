@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,9 @@ def _link(url: str) -> Link:
         ),
         ("https://exa mple.com/", Verdict.INVALID, Reason.INVALID_URL, "https://exa mple.com/"),
         ("http://[::1/x", Verdict.INVALID, Reason.INVALID_URL, "http://[::1/x"),
+        ("https://-a.example/", Verdict.INVALID, Reason.INVALID_URL, "https://-a.example/"),
+        ("https://a-.example/x?utm_source=y", Verdict.INVALID, Reason.INVALID_URL, "https://a-.example/x?utm_source=y"),
+        ("https://)/", Verdict.INVALID, Reason.INVALID_URL, "https://)/"),
         ("mailto:someone@example.com", Verdict.SKIPPED, Reason.UNSUPPORTED_SCHEME, "mailto:someone@example.com"),
         ("doi:10.1000/182", Verdict.SKIPPED, Reason.UNSUPPORTED_SCHEME, "doi:10.1000/182"),
         ("/relative/path", Verdict.SKIPPED, Reason.UNSUPPORTED_SCHEME, "/relative/path"),
@@ -72,6 +76,26 @@ def test_check_text_and_fix_touch_only_url_spans() -> None:
     assert [r.fixed for r in fixed.links] == [True, False]
     again = check_text(fixed_text, path="note.txt")
     assert Checker.fixed_text(fixed_text, again)[0] == fixed_text
+
+
+def test_an_impossible_host_is_invalid_when_linked_and_prose_when_bare() -> None:
+    text = "[report](https://-a.example/r) and <https://a..b/> but https://-c.example/ is prose.\n"
+    result = check_text(text, format="markdown", path="post.md")
+    assert [(r.link.url, r.verdict) for r in result.links] == [
+        ("https://-a.example/r", Verdict.INVALID),
+        ("https://a..b/", Verdict.INVALID),
+    ]
+    assert check_text("see https://-c.example/ and https://a..b/.", path="note.txt").links == ()
+
+
+def test_a_fix_that_cannot_be_written_back_is_left_alone() -> None:
+    text = "see https://example.com/a?utm_source=x now"
+    result = check_text(text, path="note.txt")
+    [item] = result.links
+    odd = replace(result, links=(replace(item, cleaned="https://-a.example/"),))
+    fixed_text, fixed = Checker.fixed_text(text, odd)
+    assert fixed_text == text
+    assert not fixed.links[0].fixed
 
 
 def test_markdown_code_is_never_rewritten() -> None:

@@ -154,6 +154,106 @@ def test_markdown_links(text: str, expected: list[tuple[LinkKind, str, str]]) ->
     assert found(text) == expected
 
 
+# --- issue 11, point 10 -------------------------------------------------------------------------
+
+IMAGE_DESCRIPTIONS: list[tuple[str, list[tuple[LinkKind, str, str]]]] = [
+    ("![see [docs](https://c.example/) here](pic.png)", [same(K.INLINE, "https://c.example/")]),
+    (
+        "![see [docs](https://c.example/) here](https://p.example/pic.png)",
+        [same(K.INLINE, "https://c.example/"), same(K.IMAGE, "https://p.example/pic.png")],
+    ),
+    (
+        "[![alt with https://a.example/x](img.png)](https://b.example/)",
+        [same(K.BARE, "https://a.example/x"), same(K.INLINE, "https://b.example/")],
+    ),
+    ("![Screenshot of https://a.example/page.](shot.png)", [same(K.BARE, "https://a.example/page")]),
+    ("![<https://a.example/x>](pic.png)", [same(K.AUTOLINK, "https://a.example/x")]),
+    ("![`https://code.example/` and `[c](https://code.example/)`](pic.png)", []),
+    (
+        "![a ![b](https://i.example/b.png) c](https://i.example/a.png)",
+        [same(K.IMAGE, "https://i.example/b.png"), same(K.IMAGE, "https://i.example/a.png")],
+    ),
+    (
+        "![a ![b [c](https://l.example/) d](x.png) e](y.png)",
+        [same(K.INLINE, "https://l.example/")],
+    ),
+    (
+        '![x [y](<https://a.example/a b> "t") z](pic.png)',
+        [(K.INLINE, "https://a.example/a b", "https://a.example/a b")],
+    ),
+    (
+        "![x [y](https://a.example/?a=1&amp;b) z](pic.png)",
+        [(K.INLINE, "https://a.example/?a=1&amp;b", "https://a.example/?a=1&b")],
+    ),
+    (
+        "![x [y](https://a.example/) z][pic]\n\n[pic]: https://p.example/pic.png",
+        [same(K.INLINE, "https://a.example/"), same(K.REFERENCE, "https://p.example/pic.png")],
+    ),
+    (
+        '![alt <a href="https://h.example/">x https://in-a.example/</a> https://b.example/](pic.png)',
+        [same(K.ATTRIBUTE, "https://h.example/"), same(K.BARE, "https://b.example/")],
+    ),
+    (
+        "[see ![x https://q.example/ y](https://i.example/p.png) https://not.example/](https://l.example/)",
+        [
+            same(K.BARE, "https://q.example/"),
+            same(K.IMAGE, "https://i.example/p.png"),
+            same(K.INLINE, "https://l.example/"),
+        ],
+    ),
+    (
+        "> - ![a\n>   [b](https://m.example/) c\n>   https://n.example/ d](x.png)",
+        [same(K.INLINE, "https://m.example/"), same(K.BARE, "https://n.example/")],
+    ),
+    ("![a [[https://w.example/|wiki]] b](pic.png)", [same(K.WIKI, "https://w.example/")]),
+    ("![a https://-bad.example/ b](pic.png)", []),
+    ("| ![a [b](https://t.example/)](x.png) | c |\n|---|---|", [same(K.INLINE, "https://t.example/")]),
+    (
+        "[https://text.example/ ![i](https://i.example/)](https://a.example/)",
+        [same(K.IMAGE, "https://i.example/"), same(K.INLINE, "https://a.example/")],
+    ),
+]
+
+WIKI_AND_PROSE: list[tuple[str, list[tuple[LinkKind, str, str]]]] = [
+    ("[[https://a.example/page]]", [same(K.WIKI, "https://a.example/page")]),
+    ("See [[https://a.example/page|the page]].", [same(K.WIKI, "https://a.example/page")]),
+    ("[[https://a.example/a\\_b|x]]", [(K.WIKI, "https://a.example/a\\_b", "https://a.example/a_b")]),
+    ("[[https://a.example/page label]]", [same(K.BARE, "https://a.example/page")]),
+    ("[https://a.example/page label]", [same(K.BARE, "https://a.example/page")]),
+    ("[[Page name]] and [[Page|alias]]", []),
+    ("`[[https://code.example/]]` [[https://a.example/]]", [same(K.WIKI, "https://a.example/")]),
+    ("[[https://-bad.example/]]", [same(K.WIKI, "https://-bad.example/")]),
+    ("| [[https://a.example/x\\|label]] | b |\n|---|---|", [same(K.WIKI, "https://a.example/x")]),
+    ('see https://news.example/story_"final"_draft.', [same(K.BARE, 'https://news.example/story_"final"_draft')]),
+    ('"see https://a.example/x", he said', [same(K.BARE, "https://a.example/x")]),
+    ("see https://a.example/&quot;x&quot;", [same(K.BARE, "https://a.example/")]),
+    ("詳しくはhttps://example.jp/page。次に", [same(K.BARE, "https://example.jp/page")]),
+    (
+        "- 「https://example.jp/a」と（https://example.jp/b）",
+        [same(K.BARE, "https://example.jp/a"), same(K.BARE, "https://example.jp/b")],
+    ),
+    ("https://a..b/ https://-a.example/ https://...", []),
+    (
+        "[x](https://-a.example/) <https://a..b/>",
+        [same(K.INLINE, "https://-a.example/"), same(K.AUTOLINK, "https://a..b/")],
+    ),
+    ("[r]: https://-a.example/", [same(K.REFERENCE, "https://-a.example/")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), IMAGE_DESCRIPTIONS + WIKI_AND_PROSE)
+def test_descriptions_wiki_links_and_prose_rules(text: str, expected: list[tuple[LinkKind, str, str]]) -> None:
+    assert found(text) == expected
+
+
+def test_a_link_in_a_description_has_its_own_text() -> None:
+    [inner, image] = extract_links(
+        "![see [the *docs*](https://c.example/) here](https://p.example/pic.png)", "markdown"
+    )
+    assert (inner.kind, inner.text, inner.syntax) == (K.INLINE, "the docs", Syntax.MARKDOWN_DESTINATION)
+    assert (image.kind, image.text) == (K.IMAGE, "see the docs here")
+
+
 def test_link_text_syntax_and_positions() -> None:
     text = "x\r\n> - a [**Bold** `c`](<https://a.example/x>) ![Alt *t*](https://i.example/)\r\n\r\n[Label]: https://r.example/\r\n"
     links = extract_links(text, "markdown")
@@ -196,6 +296,9 @@ def test_long_document_is_fast_enough() -> None:
         ("[r]: https://a.example/", "https://a.example/(", "https://a.example/\\("),
         ("<https://a.example/>", "https://a.example/a b", "https://a.example/a%20b"),
         ("see https://a.example/.", "https://a.example/a.", "https://a.example/a%2E"),
+        ("[[https://a.example/|x]]", "https://a.example/a|b", "https://a.example/a%7Cb"),
+        ("![[a](https://a.example/)](p.png)", "https://a.example/a b", "https://a.example/a%20b"),
+        ("![https://a.example/](p.png)", "https://a.example/]", "https://a.example/%5D"),
         ('<a href="https://a.example/">', 'https://a.example/?a=1&b="2"', "https://a.example/?a=1&amp;b=&quot;2&quot;"),
     ],
 )
@@ -243,6 +346,9 @@ def _markdown_fragment(url: str, kind: int) -> str:
         "[ref][r1]",
         f"\n\n[r1]: {url}\n\n",
         f"<b title='x'>{url}</b>",
+        f"![alt [in]({url}) {url}](https://img.example/p.png)",
+        f"[[{url}|label]]",
+        f"詳細は{url}。",
     ][kind]
 
 
@@ -250,7 +356,7 @@ FRAGMENTS = st.one_of(
     PROSE,
     CODE,
     HTML,
-    st.builds(_markdown_fragment, TRACKED, st.integers(min_value=0, max_value=7)),
+    st.builds(_markdown_fragment, TRACKED, st.integers(min_value=0, max_value=10)),
 )
 
 
@@ -259,12 +365,18 @@ def _markdown_it_hrefs(text: str) -> list[str]:
     from markdown_it import MarkdownIt
 
     hrefs = []
-    for token in MarkdownIt("commonmark", {"store_labels": True}).enable("table").parse(text):
-        for child in token.children or []:
+
+    def visit(children: list[Any]) -> None:
+        for child in children:
             href = child.attrs.get("src" if child.type == "image" else "href")
             inline = child.markup != "autolink" and "label" not in child.meta
             if child.type in ("link_open", "image") and inline and href:
                 hrefs.append(str(href))
+            if child.type == "image":  # links in a description are links too
+                visit(child.children or [])
+
+    for token in MarkdownIt("commonmark", {"store_labels": True}).enable("table").parse(text):
+        visit(token.children or [])
     return hrefs
 
 
@@ -304,4 +416,6 @@ def _same_but_position(link: Link, delta: int) -> dict[str, Any]:
     values["start"] -= delta
     values["end"] -= delta
     del values["line"], values["column"]
+    if link.kind is K.IMAGE:  # its alt text may hold the URL that was rewritten
+        del values["text"]
     return values

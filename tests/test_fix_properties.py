@@ -32,6 +32,8 @@ CLEAN = [
 WORDS = ["the", "report", "said", "(see", "also)", "and", "—", "«quoted»", "it's", "5%", "a&b", "*bold*"]
 PUNCT = ["", ".", ",", ";", ":", "!", "?", ")", '"', "'", "”"]
 NEWLINES = ["\n", "\r\n"]
+#: Where prose puts a URL: plain, quoted, in CJK sentences, as a wiki link.
+WRAPS = ["{}", "{}", '"{}"', "“{}”", "詳しくは{}。次に", "「{}」", "[[{}]]", "[[{}|label]]"]
 
 urls = st.sampled_from(DIRTY + CLEAN)
 
@@ -42,7 +44,7 @@ def plain_text(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 12))):
         kind = draw(st.integers(0, 4))
         if kind == 0:
-            parts.append(draw(urls) + draw(st.sampled_from(PUNCT)))
+            parts.append(draw(st.sampled_from(WRAPS)).format(draw(urls)) + draw(st.sampled_from(PUNCT)))
         elif kind == 1:
             parts.append(f"<{draw(urls)}>")
         elif kind == 2:

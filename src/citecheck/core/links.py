@@ -22,6 +22,7 @@ class LinkKind(StrEnum):
     REFERENCE = "reference"  # Markdown [label]: url definition
     AUTOLINK = "autolink"  # Markdown <url>, or <url> in plain text
     BARE = "bare"  # a URL in running text
+    WIKI = "wiki"  # [[url]] or [[url|label]], in Markdown or plain text
     ATTRIBUTE = "attribute"  # HTML a[href], blockquote[cite], q[cite], ...
 
 

@@ -11,11 +11,21 @@ from __future__ import annotations
 import binascii
 import ipaddress
 import re
+import unicodedata
 from itertools import islice
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-__all__ = ["Origin", "SplitURL", "forget_oldest", "is_http_url", "percent_decode", "split_origin", "split_url"]
+__all__ = [
+    "Origin",
+    "SplitURL",
+    "forget_oldest",
+    "is_http_url",
+    "percent_decode",
+    "split_origin",
+    "split_url",
+    "valid_authority",
+]
 
 # Scheme, authority, path, query, fragment: one match finds every boundary (RFC 3986 appendix B)
 # and, by never matching a control character, rejects a URL that holds one.
@@ -30,6 +40,7 @@ _make = tuple.__new__
 _BAD_HOST = re.compile(r"[\s<>\\^|\"{}`%/?#@\[\]:*]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_ORIGINS = 32_768
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: One shared string per scheme, rather than a new lowercased copy per cached origin.
 _SCHEMES = {"http": "http", "https": "https"}
 
@@ -109,13 +120,33 @@ def split_origin(text: str) -> tuple[Origin, str, str | None, str | None] | None
     written, path, query, fragment = match.groups()
     origin = _ORIGINS.get(written, _UNCHECKED)
     if origin is _UNCHECKED:
-        origin = _check_origin(written)
-        if len(_ORIGINS) >= _MAX_ORIGINS:
-            forget_oldest(_ORIGINS)
-        _ORIGINS[written] = origin
+        origin = _remember_origin(written)
     if origin is None:
         return None
     return origin, path or "/", query, fragment
+
+
+def valid_authority(scheme: str, authority: str) -> bool:
+    """Whether ``authority`` (what follows ``scheme://`` up to ``/ ? #``) is one :func:`split_url` accepts.
+
+    For the extractors, which need only this of a URL they found (the rest of a bare URL holds
+    no control characters): the same check, and the same cache, as splitting.
+    """
+    if scheme.lower() not in _SCHEMES or _CONTROL.search(authority):
+        return False
+    written = f"{scheme}://{authority}"
+    origin = _ORIGINS.get(written, _UNCHECKED)
+    if origin is _UNCHECKED:
+        origin = _remember_origin(written)
+    return origin is not None
+
+
+def _remember_origin(written: str) -> Origin | None:
+    origin = _check_origin(written)
+    if len(_ORIGINS) >= _MAX_ORIGINS:
+        forget_oldest(_ORIGINS)
+    _ORIGINS[written] = origin
+    return origin
 
 
 def _check_origin(written: str) -> Origin | None:
@@ -164,7 +195,7 @@ def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None
             host, port_text = hostport[:c_at], hostport[c_at + 1 :]
         else:
             host, port_text = hostport, None
-        if not host or _BAD_HOST.search(host) or ".." in host or host[0] == ".":
+        if not host or _BAD_HOST.search(host) or not _labels_can_be_a_host(host):
             return None
         host = host.lower()
     port = ""
@@ -177,6 +208,25 @@ def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None
         if number != _DEFAULT_PORTS[scheme]:
             port = ":" + port_text
     return userinfo, host, port
+
+
+def _labels_can_be_a_host(host: str) -> bool:
+    """Whether the dot-separated labels of a registered name can name a host.
+
+    DNS host names (RFC 1123 section 2.1) are labels of letters, digits and inner hyphens, so
+    ``a..b``, ``.example``, ``-a.example`` and ``a-.example`` name nothing, however lenient a
+    browser's parser is. A label needs one character that is not punctuation (``https://)/``
+    has a "host", ``)``); underscores (``_dmarc``, ``my_site``) and non-ASCII labels, including
+    symbols (``☃.net``), are accepted: they are in real use. One trailing dot is the root
+    (``example.com.``), not an empty label.
+    """
+    labels = host.removesuffix(".").split(".")
+    for label in labels:
+        if not label or label[0] == "-" or label[-1] == "-":
+            return False
+        if not any(ch.isalnum() or (ch > "\x7f" and unicodedata.category(ch)[0] != "P") for ch in label):
+            return False
+    return True
 
 
 def is_http_url(text: str) -> bool:

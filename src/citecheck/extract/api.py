@@ -14,7 +14,7 @@ import re
 from pathlib import PurePath
 
 from ..core.links import Link, LinkKind, Syntax
-from .text import SCHEME, STOP_CHARS, TRAILING, extract_text
+from .text import SCHEME, STOP_CHARS, TRAILING, extract_text, is_link
 
 __all__ = ["FORMATS", "encode_url", "extract_links", "format_for_path"]
 
@@ -73,14 +73,14 @@ def _unbalanced(url: str, pairs: dict[str, str], start: int = 0) -> set[int]:
     return lonely | set(stack)
 
 
-def _encode_bare(url: str, autolink: bool) -> str:
-    """A bare URL or autolink: percent-encode whatever would end it early or change its reading."""
-    if not autolink and not re.match(r"https?://", url, re.IGNORECASE):
+def _encode_bare(url: str, kind: LinkKind) -> str:
+    """A bare URL, autolink or wiki link: percent-encode whatever would end it early or change its reading."""
+    if kind is not LinkKind.AUTOLINK and not re.match(r"https?://", url, re.IGNORECASE):
         raise ValueError(f"a bare URL must start with http:// or https://: {url!r}")
-    if autolink and not SCHEME.match(url):
+    if kind is LinkKind.AUTOLINK and not SCHEME.match(url):
         raise ValueError(f"an autolink needs a URI scheme: {url!r}")
     stop = set(STOP_CHARS)
-    if autolink:
+    if kind is LinkKind.AUTOLINK:
         out = [_percent(ch) if ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch in stop else ch for ch in url]
         return "".join(out)
     host_end = re.match(r"[^:]*://[^/?#]*", url)
@@ -90,14 +90,18 @@ def _encode_bare(url: str, autolink: bool) -> str:
     out = []
     for i, ch in enumerate(url):
         special = ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch in stop or ch in "\\|"
-        # [ ] outside the host would let Markdown see link syntax; ' before a non-letter could
-        # close a quote opened before the URL.
-        quote = ch == "'" and not url[i + 1 : i + 2].isalnum()
+        # [ ] outside the host would let Markdown see link syntax (or close a wiki link); a
+        # single quote or apostrophe not inside a word could close a quote opened before the
+        # URL, or open one that something after the URL closes.
+        quote = ch in "'\u2019" and not (url[i - 1 : i].isalnum() and url[i + 1 : i + 2].isalnum())
         special = special or (i >= path and ch in "[]") or quote or i in lonely or i in entities
         out.append(_percent(ch) if special else ch)
     if out and out[-1] in TRAILING:  # a trailing "." or "_" would be read as punctuation
         out[-1] = _percent(out[-1])
-    return "".join(out)
+    encoded = "".join(out)
+    if not is_link(encoded, kind):
+        raise ValueError(f"a bare URL needs a host that can be a host: {url!r}")
+    return encoded
 
 
 def _encode_markdown(url: str, angle: bool) -> str:
@@ -152,12 +156,12 @@ def encode_url(link: Link, url: str) -> str:
     """The raw text to put at ``text[link.start:link.end]`` so the document means ``url`` there.
 
     Raises ``ValueError`` for an empty URL, and for a bare link whose new URL would not be
-    found again (it must be http(s)).
+    found again (it must be http(s), and a bare one needs a valid host).
     """
     if not url:
         raise ValueError("cannot write an empty URL")
     if link.syntax is Syntax.PLAIN:
-        return _encode_bare(url, autolink=link.kind is LinkKind.AUTOLINK)
+        return _encode_bare(url, link.kind)
     if link.syntax in (Syntax.MARKDOWN_DESTINATION, Syntax.MARKDOWN_ANGLE):
         return _encode_markdown(url, angle=link.syntax is Syntax.MARKDOWN_ANGLE)
     return _encode_html(url, link.syntax, link.raw)

@@ -19,14 +19,22 @@ What is extracted:
 * reference definitions ``[label]: url "title"`` (duplicates too: they are in the text):
   kind reference, ``text`` is the label. ``[text][label]`` usages are not separate links;
 * ``href``/``cite`` attributes in raw HTML, inline or in HTML blocks, via :mod:`.html`;
-* bare http(s) URLs in prose (kind bare), found by :mod:`.text` with code spans, link text and
-  destinations, autolinks, raw HTML (and the text of an inline ``<a>`` element) blanked out.
+* bare http(s) URLs in prose (kind bare) and wiki links ``[[url]]``, ``[[url|label]]`` (kind
+  wiki), found by :mod:`.text` with code spans, link text and destinations, autolinks, raw
+  HTML (and the text of an inline ``<a>`` element) blanked out. A bare URL whose host cannot
+  be a host (``https://-a.example/``) is prose; an explicit link with such a host is kept, for
+  the checker to report as ``invalid_url``;
+* inside an image description (alt text), all of the above: ``![see [docs](url) here](pic)``
+  gives the docs link and the picture, ``[![shot of https://a.example/](pic)](url)`` the bare
+  URL too. markdown-it parses a description as inline content of its own (CommonMark allows
+  links there); its tokens are visited with their spans shifted to the description's place.
 
 Destinations must have a URI scheme (``https:``, ``mailto:``, ``doi:``...); relative links
 (``/about``, ``../x``, ``#top``) are not citations and are skipped. Nothing in code spans,
-fenced or indented code blocks is extracted. Link text and image alt text are not searched for
-bare URLs: they belong to the link. Line numbers count ``\\n`` only (CRLF is fine; a lone
-``\\r`` is not a line break for ``line``/``column``, though Markdown treats it as one).
+fenced or indented code blocks is extracted. Link text is not searched for bare URLs: it
+belongs to the link (``[https://a.example/](https://a.example/)`` shows its destination).
+Line numbers count ``\\n`` only (CRLF is fine; a lone ``\\r`` is not a line break for
+``line``/``column``, though Markdown treats it as one).
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.links import Link, LinkKind, Syntax
 from .html import scan_html
-from .text import SCHEME, STOP_CHARS, line_starts, link_at, scan
+from .text import SCHEME, STOP_CHARS, is_link, line_starts, link_at, scan
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -53,6 +61,7 @@ __all__ = ["extract_markdown"]
 _META = "citecheck"
 _DEFINITIONS = "citecheck_definitions"
 _NEWLINE = re.compile(r"\r\n?|\n")
+_COVERED = re.compile(rb"\x01+")
 _ENTITY = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
 _PARSER: MarkdownIt | None = None
 
@@ -95,7 +104,11 @@ def _record_span(rule: InlineRule, token_type: str, *, destination: bool = False
                 if token.type == token_type:
                     info: dict[str, object] = {"span": (start, state.pos)}
                     if destination:
-                        info["dest"] = _destination(state, start, token_type == "image")
+                        image = token_type == "image"
+                        label_end = state.md.helpers.parseLinkLabel(state, start + 1 if image else start, not image)
+                        info["dest"] = _destination(state, label_end)
+                        if image and label_end >= 0:  # the description, parsed on its own
+                            info["label"] = (start + 2, label_end)
                     token.meta[_META] = info
                     break
         return True
@@ -103,10 +116,9 @@ def _record_span(rule: InlineRule, token_type: str, *, destination: bool = False
     return recording
 
 
-def _destination(state: StateInline, start: int, image: bool) -> tuple[int, int, str] | None:
-    """Span and unescaped text of the ``(destination)`` of the link ``start:state.pos``, if inline."""
+def _destination(state: StateInline, label_end: int) -> tuple[int, int, str] | None:
+    """Span and unescaped text of the ``(destination)`` of the link ending at ``state.pos``, if inline."""
     helpers, src, end = state.md.helpers, state.src, state.pos
-    label_end = helpers.parseLinkLabel(state, start + 1 if image else start, not image)
     pos = label_end + 1
     if label_end < 0 or pos >= end or src[pos] != "(":
         return None
@@ -374,15 +386,30 @@ class _Extractor:
         if aligned is None:
             return cursor or 0
         where, after = aligned
-        blank: list[tuple[int, int]] = []  # content spans that are not prose
-        children = token.children or []
+        covered = bytearray(len(content))  # 1 where content is not prose
+        self._children(token.children or [], content, (0, len(content)), where, covered)
+        self._bare(content, covered, where)
+        return after
+
+    def _children(
+        self, children: list[Token], content: str, region: tuple[int, int], where: _Map, covered: bytearray
+    ) -> None:
+        """Links among the inline tokens parsed from ``content[region[0]:region[1]]``.
+
+        Recorded spans count from the region's start. Each construct is marked as not prose in
+        ``covered``; an image's description is then prose again, and its own tokens (markdown-it
+        parses it on its own, so their spans count from the description's start) are visited in
+        turn: links, autolinks and bare URLs written in alt text are links, even when the image
+        is itself a link's text.
+        """
+        offset, limit = region
         anchor_from = -1  # inside an inline-HTML <a> element since this content offset
         for index, child in enumerate(children):
             info = child.meta.get(_META) if child.meta else None
             if info is None:
                 continue
-            start, end = info["span"]
-            blank.append((start, end))
+            start, end = info["span"][0] + offset, info["span"][1] + offset
+            covered[start:end] = b"\x01" * (end - start)
             if child.type == "link_open" and child.markup == "autolink":
                 self._autolink(content, start + 1, end - 1, where)
             elif child.type in ("link_open", "image") and info["dest"] is not None:
@@ -395,19 +422,22 @@ class _Extractor:
                     )
                     kind, text = LinkKind.INLINE, _plain_text(children[index + 1 : close])
                 href = str(child.attrs.get("src" if child.type == "image" else "href", ""))
-                self._destination(content, info["dest"], href, kind, text, where)
+                dest_start, dest_end, meant = info["dest"]
+                self._destination(content, (dest_start + offset, dest_end + offset, meant), href, kind, text, where)
             elif child.type == "html_inline":
                 fragment = content[start:end]
                 self._html(fragment, start, where)
                 if re.match(r"<a[\s/>]", fragment, re.IGNORECASE):
                     anchor_from = end
                 elif re.match(r"</a[\s>]", fragment, re.IGNORECASE) and anchor_from >= 0:
-                    blank.append((anchor_from, start))
+                    covered[anchor_from:start] = b"\x01" * (start - anchor_from)
                     anchor_from = -1
+            if child.type == "image" and "label" in info:
+                low, high = info["label"][0] + offset, info["label"][1] + offset
+                covered[low:high] = bytes(high - low)
+                self._children(child.children or [], content, (low, high), where, covered)
         if anchor_from >= 0:
-            blank.append((anchor_from, len(content)))
-        self._bare(content, blank, where)
-        return after
+            covered[anchor_from:limit] = b"\x01" * (limit - anchor_from)
 
     def _autolink(self, content: str, start: int, end: int, where: _Map) -> None:
         raw = content[start:end]
@@ -447,29 +477,27 @@ class _Extractor:
                     self.link_at(span, url, LinkKind.ATTRIBUTE, syntax=syntax, text=text, element=element)
                 )
 
-    def _bare(self, content: str, blank: list[tuple[int, int]], where: _Map) -> None:
-        """Bare URLs in the prose of ``content`` (the ``blank`` spans are not prose)."""
+    def _bare(self, content: str, covered: bytearray, where: _Map) -> None:
+        """Bare URLs and wiki links in the prose of ``content`` (``covered`` marks what is not prose)."""
         if "://" not in content:
             return
         for match in _ENTITY.finditer(content):  # &lt; &quot; &#32; ... end a URL like the characters
             decoded = self.unescape(match.group())
             if decoded != match.group() and any(ch.isspace() or ch in STOP_CHARS for ch in decoded):
-                blank.append(match.span())
+                covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
         pieces, last = [], 0
-        for start, end in sorted(blank):
-            if end > last:
-                start = max(start, last)
-                pieces.append(content[last:start])
-                pieces.append(" " * (end - start))
-                last = end
+        for run in _COVERED.finditer(covered):
+            pieces += [content[last : run.start()], " " * (run.end() - run.start())]
+            last = run.end()
         pieces.append(content[last:])
         prose = "".join(pieces)
-        for start, end, _ in scan(prose, autolinks=False):
+        for start, end, kind in scan(prose, autolinks=False):
             span = where.span(start, end)
             if span is None or self.doc.compare[span[0] : span[1]] != content[start:end]:
                 continue
             url = self.unescape(self.doc.compare[span[0] : span[1]])
-            self.found.append(self.link_at(span, url, LinkKind.BARE))
+            if is_link(url, kind):
+                self.found.append(self.link_at(span, url, kind))
 
 
 def extract_markdown(text: str) -> list[Link]:

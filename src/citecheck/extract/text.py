@@ -7,23 +7,40 @@ keeps its parenthesis while ``(see https://example.com)`` does not.
 
 Rules, in order:
 
-* Only ``http://`` and ``https://`` (any case) start a URL, and not in the middle of a word
-  (``xhttps://`` is not a URL).
-* A URL never contains whitespace, control characters, ``<``, ``>``, ``"``, a backtick, or the
-  typographic quotes ``“ ” « »``: they end it. So a URL split across a line break is reported
-  as the part on the first line.
+* Only ``http://`` and ``https://`` (any case) start a URL, and not right after an ASCII letter
+  or digit (``xhttps://`` is not a URL; ``詳細はhttps://`` is: CJK text puts no space there).
+* A URL never contains whitespace (the ideographic space too), control characters, ``<``,
+  ``>``, a backtick, or fullwidth and CJK punctuation (``。，、；：！？「」『』（）【】《》…・``
+  and the other fullwidth forms that are not letters or digits, see :mod:`.ends`): they end
+  it. So a URL split across a line break is reported as the part on the first line.
+* A quote that opens inside the URL, followed by a letter or digit, and closes later before
+  the URL's run of characters ends stays in with its partner:
+  ``https://news.example/story_"final"_draft``, ``https://a.example/?q='a'``,
+  ``https://a.example/“x”_y``. Any other ``" “ ” « » ‘`` ends the URL:
+  ``"https://a.example/x"``, ``"see https://a.example/x", he said``. A quote followed by a
+  CJK character does not open a pair (``https://example.cn/a“说明”`` ends before ``“``).
 * A URL right after an opening single quote (``'`` or ``‘``) ends at the first matching closing
   quote that is not followed by a letter or digit: ``'https://example.com/it's'`` gives
   ``https://example.com/it's`` (an apostrophe inside a word stays in the URL), and
   ``'https://a.example/x','https://b.example/y'`` gives two URLs. Without an opening quote
   an apostrophe is part of the URL (``https://en.wikipedia.org/wiki/Ender's_Game``).
 * Trailing ``. , ; : ! ? ' ‘ ’ * _ ~ \\`` are cut (sentence punctuation, emphasis markers), then
-  closing brackets ``) ] }`` that outnumber their opening partner, repeatedly.
+  closing brackets ``) ] }`` that outnumber their opening partner, repeatedly; never into a
+  quote pair kept by the rule above.
+* The host must be able to name a host (:func:`~citecheck.core.urls.split_url` accepts the
+  authority): ``https://a..b/``, ``https://-a.example/``, ``https://...`` and ``https://)`` are
+  prose, not links.
 * ``<https://...>`` in plain text is an autolink: the brackets delimit it, nothing is cut, and
   the brackets are not part of the link.
+* ``[[https://...]]`` and ``[[https://...|label]]`` (wiki links) are delimited too: the URL ends
+  at the first ``|`` or ``]]`` (kind wiki), nothing is cut. ``[[https://... label]]`` and
+  MediaWiki's ``[https://... label]`` are bare URLs that a space ends.
 
-Every step is a single forward scan or a single regex without nested quantifiers, so the time
-is linear in the input whatever it contains.
+Delimited links (autolinks, wiki links) are links whatever their host: the author marked them,
+so the checker reports a bad one as ``invalid_url`` rather than it silently disappearing.
+
+Every step is a single forward scan, a single regex without nested quantifiers, or a
+remembered search, so the time is linear in the input whatever it contains.
 """
 
 from __future__ import annotations
@@ -34,6 +51,8 @@ from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 from ..core.links import Link, LinkKind, Syntax
+from ..core.urls import valid_authority
+from .ends import HARD_STOPS, QUOTES, TRAILING, Ahead, extent, trim
 
 __all__ = [
     "SCHEME",
@@ -43,27 +62,25 @@ __all__ = [
     "LinkDetails",
     "extract_text",
     "find_links_in_text",
+    "is_link",
     "line_starts",
     "link_at",
     "position",
 ]
 
-#: Characters that can never be part of a bare URL (besides ``\s``).
-STOP_CHARS = '<>"`“”«»'
+#: Characters that end a bare URL where they stand (besides ``\s``), or unless they close a
+#: quote opened inside it: a URL written back must spell them some other way.
+STOP_CHARS = HARD_STOPS + QUOTES
 #: Where a URL can start; one literal, no quantifier: a linear search.
 _START = re.compile(r"(?<![A-Za-z0-9])https?://", re.IGNORECASE)
 #: Where a run of URL characters stops; a single character class.
-_STOP = re.compile(r"[\s" + re.escape(STOP_CHARS) + r"\x00-\x1f\x7f]")
+_STOP = re.compile(r"[\s" + re.escape(HARD_STOPS) + r"\x00-\x1f\x7f]")
 #: A URI scheme at the start of a destination (two letters at least: ``C:`` is a drive).
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]+:")
-#: Cut from the end of a URL: they end sentences or close emphasis far more often than URLs.
-TRAILING = ".,;:!?'\u2018\u2019*_~\\"
-_OPENING = {")": "(", "]": "[", "}": "{"}
-#: An opening quote right before a URL and the closing quote that ends it.
-_QUOTE_CLOSERS = {
-    "'": re.compile(r"'(?![^\W_])"),
-    "\u2018": re.compile(r"\u2019(?![^\W_])"),
-}
+#: Where a wiki link's URL ends.
+_WIKI_END = re.compile(r"\||\]\]")
+_BRACKET = re.compile(r"\]")
+_AUTHORITY_END = re.compile(r"[/?#]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,55 +97,84 @@ class FoundLink:
         return {"url": self.url, "start": self.start, "end": self.end, "line": self.line, "column": self.column}
 
 
-def _trim(text: str, start: int, end: int) -> int:
-    """The end of the URL in ``text[start:end]`` once sentence punctuation is cut (linear)."""
-    counts = {ch: text.count(ch, start, end) for ch in "()[]{}"}
-    while end > start:
-        last = text[end - 1]
-        if last in TRAILING:
-            end -= 1
-        elif last in _OPENING and counts[last] > counts[_OPENING[last]]:
-            counts[last] -= 1
-            end -= 1
-        else:
-            break
-    return end
+class _Run:
+    """One run of characters a URL can take, from a URL's start to the next hard stop.
+
+    A run can hold several URLs (``"https://a.example/x","https://b.example/y"``); the searches
+    that look ahead in it are kept here (made when first needed) so each character is searched
+    once.
+    """
+
+    __slots__ = ("_aheads", "end", "partners", "text")
+
+    def __init__(self, text: str, host: int, stop: int) -> None:
+        stopper = _STOP.search(text, host, stop)
+        self.text = text
+        self.end = stopper.start() if stopper else stop
+        self.partners: dict[str, Ahead] = {}
+        self._aheads: dict[re.Pattern[str], Ahead] = {}
+
+    def find(self, pattern: re.Pattern[str], pos: int) -> int:
+        """Where ``pattern`` next matches in the run at or after ``pos`` (-1 if nowhere)."""
+        ahead = self._aheads.get(pattern)
+        if ahead is None:
+            ahead = self._aheads[pattern] = Ahead(pattern, self.text, self.end)
+        return ahead.find(pos)
 
 
 def scan(
     text: str, start: int = 0, stop: int | None = None, *, autolinks: bool = True
-) -> Iterator[tuple[int, int, bool]]:
-    """``(start, end, is_autolink)`` of every http(s) URL in ``text[start:stop]``, in order.
+) -> Iterator[tuple[int, int, LinkKind]]:
+    """``(start, end, kind)`` of every http(s) URL in ``text[start:stop]``, in order.
 
-    With ``autolinks=False`` (Markdown prose, where a real autolink is parsed by Markdown
-    itself) ``<url>`` is treated like any other bare URL.
+    ``kind`` is bare, autolink or wiki. With ``autolinks=False`` (Markdown prose, where a real
+    autolink is parsed by Markdown itself) ``<url>`` is treated like any other bare URL. Bare
+    candidates are not checked here: see :func:`is_link`.
     """
     stop = len(text) if stop is None else stop
-    pos, run_end = start, -1
+    pos = start
+    run: _Run | None = None
     while True:
         match = _START.search(text, pos, stop)
         if match is None:
             return
         begin, host = match.span()
-        if begin >= run_end:  # a new run of URL characters: find where it stops, once
-            stopper = _STOP.search(text, host, stop)
-            run_end = stopper.start() if stopper else stop
-        end = run_end
+        if run is None or begin >= run.end:  # a new run of URL characters: find where it stops, once
+            run = _Run(text, host, stop)
+        end = run.end
         opener = text[begin - 1] if begin > 0 else ""
         if autolinks and opener == "<" and end < stop and text[end] == ">":
             if end > host:
-                yield begin, end, True
+                yield begin, end, LinkKind.AUTOLINK
             pos = end
             continue
-        closer = _QUOTE_CLOSERS.get(opener)
-        if closer is not None:
-            quote = closer.search(text, host, end)
-            if quote is not None:
-                end = quote.start()
-        end = _trim(text, begin, end)
+        if begin >= 2 and text.startswith("[[", begin - 2):
+            after = host
+            if text.startswith("[", host):  # an IPv6 literal: its "]" does not end the link
+                after = run.find(_BRACKET, host) + 1 or host
+            close = run.find(_WIKI_END, after)
+            if close > host:
+                yield begin, close, LinkKind.WIKI
+                pos = close
+                continue
+        end, floor = extent(text, host, end, opener, run.partners)
+        end = trim(text, begin, end, floor)
         if end > host:
-            yield begin, end, False
+            yield begin, end, LinkKind.BARE
         pos = max(end, host)
+
+
+def is_link(url: str, kind: LinkKind) -> bool:
+    """Whether a URL :func:`scan` found is a link: a bare one needs a host that can be a host.
+
+    The authority gets the check :func:`~citecheck.core.urls.split_url` makes, so a bare URL
+    the checker would call ``invalid_url`` is not reported at all.
+    """
+    if kind is not LinkKind.BARE:
+        return True
+    colon = url.find(":")
+    after = _AUTHORITY_END.search(url, colon + 3)
+    return valid_authority(url[:colon], url[colon + 3 : after.start() if after else len(url)])
 
 
 def line_starts(text: str) -> list[int]:
@@ -168,12 +214,13 @@ def link_at(
 
 
 def extract_text(text: str) -> list[Link]:
-    """Every http(s) URL in plain ``text`` as :class:`Link` values (kind bare or autolink)."""
+    """Every http(s) URL in plain ``text`` as :class:`Link` values (kind bare, autolink or wiki)."""
     starts = line_starts(text)
     links = []
-    for begin, end, angle in scan(text):
-        kind = LinkKind.AUTOLINK if angle else LinkKind.BARE
-        links.append(link_at(text, starts, (begin, end), text[begin:end], kind))
+    for begin, end, kind in scan(text):
+        url = text[begin:end]
+        if is_link(url, kind):
+            links.append(link_at(text, starts, (begin, end), url, kind))
     return links
 
 

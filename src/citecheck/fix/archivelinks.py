@@ -2,8 +2,8 @@
 
 HTML gets Robust Links attributes on the ``<a>`` itself (``data-versionurl`` and
 ``data-versiondate``), so the visible text does not change. Markdown gets `` ([archived](<url>))``
-after the link, plain text `` (archived: url)``. Each insertion is recognised on the next run,
-so adding archive links is idempotent.
+after the link, plain text `` (archived: url)``; after a wiki link's ``]]``, not inside it. Each
+insertion is recognised on the next run, so adding archive links is idempotent.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def archive_insertion(text: str, link: Link, snapshot: Snapshot, *, format: str)
         style = MARKDOWN_STYLE
     else:
         end = link.end + 1 if link.kind is LinkKind.AUTOLINK else link.end
+        if link.kind is LinkKind.WIKI:
+            end = _wiki_end(text, link)
         style = TEXT_STYLE
     if end is None or any(c in url for c in "<> \n"):
         return None
@@ -58,6 +60,8 @@ def _markdown_end(text: str, link: Link) -> int | None:
         return link.end
     if link.kind is LinkKind.AUTOLINK:
         return link.end + 1 if text.startswith(">", link.end) else None
+    if link.kind is LinkKind.WIKI:
+        return _wiki_end(text, link)
     if link.kind not in (LinkKind.INLINE, LinkKind.IMAGE):
         return None  # a reference definition: the archive link belongs to the text, not here
     i = link.end
@@ -76,3 +80,10 @@ def _markdown_end(text: str, link: Link) -> int | None:
         while i < len(text) and text[i] in " \t\r\n":
             i += 1
     return i + 1 if text.startswith(")", i) else None
+
+
+def _wiki_end(text: str, link: Link) -> int | None:
+    """After the ``]]`` that closes a wiki link (its label may follow the URL), on the same line."""
+    line_end = text.find("\n", link.end)
+    close = text.find("]]", link.end, len(text) if line_end < 0 else line_end)
+    return None if close < 0 else close + 2

@@ -33,8 +33,9 @@ def fixed_text(text: str, result: FileResult, *, archive_links: bool = False) ->
         if link.start < position:
             links.append(item)
             continue
-        if item.verdict is Verdict.FIXABLE and not _continues_on_next_line(text, link):
-            edits.append((link.start, link.end, encode_url(link, item.cleaned)))
+        raw = _spelling(item) if not _continues_on_next_line(text, link) else None
+        if raw is not None:
+            edits.append((link.start, link.end, raw))
             item = replace(item, fixed=True)
         position = link.end
         if archive_links and item.snapshot is not None:
@@ -51,6 +52,21 @@ def fixed_text(text: str, result: FileResult, *, archive_links: bool = False) ->
         cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces), replace(result, links=tuple(links))
+
+
+def _spelling(item: LinkResult) -> str | None:
+    """What to write for a fixable link; None when the new URL cannot be written there.
+
+    ``encode_url`` refuses a URL that would not be found again in the link's place (a bare
+    link whose new URL has no valid host): such a link is reported, not rewritten, as SARIF
+    offers no fix for it.
+    """
+    if item.verdict is not Verdict.FIXABLE:
+        return None
+    try:
+        return encode_url(item.link, item.cleaned)
+    except ValueError:
+        return None
 
 
 def _continues_on_next_line(text: str, link: Link) -> bool:
