@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..core.captures import is_archive_host, names_embedded_url
 from ..core.cleaning import CleanResult, RemovedParam, Unwrapped
-from ..core.urls import SplitURL, forget_oldest, percent_decode, split_origin, split_url
+from ..core.urls import Origin, SplitURL, forget_oldest, percent_decode, split_origin, split_url
 from .domains import registered_parts
 from .rules import KeepRule, RemoveRule, RuleSet, UnwrapRule
 from .unwrap import decode_target
@@ -120,6 +120,10 @@ class _HostProfile:
     #: Only the query and fragment tables apply (no wrapper, path, keep-all, archive or
     #: URL-scoped rule): the common case, which takes a short road.
     plain: bool = False
+
+
+#: What :func:`~citecheck.core.urls.split_origin` gives: (origin, path, query, fragment).
+_Found = tuple[Origin, str, str | None, str | None]
 
 
 class _Recorder:
@@ -272,32 +276,31 @@ class Cleaner:
             is_http=split_url(url.strip()) is not None,
         )
 
-    def _clean(self, url: str, rec: _Recorder | None, depth: int, parts: SplitURL | None = None) -> str:
-        """Clean ``url``; ``parts`` is its split when the caller has it (an unwrapped target)."""
-        if parts is None:
+    def _clean(self, url: str, rec: _Recorder | None, depth: int, found: _Found | None = None) -> str:
+        """Clean ``url``; ``found`` is its split when the caller has it (an unwrapped target)."""
+        if found is None:
             text = url.strip()
             found = split_origin(text)
             if found is None:
                 return url
-            origin, path, query, fragment = found
-            profile = self._profiles.get(origin.host) or self._profile(origin.host)
-            if profile.plain and not (":/" in path and names_embedded_url(path, archive_host=False)):
-                # Most URLs: only the host's query and fragment tables apply, so the checks
-                # below are skipped and the URL is written out from the cached origin.
-                out = origin.text + path
-                if query:
-                    query = _filter(query, profile.query, (), (), (), rec, "query")
-                    if query:
-                        out += "?" + query
-                if fragment:
-                    fragment = _clean_fragment(fragment, profile, (), (), (), rec)
-                    if fragment:
-                        out += "#" + fragment
-                return out if not out[-1].isspace() else _encode_trailing_space(out)
-            parts = SplitURL(origin.scheme, origin.userinfo, origin.host, origin.port, path, query, fragment)
         else:
             text = url
-            profile = self._profiles.get(parts.host) or self._profile(parts.host)
+        origin, path, query, fragment = found
+        profile = self._profiles.get(origin.host) or self._profile(origin.host)
+        if profile.plain and not (":/" in path and names_embedded_url(path, archive_host=False)):
+            # Most URLs: only the host's query and fragment tables apply, so the checks below
+            # are skipped and the URL is written out from the cached origin.
+            out = origin.text + path
+            if query:
+                query = _filter(query, profile.query, (), (), (), rec, "query")
+                if query:
+                    out += "?" + query
+            if fragment:
+                fragment = _clean_fragment(fragment, profile, (), (), (), rec)
+                if fragment:
+                    out += "#" + fragment
+            return out if not out[-1].isspace() else _encode_trailing_space(out)
+        parts = SplitURL(origin.scheme, origin.userinfo, origin.host, origin.port, path, query, fragment)
         if profile.archive and names_embedded_url(parts.path, archive_host=True):
             # A capture names its original byte for byte: not even a wrapper rule may touch it.
             return parts.as_written()
@@ -354,7 +357,7 @@ class Cleaner:
 
     def _unwrap(
         self, text: str, parts: SplitURL, profile: _HostProfile, rec: _Recorder | None
-    ) -> tuple[str, SplitURL] | None:
+    ) -> tuple[str, _Found] | None:
         """The target of the first wrapper rule that opens this URL, with its split."""
         for rule in (*profile.unwrap, *self._url_unwrap):
             if not rule.applies_to_path(parts.path):
@@ -365,7 +368,7 @@ class Cleaner:
             if target is None:
                 continue
             target = target.strip()
-            split = split_url(target)
+            split = split_origin(target)
             if split is None:
                 continue
             if rec is not None:
