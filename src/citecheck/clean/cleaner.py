@@ -162,6 +162,8 @@ class Cleaner:
                     self._by_wildcard.setdefault(site[:-2], []).append(rule)
                 else:
                     self._by_site.setdefault(site, []).append(rule)
+        #: The most labels any site key has: longer suffixes of a host cannot match one.
+        self._site_labels = max((site.count(".") + 1 for site in self._by_site), default=0)
         self._profiles: dict[str, _HostProfile] = {}
         self._shared: dict[tuple[int, ...], _HostProfile] = {}
         self._per_url = bool(self._url_remove or self._url_keep)
@@ -178,7 +180,9 @@ class Cleaner:
             return []
         labels = key.split(".")
         found: list[RemoveRule | KeepRule | UnwrapRule] = []
-        for i in range(len(labels)):
+        # Only the last few labels can name a site: asking every suffix of a host of n labels
+        # would cost n^2 (a 30,000-label host took 8 s in the service's event loop).
+        for i in range(max(0, len(labels) - self._site_labels), len(labels)):
             rules = self._by_site.get(".".join(labels[i:]))
             if rules:
                 found.extend(rules)

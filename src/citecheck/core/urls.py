@@ -218,11 +218,15 @@ def _labels_can_be_a_host(host: str) -> bool:
     browser's parser is. A label needs one character that is not punctuation (``https://)/``
     has a "host", ``)``); underscores (``_dmarc``, ``my_site``) and non-ASCII labels, including
     symbols (``☃.net``), are accepted: they are in real use. One trailing dot is the root
-    (``example.com.``), not an empty label.
+    (``example.com.``), not an empty label. A name over 253 characters or a label over 63
+    cannot be resolved (RFC 1035 section 2.3.4), and refusing them keeps work per host bounded.
     """
-    labels = host.removesuffix(".").split(".")
+    name = host.removesuffix(".")
+    if len(name) > 253:
+        return False  # DNS's limit (RFC 1035 2.3.4); a Unicode name is longer still in punycode
+    labels = name.split(".")
     for label in labels:
-        if not label or label[0] == "-" or label[-1] == "-":
+        if not label or label[0] == "-" or label[-1] == "-" or len(label) > 63:
             return False
         if not any(ch.isalnum() or (ch > "\x7f" and unicodedata.category(ch)[0] != "P") for ch in label):
             return False
