@@ -23,6 +23,9 @@ TEXT = "Première ligne https://example.com/?utm_source=x\r\nseconde ligne\n"
         (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8", codecs.BOM_UTF8),
         (codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), "utf-16-le", codecs.BOM_UTF16_LE),
         (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16-be", codecs.BOM_UTF16_BE),
+        # UTF-32-LE's mark starts with UTF-16-LE's: it was read as UTF-16 and showed no links.
+        (codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), "utf-32-le", codecs.BOM_UTF32_LE),
+        (codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be"), "utf-32-be", codecs.BOM_UTF32_BE),
     ],
 )
 def test_decoding_round_trips_byte_for_byte(data: bytes, encoding: str, bom: bytes) -> None:

@@ -408,3 +408,25 @@ def test_importing_extract_is_light() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_every_newline_style_counts_lines(fmt: str, newline: str) -> None:
+    """A lone CR (classic Mac, some CMS exports) used to put every link on line 1."""
+    lines = ["intro", "see https://a.example/x here", "", "and https://b.example/y"]
+    if fmt == "html":
+        lines = [
+            "<p>intro</p>",
+            "<p><a href='https://a.example/x'>x</a></p>",
+            "",
+            "<a href='https://b.example/y'>y</a>",
+        ]
+    links = extract_links(newline.join(lines), fmt)
+    assert [(link.line, link.column > 0) for link in links] == [(2, True), (4, True)]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_a_lone_surrogate_does_not_break_extraction(fmt: str) -> None:
+    text = "<a href='https://a.example/\ud800'>x</a> https://b.example/\udfff y"
+    assert all(link.url.startswith("https://") for link in extract_links(text, fmt))

@@ -33,8 +33,7 @@ Destinations must have a URI scheme (``https:``, ``mailto:``, ``doi:``...); rela
 (``/about``, ``../x``, ``#top``) are not citations and are skipped. Nothing in code spans,
 fenced or indented code blocks is extracted. Link text is not searched for bare URLs: it
 belongs to the link (``[https://a.example/](https://a.example/)`` shows its destination).
-Line numbers count ``\\n`` only (CRLF is fine; a lone ``\\r`` is not a line break for
-``line``/``column``, though Markdown treats it as one).
+Line numbers count ``\\n``, ``\\r\\n`` and a lone ``\\r`` as line ends, as Markdown does.
 """
 
 from __future__ import annotations

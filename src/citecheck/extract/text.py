@@ -71,6 +71,7 @@ __all__ = [
 #: Characters that end a bare URL where they stand (besides ``\s``), or unless they close a
 #: quote opened inside it: a URL written back must spell them some other way.
 STOP_CHARS = HARD_STOPS + QUOTES
+_LINE_END = re.compile(r"\r\n?|\n")
 #: Where a URL can start; one literal, no quantifier: a linear search.
 _START = re.compile(r"(?<![A-Za-z0-9])https?://", re.IGNORECASE)
 #: Where a run of URL characters stops; a single character class.
@@ -178,8 +179,15 @@ def is_link(url: str, kind: LinkKind) -> bool:
 
 
 def line_starts(text: str) -> list[int]:
-    """Offsets where each line starts; lines end at ``\\n`` (so ``\\r\\n`` works too)."""
+    """Offsets where each line starts; lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``.
+
+    A lone ``\\r`` is how classic Mac OS and some CMS exports end lines; counting only ``\\n``
+    put every link of such a file on line 1.
+    """
     starts = [0]
+    if "\r" in text:
+        starts.extend(match.end() for match in _LINE_END.finditer(text))
+        return starts
     find = text.find
     pos = find("\n")
     while pos >= 0:

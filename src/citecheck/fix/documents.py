@@ -1,7 +1,7 @@
 """Reading article files faithfully and writing them back atomically.
 
 The promise of ``--fix`` is that nothing but URL characters changes, byte for byte. So a file is
-decoded losslessly (UTF-8 with or without BOM, UTF-16 with BOM, or an encoding the user names),
+decoded losslessly (UTF-8 with or without BOM, UTF-16 or UTF-32 with BOM, or an encoding the user names),
 newlines are never translated, and writing re-encodes with the same codec and BOM into a
 temporary file in the same directory that replaces the original only once it is on disk.
 """
@@ -38,6 +38,9 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
+    # UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one.
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
