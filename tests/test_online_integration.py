@@ -355,3 +355,32 @@ def test_no_host_answering_is_said_plainly() -> None:
     assert {r.verdict for r in results} == {Verdict.UNREACHABLE}
     assert notice is not None
     assert "No host answered" in notice
+
+
+def test_hosts_idna_refuses_and_unparsable_locations_are_verdicts_not_crashes() -> None:
+    """One cited site must not end the run: an invalid A-label reached directly, through a
+    redirect or a meta refresh, or a Location urljoin cannot parse, is that link's verdict."""
+    bad_hosts = ["http://xn--zz.example/", "http://\u2603\u2603.example/"]
+
+    def setup(web: FakeWeb) -> list[str]:
+        web.routes(
+            {
+                "/to-bad-label": status(302, headers=[("Location", "http://xn--zz.example/")]),
+                "/to-bad-ipv6": status(302, headers=[("Location", "http://[::1/")]),
+                "/refresh-bad-label": meta_refresh("http://xn--zz.example/"),
+                "/fine": ok("<html><body><p>fine</p></body></html>"),
+            }
+        )
+        paths = ["/to-bad-label", "/to-bad-ipv6", "/refresh-bad-label", "/fine"]
+        return [web.url(0, p) for p in paths] + bad_hosts
+
+    results, _ = check_all(setup, hosts=1)
+    found = {(r.verdict, r.reason) for r in results[:3]}
+    assert found == {(Verdict.SKIPPED, Reason.INVALID_URL)}
+    assert results[0].final_url == "http://xn--zz.example/"
+    assert (results[3].verdict, results[4].verdict, results[5].verdict) == (
+        Verdict.OK,
+        Verdict.INVALID,
+        Verdict.INVALID,
+    )
+    assert all(r.reason is Reason.INVALID_URL for r in results[4:])

@@ -81,6 +81,10 @@ class PoliteClient:
                 )
             except NameNotFound as exc:
                 return OnlineResult(url=url, verdict=Verdict.BROKEN, reason=Reason.DNS_NXDOMAIN, detail=str(exc))
+            except (httpx.InvalidURL, UnicodeError) as exc:
+                # A host our splitter accepts but IDNA refuses (``a\u200b.example``), or a URL
+                # httpx cannot build: this link's verdict, never the whole run's traceback.
+                return OnlineResult(url=url, verdict=Verdict.INVALID, reason=Reason.INVALID_URL, detail=str(exc))
             except NameNotResolved as exc:
                 raise Transient(
                     OnlineResult(url=url, verdict=Verdict.UNREACHABLE, reason=Reason.DNS_ERROR, detail=str(exc))

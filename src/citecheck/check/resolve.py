@@ -8,11 +8,10 @@ target that is private or not http(s) ends the chain before it is fetched.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from urllib.parse import urljoin
 
 from ..clean.cleaner import Cleaner
 from ..core.evidence import Hop, OnlineResult
-from ..core.urls import split_url
+from ..core.urls import join_url, split_url
 from ..core.verdicts import Reason, Verdict
 from ..net.exchange import Exchange
 from ..net.guard import AddressPolicy, check_url_host
@@ -55,10 +54,16 @@ class Resolver:
             seen.add(current)
             answer = await self._fetch(current)
             if isinstance(answer, OnlineResult):
+                if hops and answer.reason is Reason.INVALID_URL:
+                    # As for a Location we cannot parse: the cited URL is fine, its target is not.
+                    answer = replace(answer, verdict=Verdict.SKIPPED)
                 return replace(answer, redirects=tuple(hops), final_url=current)
             location = answer.location
             if 300 <= answer.status < 400 and location:
-                target = urljoin(current, location.strip())
+                target = join_url(current, location.strip())
+                if target is None:
+                    hops.append(Hop(url=answer.url, status=answer.status, method=answer.method, location=location))
+                    return chain_result(url, hops, None, location, Verdict.SKIPPED, Reason.INVALID_URL)
                 refused = self._hop(url, hops, answer, target, "http")
                 if refused is not None:
                     return refused

@@ -11,7 +11,8 @@ import re
 from html import unescape
 from html.entities import html5
 from typing import NamedTuple
-from urllib.parse import urljoin
+
+from ..core.urls import join_url
 
 PARSE_LIMIT = 128 * 1024
 REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*(?:[;,]\s*(?:url\s*=\s*)?(.*))?$", re.IGNORECASE | re.DOTALL)
@@ -162,15 +163,16 @@ def refresh_of(attrs: dict[str, str], base_url: str) -> tuple[float, str] | None
     match = REFRESH.match(attrs.get("content", ""))
     if match and match.group(2):
         target = match.group(2).strip().strip("'\"").strip()
-        if target:
-            return (float(match.group(1) or 0), urljoin(base_url, target))
+        joined = join_url(base_url, target) if target else None
+        if joined:
+            return (float(match.group(1) or 0), joined)
     return None
 
 
 def canonical_of(attrs: dict[str, str], base_url: str) -> str | None:
     href = attrs.get("href", "").strip()
     if href and "canonical" in attrs.get("rel", "").lower().split():
-        return urljoin(base_url, href)
+        return join_url(base_url, href)
     return None
 
 

@@ -13,10 +13,9 @@ import asyncio
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from urllib.parse import urljoin
 
 from ..core.evidence import Hop, OnlineResult
-from ..core.urls import split_url
+from ..core.urls import join_url, split_url
 from ..net.exchange import Exchange
 from ..net.guard import AddressPolicy, check_url_host
 from .hosts import host_key
@@ -118,9 +117,10 @@ class SoftNotFound:
             if isinstance(answer, OnlineResult):
                 return None
             if 300 <= answer.status < 400 and answer.location:
-                current = urljoin(current, answer.location.strip())
-                if check_url_host(current, self._policy) is not None:
+                joined = join_url(current, answer.location.strip())
+                if joined is None or check_url_host(joined, self._policy) is not None:
                     return None
+                current = joined
                 redirected = True
                 continue
             if not 200 <= answer.status < 300:

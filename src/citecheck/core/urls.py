@@ -14,13 +14,14 @@ import re
 import unicodedata
 from itertools import islice
 from typing import Any, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin
 
 __all__ = [
     "Origin",
     "SplitURL",
     "forget_oldest",
     "is_http_url",
+    "join_url",
     "percent_decode",
     "split_origin",
     "split_url",
@@ -231,6 +232,18 @@ def _labels_can_be_a_host(host: str) -> bool:
         if not any(ch.isalnum() or (ch > "\x7f" and unicodedata.category(ch)[0] != "P") for ch in label):
             return False
     return True
+
+
+def join_url(base: str, reference: str) -> str | None:
+    """``reference`` resolved against ``base`` (RFC 3986 section 5), or None when it cannot be.
+
+    :func:`urllib.parse.urljoin` raises on what a hostile server may well send as a Location
+    or a meta refresh (``http://[::1/``): that is a bad link, not a crash.
+    """
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return None
 
 
 def is_http_url(text: str) -> bool:
