@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
 import httpx
@@ -90,3 +91,24 @@ def test_a_failing_redirect_target_is_reported_for_the_cited_url_with_where_it_f
     assert reason is Reason.HTTP_5XX
     assert final_url is not None
     assert final_url.endswith("/gone-wrong")
+
+
+def test_a_redirect_to_a_closed_port_is_unreachable_with_the_chain_and_where_it_failed() -> None:
+    """#14: such a link came back ok, or without saying where it failed."""
+
+    async def go() -> tuple[object, object, str | None, int, str]:
+        with socket.socket() as probe:  # a port nothing listens on once closed
+            probe.bind(("127.0.0.1", 0))
+            closed = probe.getsockname()[1]
+        target = f"http://127.0.0.1:{closed}/x"
+        async with FakeWeb() as web:
+            web.route("/moved", status(302, headers=[("Location", target)]))
+            options = NetworkOptions(allow_networks=LOCAL, retries=1, backoff=0.01, probe_soft_404=False)
+            async with AsyncLinkChecker(options) as checker:
+                result = await checker.check(web.url(0, "/moved"))
+        return result.verdict, result.reason, result.final_url, len(result.redirects), target
+
+    verdict, reason, final_url, hops, target = asyncio.run(go())
+    assert (verdict, reason) == (Verdict.UNREACHABLE, Reason.CONNECTION_ERROR)
+    assert final_url == target
+    assert hops == 1

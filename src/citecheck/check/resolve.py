@@ -17,7 +17,7 @@ from ..net.exchange import Exchange
 from ..net.guard import AddressPolicy, check_url_host
 from .options import NetworkOptions
 from .pages import PageFacts, page_facts
-from .request import PoliteClient
+from .request import PoliteClient, Transient
 from .verdict import chain_result
 
 __all__ = ["Chain", "Resolver"]
@@ -52,7 +52,13 @@ class Resolver:
             if current in seen:
                 return chain_result(url, hops, None, current, Verdict.BROKEN, Reason.REDIRECT_LOOP)
             seen.add(current)
-            answer = await self._fetch(current)
+            try:
+                answer = await self._fetch(current)
+            except Transient as transient:
+                # A hop that failed for now (a closed port, a 503 after a 301): the result
+                # to report carries the chain so far and where it failed.
+                transient.result = replace(transient.result, redirects=tuple(hops), final_url=current)
+                raise
             if isinstance(answer, OnlineResult):
                 if hops and answer.reason is Reason.INVALID_URL:
                     # As for a Location we cannot parse: the cited URL is fine, its target is not.
