@@ -127,37 +127,74 @@ def read_document(path: str | Path, *, fallback_encoding: str | None = None) -> 
     return decode_document(data, path=name, fallback_encoding=fallback_encoding)
 
 
-def write_document(path: str | Path, document: Document) -> None:
-    """Replace the file with ``document`` atomically, keeping its permission bits.
+def write_document(path: str | Path, document: Document, *, original: Document | None = None) -> None:
+    """Replace the file's content with ``document``, safely.
 
-    The bytes go to a temporary file in the same directory (so the rename cannot cross file
-    systems), are flushed and fsynced, and only then renamed over the original. A crash leaves
-    either the old file or the new one, never half of each.
+    - With ``original`` (what was read), the file must still hold exactly those bytes: an
+      editor may have saved it during the network checks, and those edits must not be lost.
+      A changed file is refused with :class:`InputError` and left alone.
+    - A symlink is written through: its target gets the new content, the link stays a link.
+    - The bytes go to a temporary file beside the target, are fsynced, get the target's mode
+      (and owner and group where we may set them), and are renamed over it: a crash leaves the
+      old file or the new one, never half of each.
+    - A file with other hard links is rewritten in place instead (a rename would leave the
+      other names holding the old text); that write is not atomic.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path))
     data = document.encode()
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        info = target.stat()
     except OSError as exc:
-        raise InputError(f"{target}: cannot stat before writing: {exc.strerror or exc}") from exc
+        raise InputError(f"{path}: cannot stat before writing: {exc.strerror or exc}") from exc
+    if original is not None:
+        _refuse_if_changed(path, target, original.encode())
+    if info.st_nlink > 1:
+        _write_in_place(path, target, data)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".citecheck-tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, stat.S_IMODE(info.st_mode))
+        with contextlib.suppress(OSError):
+            os.chown(tmp, info.st_uid, info.st_gid)
+        if original is not None:
+            _refuse_if_changed(path, target, original.encode())  # once more, just before the swap
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise InputError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+        if isinstance(exc, OSError):
+            raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        raise
     with contextlib.suppress(OSError):
         dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _refuse_if_changed(path: str | Path, target: Path, expected: bytes) -> None:
+    try:
+        current = target.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read before writing: {exc.strerror or exc}") from exc
+    if current != expected:
+        raise InputError(f"{path}: changed since citecheck read it; not rewritten (run again to fix it)")
+
+
+def _write_in_place(path: str | Path, target: Path, data: bytes) -> None:
+    try:
+        with open(target, "r+b") as handle:
+            handle.write(data)
+            handle.truncate()
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
 def _excluded(path: Path, patterns: Sequence[str]) -> bool:

@@ -308,7 +308,7 @@ class AsyncSession:
                 changes[document.path] = (document.text, new_text)
                 if fix:
                     try:
-                        write_document(document.path, document.with_text(new_text))
+                        write_document(document.path, document.with_text(new_text), original=document)
                         result = replace(fixed, rewritten=True)
                     except CitecheckError as exc:
                         result = replace(_file_error(document.path, exc), links=result.links)
