@@ -112,3 +112,23 @@ def test_a_redirect_to_a_closed_port_is_unreachable_with_the_chain_and_where_it_
     assert (verdict, reason) == (Verdict.UNREACHABLE, Reason.CONNECTION_ERROR)
     assert final_url == target
     assert hops == 1
+
+
+def test_time_queued_behind_the_host_limit_is_not_a_timeout() -> None:
+    """#14: 2,000 URLs of one healthy host came back partly `timeout`: the per-attempt clock
+    ran while each waited for its turn. Each request now has its timeout from when it is sent."""
+
+    async def go() -> list[tuple[Verdict, Reason | None]]:
+        async with FakeWeb() as web:
+            web.fallback(delay(0.2, ok("<html><body><p>fine</p></body></html>")))
+            urls = [web.url(0, f"/page-{i}") for i in range(16)]
+            options = NetworkOptions(
+                allow_networks=LOCAL, retries=0, timeout=1.0, host_concurrency=2, probe_soft_404=False
+            )
+            async with AsyncLinkChecker(options) as checker:
+                # All at once, as the service asks them (check_many would feed them by host).
+                results = await asyncio.gather(*(checker.check(url) for url in urls))
+        return [(r.verdict, r.reason) for r in results]
+
+    # 16 requests, 2 at a time, 0.2 s each: the last waits 1.4 s, more than its 1 s timeout.
+    assert set(asyncio.run(go())) == {(Verdict.OK, None)}

@@ -109,7 +109,7 @@ class AsyncLinkChecker:
             retry_after_cap=options.retry_after_cap,
             sleep=self._sleep,
         )
-        polite = PoliteClient(sender, gate, self.network, max_body=options.max_body)
+        polite = PoliteClient(sender, gate, self.network, max_body=options.max_body, timeout=options.timeout)
         self._resolver = Resolver(polite, options, self.policy, self.cleaner)
         self._soft_404 = SoftNotFound(polite.request, self.policy, probe=options.probe_soft_404)
         #: Checks in flight, by URL (so concurrent askers share one check)...
@@ -275,15 +275,13 @@ class AsyncLinkChecker:
         while True:
             attempts += 1
             try:
-                async with asyncio.timeout(self.options.timeout):
-                    result = await self._attempt(url)
+                # Each request has its own timeout, from when it is sent (PoliteClient): an
+                # attempt may queue behind its host's limits without being called slow.
+                result = await self._attempt(url)
                 break
             except Transient as transient:
                 result = transient.result
                 wait = transient.wait
-            except TimeoutError:
-                result = OnlineResult(url=url, verdict=Verdict.UNREACHABLE, reason=Reason.TIMEOUT)
-                wait = None
             if attempts > self.options.retries:
                 break
             if wait is None:

@@ -8,6 +8,7 @@ that may pass on a later attempt (a timeout, a refused connection, a 5xx, a 429)
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass, field
 
@@ -63,18 +64,37 @@ class PoliteClient:
     """Send requests through the host gate and learn from each what the network is doing."""
 
     def __init__(
-        self, client: httpx.AsyncClient | DirectSender, gate: HostGate, facts: NetworkFacts, *, max_body: int
+        self,
+        client: httpx.AsyncClient | DirectSender,
+        gate: HostGate,
+        facts: NetworkFacts,
+        *,
+        max_body: int,
+        timeout: float,
     ) -> None:
         self.client = client
         self.gate = gate
         self.facts = facts
         self.max_body = max_body
+        #: Seconds one request may take, counted from when it is sent: time queued behind the
+        #: host's limits is not the server's slowness (2,000 URLs of one host were "timeouts").
+        self.timeout = timeout
 
     async def request(self, method: str, url: str) -> Exchange | OnlineResult:
         """The answer, or the result a final failure means; raises :class:`Transient` for a retry."""
         async with self.gate.turn(url):
             try:
-                answer = await exchange(self.client, method, url, max_body=self.max_body)
+                async with asyncio.timeout(self.timeout):
+                    answer = await exchange(self.client, method, url, max_body=self.max_body)
+            except TimeoutError as exc:
+                raise Transient(
+                    OnlineResult(
+                        url=url,
+                        verdict=Verdict.UNREACHABLE,
+                        reason=Reason.TIMEOUT,
+                        detail=f"no complete answer within {self.timeout:g} s",
+                    )
+                ) from exc
             except AddressRefused as exc:
                 return OnlineResult(
                     url=url, verdict=Verdict.SKIPPED, reason=Reason.PRIVATE_ADDRESS, detail=f"{exc.reason}: {exc}"

@@ -29,7 +29,7 @@ __all__ = ["OUTPUT_FORMATS", "VERDICT_NAMES", "Config", "NetworkSettings", "find
 class NetworkSettings:
     """The network keys a configuration and the check stage's options share (written once)."""
 
-    #: Seconds allowed for one attempt at one URL (redirects and body included).
+    #: Seconds allowed for one request (headers and body), from when it is sent; each hop has its own.
     timeout: float = d.TIMEOUT.default
     #: Requests in flight at once, in all.
     concurrency: int = d.CONCURRENCY.default

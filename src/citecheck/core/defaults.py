@@ -267,7 +267,10 @@ TIMEOUT = Setting(
     low=0.1,
     high=600.0,
     flag="--timeout",
-    help="Seconds allowed for one attempt at one URL (redirects and body included).",
+    help=(
+        "Seconds allowed for one request, headers and body, counted from when it is sent: time queued"
+        " behind the host limits does not count, and each redirect hop has its own."
+    ),
 )
 CONCURRENCY = Setting(
     name="concurrency",
