@@ -86,11 +86,16 @@ def test_clean_content_and_urls(tmp_path: Path) -> None:
         (b'{"urls": "https://a.example/"}', 400, "list of strings"),
         (b'{"urls": [], "deadline_ms": -1}', 400, "deadline_ms"),
         (b'{"urls": [], "fix": "yes"}', 400, "true or false"),
-        (b'{"content": "' + b"x" * 3000 + b'"}', 413, "larger than"),
+        (b'{"content": "' + b"x" * 12_000 + b'"}', 413, "larger than"),
+        # Hostile JSON (#14): each of these answered 500 with a traceback.
+        (b"[" * 1500 + b"]" * 1500, 400, "nested too deeply"),
+        (b'{"urls": [], "deadline_ms": ' + b"9" * 5000 + b"}", 400, "not valid JSON"),
+        (b'{"content": "a \\ud800 b"}', 400, "lone surrogate"),
+        (b'{"urls": ["https://a.example/\\udfff"]}', 400, "lone surrogate"),
     ],
 )
 def test_bad_requests(tmp_path: Path, body: bytes, status_code: int, message: str) -> None:
-    with client_for(tmp_path, max_body_bytes=2000) as client:
+    with client_for(tmp_path, max_body_bytes=10_000) as client:
         response = client.post("/v1/check", content=body, headers={**AUTH, "Content-Type": "application/json"})
         assert response.status_code == status_code
         assert message in response.json()["error"]
@@ -317,3 +322,53 @@ def test_check_with_archive_attaches_snapshots(tmp_path: Path, web: FakeWeb) -> 
     (link,) = answer["links"]
     assert link["snapshot"]["archive"] == "ia"
     assert link["snapshot"]["url"].endswith(f"/web/20230101000000/{good}")
+
+
+def test_a_request_with_too_many_links_gets_413_with_the_limit(tmp_path: Path) -> None:
+    urls = [f"https://a{i}.example/" for i in range(30)]
+    with client_for(tmp_path, max_urls=20) as client:
+        for route in ("/v1/clean", "/v1/check"):
+            response = client.post(route, json={"urls": urls}, headers=AUTH)
+            assert response.status_code == 413
+            assert "more than the 20" in response.json()["error"]
+
+
+def test_a_slow_parse_is_refused_in_time_and_health_stays_answered(tmp_path: Path) -> None:
+    """#14: 0.9 MB of brackets took markdown 14 s in the event loop while /healthz waited.
+    Reading links now runs on a worker thread, bounded by ``max_parse_ms``."""
+    import uvicorn
+
+    port = _free_port()
+    app = create_app(
+        Config(store=str(tmp_path / "s.sqlite3")),
+        ServiceSettings(token=TOKEN, max_parse_ms=300, max_body_bytes=2_000_000),
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        hostile = {"content": "[" * 150_000, "format": "markdown"}
+        answers: list[httpx.Response] = []
+        poster = threading.Thread(
+            target=lambda: answers.append(httpx.post(f"{base}/v1/clean", json=hostile, headers=AUTH, timeout=60))
+        )
+        poster.start()
+        health_waits = []
+        while poster.is_alive():
+            started = time.monotonic()
+            assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+            health_waits.append(time.monotonic() - started)
+            time.sleep(0.05)
+        poster.join()
+        assert answers[0].status_code == 503
+        assert "longer than 300 ms" in answers[0].json()["error"]
+        assert health_waits
+        assert max(health_waits) < 1.0, health_waits
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

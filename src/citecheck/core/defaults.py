@@ -476,6 +476,22 @@ SERVE_MAX_DEADLINE_MS = Setting(
     high=600_000,
     help="The longest deadline in milliseconds a request may ask for.",
 )
+SERVE_MAX_URLS = Setting(
+    name="serve.max_urls",
+    default=10_000,
+    kind="integer",
+    low=1,
+    high=1_000_000,
+    help="Links one request may hold; more get 413 saying so (split the article, or use the CLI).",
+)
+SERVE_MAX_PARSE_MS = Setting(
+    name="serve.max_parse_ms",
+    default=10_000,
+    kind="integer",
+    low=1,
+    high=600_000,
+    help="Milliseconds reading one request's links may take (off the event loop); longer gets 503.",
+)
 SERVE_CORS_ORIGINS: Setting[tuple[str, ...]] = Setting(
     name="serve.cors_origins",
     default=(),

@@ -225,6 +225,9 @@ class ServeSettings:
     max_queue: int = d.SERVE_MAX_QUEUE.default
     default_deadline_ms: int = d.SERVE_DEFAULT_DEADLINE_MS.default
     max_deadline_ms: int = d.SERVE_MAX_DEADLINE_MS.default
+    #: Links one request may hold, and how long reading them may take.
+    max_urls: int = d.SERVE_MAX_URLS.default
+    max_parse_ms: int = d.SERVE_MAX_PARSE_MS.default
     cors_origins: tuple[str, ...] = d.SERVE_CORS_ORIGINS.default
 
     @classmethod

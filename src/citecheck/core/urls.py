@@ -168,7 +168,7 @@ def forget_oldest(cache: dict[Any, Any]) -> None:
     Clearing it all made a working set just over the cap miss on every entry, every pass.
     """
     for key in list(islice(cache, len(cache) // 2)):
-        del cache[key]
+        cache.pop(key, None)  # another thread may be dropping the same key
 
 
 def _check_authority(scheme: str, authority: str) -> tuple[str, str, str] | None:

@@ -215,10 +215,22 @@ class AsyncSession:
         ``archive`` (default: the configuration's ``lookup_snapshots or archive_links``) also
         finds the snapshot to cite for each link. Await :meth:`Run.wait` for the answers.
         """
+        files = [self.judge.document(source.document, format=source.format) for source in sources]
+        return self.start_judged(sources, files, archive=archive, on_result=on_result)
+
+    def start_judged(
+        self,
+        sources: Sequence[Source],
+        files: Sequence[FileResult],
+        *,
+        archive: bool | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> Run:
+        """:meth:`start` for documents already judged (``files``, in order): the service judges
+        them on a worker thread, so parsing a hostile article never stalls its event loop."""
         if archive is None:
             archive = self.config.lookup_snapshots or self.config.archive_links
-        files = [self.judge.document(source.document, format=source.format) for source in sources]
-        return Run(self, list(sources), files, archive=archive and not self.config.offline, on_result=on_result)
+        return Run(self, list(sources), list(files), archive=archive and not self.config.offline, on_result=on_result)
 
     async def check_sources(
         self,

@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +26,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -32,7 +34,7 @@ from .._version import __version__
 from ..core import defaults
 from ..core.config import Config
 from ..core.errors import InputError
-from ..core.results import CheckReport, LinkResult
+from ..core.results import CheckReport, FileResult, LinkResult
 from ..core.settings import ServeSettings
 from ..core.verdicts import FINDINGS, Verdict
 from ..fix.documents import Document
@@ -40,6 +42,8 @@ from ..fix.rewrite import fixed_text
 from ..pipeline.session import AsyncSession, Run, Source
 
 __all__ = ["Service", "ServiceSettings", "create_app"]
+
+log = logging.getLogger(__name__)
 
 SERVICE_SCHEMA_VERSION = 1
 _FORMATS = ("text", "markdown", "html")
@@ -65,6 +69,8 @@ class ServiceSettings(ServeSettings):
             max_queue=serve.max_queue,
             default_deadline_ms=serve.default_deadline_ms,
             max_deadline_ms=serve.max_deadline_ms,
+            max_urls=serve.max_urls,
+            max_parse_ms=serve.max_parse_ms,
             cors_origins=serve.cors_origins,
         )
 
@@ -99,6 +105,9 @@ class Service:
         self.jobs: dict[str, _Job] = {}
         self._slots: asyncio.Semaphore | None = None
         self._waiting = 0
+        #: Reading an article's links is CPU work: one worker thread does it, so /healthz and
+        #: every other request stay answered while a hostile article is parsed.
+        self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citecheck-parse")
 
     async def startup(self) -> None:
         self._slots = asyncio.Semaphore(self.settings.max_concurrent)
@@ -108,6 +117,31 @@ class Service:
     async def shutdown(self) -> None:
         if self.session is not None:
             await self.session.aclose()
+        self._parser.shutdown(wait=False, cancel_futures=True)
+
+    async def _judged(self, document: Document, fmt: str) -> FileResult:
+        """The document's links, judged offline on the parse thread, within ``max_parse_ms``."""
+        assert self.session is not None
+        session = self.session
+        work = asyncio.get_running_loop().run_in_executor(
+            self._parser, lambda: session.judge_document(document, format=fmt)
+        )
+        try:
+            result = await asyncio.wait_for(asyncio.shield(work), self.settings.max_parse_ms / 1000)
+        except TimeoutError:
+            # The thread cannot be stopped; it finishes in the background and its result is dropped.
+            raise _BadRequest(
+                503,
+                f"reading this request's links took longer than {self.settings.max_parse_ms} ms; "
+                "send a smaller article or use the CLI",
+                {"Retry-After": "5"},
+            ) from None
+        distinct = len({item.cleaned for item in result.links})
+        if distinct > self.settings.max_urls:
+            raise _BadRequest(
+                413, f"{distinct} distinct links is more than the {self.settings.max_urls} one request may hold"
+            )
+        return result
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -149,14 +183,20 @@ class Service:
             raise _BadRequest(413, f"the body is larger than {limit} bytes")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _BadRequest(413, f"the body is larger than {limit} bytes")
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _BadRequest(413, f"the body is larger than {limit} bytes")
+                chunks.append(chunk)
+        except ClientDisconnect:
+            log.info("a client went away while sending its request")
+            raise _BadRequest(400, "the client disconnected before the body was complete") from None
         try:
             data = json.loads(b"".join(chunks) or b"null")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except RecursionError:
+            raise _BadRequest(400, "the body is not valid JSON: nested too deeply") from None
+        except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, and integers over 4,300 digits
             raise _BadRequest(400, f"the body is not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise _BadRequest(400, "the body must be a JSON object")
@@ -169,12 +209,16 @@ class Service:
         if urls is not None:
             if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
                 raise _BadRequest(400, "'urls' must be a list of strings")
+            if not all(_encodable(u) for u in urls):
+                raise _BadRequest(400, "'urls' holds a lone surrogate escape (\\ud800 to \\udfff): not a URL")
             try:
                 return Document.from_urls(urls), "text"
             except InputError as exc:
                 raise _BadRequest(400, f"'urls': {exc}") from exc
         if not isinstance(content, str):
             raise _BadRequest(400, "'content' must be a string")
+        if not _encodable(content):
+            raise _BadRequest(400, "'content' holds a lone surrogate escape (\\ud800 to \\udfff): not text")
         fmt = body.get("format", "text")
         if fmt not in _FORMATS:
             raise _BadRequest(400, f"'format' must be one of {', '.join(_FORMATS)}")
@@ -184,8 +228,7 @@ class Service:
 
     async def clean(self, body: dict[str, Any]) -> dict[str, Any]:
         document, fmt = self._document(body)
-        assert self.session is not None
-        result = self.session.judge_document(document, format=fmt)
+        result = await self._judged(document, fmt)
         fixed_content, fixed = fixed_text(document.text, result)
         changes = [
             {
@@ -220,9 +263,11 @@ class Service:
         fix, archive = body.get("fix", False), body.get("archive", False)
         if not isinstance(fix, bool) or not isinstance(archive, bool):
             raise _BadRequest(400, "'fix' and 'archive' must be true or false")
+        judged = await self._judged(document, fmt)
         assert self.session is not None
         source = Source(document, fmt, datetime.now(UTC))
-        run = await self.session.check_sources([source], archive=archive, deadline=deadline)
+        run = self.session.start_judged([source], [judged], archive=archive)
+        await run.wait(deadline)
         job = _Job(run=run, fix=fix)
         answer = self._answer(job)
         if _still_running(answer):
@@ -261,6 +306,15 @@ class Service:
         answer = self._answer(job)
         answer["job"] = job_id if _still_running(answer) else None
         return answer
+
+
+def _encodable(text: str) -> bool:
+    """False for text holding a lone surrogate (JSON's ``\\ud800``), which no encoding can write."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _still_running(answer: dict[str, Any]) -> bool:
