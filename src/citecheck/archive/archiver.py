@@ -31,6 +31,7 @@ from ..clean.cleaner import Cleaner
 from ..core.settings import ArchiveSettings
 from ..core.snapshot import ArchiveError, JobStatus, Snapshot, SnapshotSource
 from ..core.sync import LoopThread
+from ..core.values import format_duration
 from ..net.aiotransport import GuardedAiohttpTransport, refuse_unguarded
 from ..net.body import BodyTooLarge, bounded_chunks, check_announced_length
 from ..net.exchange import retry_after_seconds
@@ -90,7 +91,8 @@ class AsyncArchiver:
         policy: AddressPolicy | None = None,
         allow_unguarded: bool = False,
     ) -> None:
-        self.settings = settings or ArchiveSettings()
+        # Without settings, the environment's keys and endpoints apply, as on the command line.
+        self.settings = settings or ArchiveSettings.from_env()
         if not (allow_unguarded or (policy is not None and policy.allow_private)):
             # An archive's answer names the URLs fetched next: a caller's client must keep the guard.
             refuse_unguarded(client=client, transport=None)
@@ -153,7 +155,7 @@ class AsyncArchiver:
 
         The cleaned URL is looked up first; the URL as cited only when nothing is found.
         """
-        moment = at or self._clock()
+        moment = self._moment(at)
         cleaned = self.cleaner.clean(url)
         for candidate in dict.fromkeys((cleaned, url)):
             # Concurrent lookups of one URL share the store's answer or the archives' (one query each).
@@ -179,10 +181,33 @@ class AsyncArchiver:
                 return chosen
         return None
 
+    async def lookup_many(self, urls: Sequence[str], *, at: datetime | None = None) -> list[Snapshot | None]:
+        """:meth:`lookup` of each URL (concurrently, at the archives' pace), in the order given."""
+        moment = self._moment(at)
+        return list(await asyncio.gather(*(self.lookup(url, at=moment) for url in urls)))
+
+    def _moment(self, at: datetime | None) -> datetime:
+        """``at`` in UTC (default now); a naive datetime is refused, since its zone could only be guessed."""
+        if at is None:
+            return self._clock().astimezone(UTC)
+        if not isinstance(at, datetime):
+            raise TypeError(f"at= must be a datetime, got {type(at).__name__}")
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError(
+                f"at= must be timezone-aware (e.g. datetime(2024, 5, 1, tzinfo=UTC)), got naive {at.isoformat()}"
+            )
+        return at.astimezone(UTC)
+
     async def save(self, url: str) -> Snapshot:
-        """Request a capture of the cleaned URL with Save Page Now and record the job."""
+        """Request a capture of the cleaned URL with Save Page Now and record the job.
+
+        Sends ``if_not_archived_within`` from the settings: Save Page Now then answers with a
+        capture it already has from that recent past instead of making another.
+        """
         cleaned = self.cleaner.clean(url)
-        snapshot = replace(await self.saver.save(cleaned), original_url=url, lookup_url=cleaned)
+        within = format_duration(self.settings.if_not_archived_within)
+        saved = await self.saver.save(cleaned, if_not_archived_within=within)
+        snapshot = replace(saved, original_url=url, lookup_url=cleaned)
         await self._remember(cleaned, url, snapshot)
         return snapshot
 
@@ -353,10 +378,7 @@ class Archiver:
         return self._run(self._archiver.verify(snapshot))
 
     def lookup_many(self, urls: Sequence[str], *, at: datetime | None = None) -> list[Snapshot | None]:
-        async def run() -> list[Snapshot | None]:
-            return list(await asyncio.gather(*(self._archiver.lookup(u, at=at) for u in urls)))
-
-        return self._run(run())
+        return self._run(self._archiver.lookup_many(urls, at=at))
 
     def close(self) -> None:
         self._thread.close(self._archiver.aclose())

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar, cast
 
 from .errors import ConfigError
-from .values import VERDICT_NAMES, check_header, check_network, check_verdicts
+from .values import VERDICT_NAMES, check_header, check_network, check_verdicts, parse_duration
 
 __all__ = [
     "ARTICLE_SUFFIXES",
@@ -55,6 +55,7 @@ Kind = Literal[
     "names",
     "url",
     "date",
+    "duration",
     "archives",
     "table",
     "headers",
@@ -81,6 +82,7 @@ _KIND_WORDS = {
     "names": "a list of archive names",
     "url": "an http(s) URL",
     "date": "a date (YYYY-MM-DD)",
+    "duration": 'a duration (`"30d"`, `"12h"`, `"1d 12h"`) or seconds',
     "archives": "a list of tables",
     "table": "a table",
     "headers": "a table of header names and values",
@@ -173,6 +175,9 @@ class Setting(Generic[T_co]):
             if isinstance(value, str) and value in self.choices:
                 return cast(T_co, value)
             raise ConfigError(f"{self.name!r} must be {self.allowed()}")
+        if self.kind == "duration":
+            parse_duration(value, self.name)  # the caller converts; here only the check
+            return cast(T_co, value)
         if self.kind in ("integer", "number"):
             wanted = int if self.kind == "integer" else (int, float)
             if isinstance(value, bool) or not isinstance(value, wanted) or not self._in_range(value):
@@ -560,6 +565,12 @@ ARCHIVE_NEGATIVE_MAX_AGE = Setting(
     kind="number",
     low=0.0,
     help='Seconds a "no capture" answer is reused (1 day).',
+)
+ARCHIVE_IF_NOT_ARCHIVED_WITHIN = Setting(
+    name="archive.if_not_archived_within",
+    default="30d",
+    kind="duration",
+    help="`--save` requests no capture when a good one exists this close to the access date; sent to Save Page Now.",
 )
 ARCHIVE_NOT_BEFORE: Setting[None] = Setting(
     name="archive.not_before", default=None, kind="date", help="Only captures from this date on are chosen."
