@@ -15,7 +15,6 @@ from citecheck import CitecheckError
 from citecheck.archive import ArchiveError, Archiver, AsyncArchiver
 from citecheck.archive.archiver import ArchiveSettings
 from citecheck.core.errors import ConfigError
-from citecheck.core.values import format_duration, parse_duration
 from citecheck.net.limits import Limiters
 
 pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
@@ -113,4 +112,6 @@ def test_if_not_archived_within_is_a_duration_setting() -> None:
 
 @pytest.mark.parametrize("text", ["30d", "1d 12h", "1h 30m", "45s", "2d 3h 4m 5s"])
 def test_durations_read_back_as_written(text: str) -> None:
+    from citecheck.core.values import format_duration, parse_duration
+
     assert format_duration(parse_duration(text, "x")) == text

@@ -112,6 +112,7 @@ def test_the_async_store_offers_the_same_calls(tmp_path: Path) -> None:
             await store.add_capture(
                 "https://example.org/", "save", _capture("20240101"), learned_at=T0, fresh_until=T0, keep=5
             )
-            return await store.capture_lists("https://example.org/")
+            lists: list[CaptureList] = await store.capture_lists("https://example.org/")
+            return lists
 
     assert [entry.source for entry in asyncio.run(go())] == ["cdx", "save"]
