@@ -2,8 +2,10 @@
 
 ``AsyncArchiver.lookup`` asks the Internet Archive's CDX API and every configured Memento archive's
 TimeMap for captures of the cleaned URL (then, only if none is found, of the URL as cited),
-chooses one with :func:`citecheck.archive.choose.choose`, and records the answer in the store,
-negative answers included, so reruns do not ask again too soon. ``AsyncArchiver.verify``
+and chooses one for the access date with :func:`citecheck.archive.choose.choose`. What each
+archive answered (its capture list, empty ones included) is kept in the store, so any access
+date is answered from it without asking again while the lists are fresh.
+``AsyncArchiver.save_if_needed`` requests a capture only when none is near the access date. ``AsyncArchiver.verify``
 optionally fetches a snapshot's raw capture and records its payload digest (the CDX ``digest``
 form). :class:`Archiver` is its synchronous twin.
 
