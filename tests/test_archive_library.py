@@ -115,3 +115,12 @@ def test_durations_read_back_as_written(text: str) -> None:
     from citecheck.core.values import format_duration, parse_duration
 
     assert format_duration(parse_duration(text, "x")) == text
+
+
+def test_a_pipeline_source_needs_an_aware_access_date() -> None:
+    from citecheck.fix.documents import Document
+    from citecheck.pipeline.session import Source
+
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Source(Document(path="a.txt", text=""), "text", datetime(2024, 5, 1))
+    assert Source(Document(path="a.txt", text=""), "text", datetime(2024, 5, 1, tzinfo=UTC)).read_at.year == 2024

@@ -121,6 +121,8 @@ def test_a_capture_that_succeeds_is_the_snapshot_reported(
     assert entry["save_skipped"] is None
     assert document["summary"] == {"urls": 1, "found": 1, "saves_requested": 1, "saves_skipped": 0}
     assert len(saves.submitted) == 1
+    # The lookup and the decision to save shared one CDX query (no store: kept in memory).
+    assert len(archives.requests_to(0, "/cdx/search/cdx")) == 1
     text = _command(web, tmp_path, monkeypatch, url, output="text")
     assert f"-> {web.url(0, f'/web/20240601120000/{url}')}" in text
     assert "capture requested: success" in text
