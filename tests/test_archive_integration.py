@@ -409,7 +409,7 @@ def test_save_page_now_submits_with_keys_and_polls_until_success(
     assert (submit.method, submit.path) == ("POST", "/save")
     form = parse_qs(submit.body.decode())
     assert form["url"] == ["https://example.org/new"]  # the cleaned URL
-    assert form["if_not_archived_within"] == ["1d"]
+    assert form["if_not_archived_within"] == ["30d"]  # the setting's default
     assert [(p.method, p.path) for p in polls] == [("GET", "/save/status/spn2-abc")] * 3  # stops at success
     assert {r.headers["authorization"] for r in seen} == {"LOW a:s"}
     assert "submitted" in caplog.text  # there was logging, and none of it shows the keys

@@ -21,6 +21,7 @@ from citecheck.core.settings import (
     ServeSettings,
     read_environment,
 )
+from citecheck.core.values import parse_duration
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
@@ -103,7 +104,12 @@ def test_every_config_key_takes_its_default_from_the_table() -> None:
     archive = ArchiveSettings()
     for key, setting in defaults.table_settings("archive").items():
         value = getattr(archive, key)
-        expected = timedelta(seconds=setting.default) if isinstance(value, timedelta) else setting.default  # type: ignore[arg-type]
+        if setting.kind == "duration":
+            expected: object = parse_duration(setting.default, setting.name)
+        elif isinstance(value, timedelta):
+            expected = timedelta(seconds=setting.default)  # type: ignore[arg-type]
+        else:
+            expected = setting.default
         assert value == expected, key
     serve = ServeSettings()
     for key, setting in defaults.table_settings("serve").items():

@@ -4,8 +4,10 @@ A citation's archived copy should show what the author read, so the rules, in or
 
 1. **Eligible captures only.** A capture the archive recorded as 200, 203 or 206. Never a
    3xx (the archive holds a redirect, not the page), a 4xx/5xx, or a requested capture whose
-   job has not succeeded. A capture of *unknown* status is eligible only with
-   ``allow_unknown_status=True`` (see below).
+   job has not succeeded. A capture we requested whose job succeeded counts as good when
+   its status is not reported (Save Page Now reports a target's error or missing page as a
+   failed job, ``error:not-found`` and the like, not as a success). Any other capture of
+   *unknown* status is eligible only with ``allow_unknown_status=True`` (see below).
 2. **Within the window.** ``window=(start, end)`` keeps captures with
    ``start <= captured_at <= end``; either bound may be None (open).
 3. **The side of ``at``.** If any eligible capture was made at or before ``at`` (the access
@@ -61,7 +63,7 @@ def _eligible(snapshot: Snapshot, allow_unknown_status: bool) -> bool:
     if snapshot.job_status is not None and snapshot.job_status is not JobStatus.SUCCESS:
         return False
     if snapshot.status is None:
-        return allow_unknown_status
+        return allow_unknown_status or snapshot.job_status is JobStatus.SUCCESS
     return snapshot.status in GOOD_STATUSES
 
 

@@ -30,6 +30,16 @@ def _access_date(text: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _nearer(captured: Snapshot, found: Snapshot | None, at: datetime) -> bool:
+    """Whether the capture just made is at least as near the access date as the one found.
+
+    The usual case: the access date is today, the capture found is older than
+    ``if_not_archived_within`` (or there is none), and the new one is minutes old. For an
+    article read long ago, a capture from before the reading stays nearer than one made now.
+    """
+    return found is None or abs(captured.captured_at - at) <= abs(found.captured_at - at)
+
+
 def _targets(args: argparse.Namespace, at: datetime | None) -> list[dict[str, Any]]:
     """``{url, path, line, at}`` for each URL given and each http(s) link in each file given."""
     from ..core.urls import split_url
@@ -69,6 +79,7 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
     # The flag lives in citecheck.cli's parser; read defensively so older parsers still work.
     verify = bool(getattr(args, "verify", False))
     verified: list[bool | None] = [None] * len(targets)
+    skipped: list[str | None] = [None] * len(targets)
     notices: list[str] = []
 
     async def run() -> list[tuple[Snapshot | None, Snapshot | None]]:
@@ -82,13 +93,16 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
                     found = await archiver.lookup(target["url"], at=target["at"])
                 except CitecheckError:
                     found = None
+                saved = None
+                if args.save:
+                    outcome = await archiver.save_if_needed(target["url"], at=target["at"])
+                    saved, skipped[index] = outcome.requested, outcome.skipped
+                    if outcome.captured is not None and _nearer(outcome.captured, found, target["at"]):
+                        found = outcome.captured  # the capture just made is the one to cite
                 if verify and found is not None:
                     checked = await archiver.verify(found)
                     verified[index] = checked is not found  # verify returns its argument when it could not
                     found = checked
-                saved = None
-                if args.save:
-                    saved = await archiver.save(target["url"])
                 return found, saved
 
             answers = list(await asyncio.gather(*(one(i, t) for i, t in enumerate(targets))))
@@ -108,19 +122,20 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
                 "snapshot": None if found is None else found.summary(),
                 "record": None if found is None else found.to_dict(),
                 "save": None if saved is None else saved.to_dict(),
-                # Only with --verify, so the document is unchanged otherwise.
+                # Only with --save and --verify, so the document is unchanged otherwise.
+                **({"save_skipped": reason} if args.save else {}),
                 **({"verified": ok} if verify else {}),
             }
-            for t, (found, saved), ok in zip(targets, answers, verified, strict=True)
+            for t, (found, saved), ok, reason in zip(targets, answers, verified, skipped, strict=True)
         ]
-        document = {
-            "schema_version": ARCHIVE_SCHEMA_VERSION,
-            "snapshots": entries,
-            "summary": {"urls": len(entries), "found": sum(e["snapshot"] is not None for e in entries)},
-        }
+        summary = {"urls": len(entries), "found": sum(e["snapshot"] is not None for e in entries)}
+        if args.save:
+            summary["saves_requested"] = sum(saved is not None for _, saved in answers)
+            summary["saves_skipped"] = sum(reason is not None for reason in skipped)
+        document = {"schema_version": ARCHIVE_SCHEMA_VERSION, "snapshots": entries, "summary": summary}
         out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return 0
-    for t, (found, saved), ok in zip(targets, answers, verified, strict=True):
+    for t, (found, saved), ok, reason in zip(targets, answers, verified, skipped, strict=True):
         where = f"{t['path']}:{t['line']}: " if t["path"] else ""
         out.write(f"{where}{t['url']}\n")
         if found is None:
@@ -136,6 +151,12 @@ def archive_command(args: argparse.Namespace, out: TextIO) -> int:
             state = saved.job_status.value if saved.job_status else "?"
             detail = f", {saved.status_ext}" if saved.status_ext else ""
             out.write(f"  capture requested: {state}{detail}\n")
+        elif reason is not None:
+            out.write(f"  capture not requested: {reason}\n")
     found_count = sum(found is not None for found, _ in answers)
     out.write(f"\n{found_count} of {len(targets)} URLs have a snapshot to cite.\n")
+    if args.save:
+        requested = sum(saved is not None for _, saved in answers)
+        not_needed = sum(reason is not None for reason in skipped)
+        out.write(f"Captures requested: {requested}; not needed: {not_needed}.\n")
     return 0

@@ -161,11 +161,16 @@ def _build_parser() -> argparse.ArgumentParser:
             "For each URL, or each link in the given files, find the snapshot to cite: the latest good "
             "capture at or before the access date (a file's modification time, --access-date, or now), "
             "else the earliest after it, from the Internet Archive and the Memento archives configured in "
-            "the [archive] table. Answers are remembered in the result store."
+            "the [archive] table. The archives' lists of captures are remembered in the result store."
         ),
     )
     archive.add_argument("targets", nargs="+", metavar="URL|PATH", help="URLs, article files or directories")
-    archive.add_argument("--save", action="store_true", help="also request a capture (Save Page Now; needs keys)")
+    archive.add_argument(
+        "--save",
+        action="store_true",
+        help="also request a capture where none exists within archive.if_not_archived_within (default 30 days) "
+        "of the access date (Save Page Now; needs keys)",
+    )
     archive.add_argument(
         "--verify", action="store_true", help="fetch each found snapshot's raw capture and record its digest"
     )

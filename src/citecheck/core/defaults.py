@@ -15,10 +15,7 @@ citecheck.core.errors.ConfigError: 'host_concurrency' must be a number from 1 to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar, cast
-
-from .errors import ConfigError
+from .setting import Setting
 from .values import VERDICT_NAMES, check_header, check_network, check_verdicts
 
 __all__ = [
@@ -34,167 +31,12 @@ __all__ = [
     "table_settings",
 ]
 
-T_co = TypeVar("T_co", covariant=True)
-
-#: What a value is, which decides how the configuration file's value is checked.
-Kind = Literal[
-    "bool",
-    "integer",
-    "number",
-    "choice",
-    "choices",
-    "string",
-    "encoding",
-    "path",
-    "paths",
-    "globs",
-    "suffixes",
-    "patterns",
-    "networks",
-    "origins",
-    "names",
-    "url",
-    "date",
-    "archives",
-    "table",
-    "headers",
-]
-
 #: File suffixes read when a directory is walked.
 ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm", ".xhtml", ".txt", ".text")
 #: Folders never walked into unless the configuration says otherwise.
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox")
 #: Output formats of ``citecheck check``.
 OUTPUT_FORMATS = ("text", "json", "github", "sarif", "junit")
-
-_KIND_WORDS = {
-    "bool": "true or false",
-    "string": "a string",
-    "encoding": "an encoding name",
-    "path": "a path",
-    "paths": "a list of paths",
-    "globs": "a list of globs",
-    "suffixes": "a list of file suffixes",
-    "patterns": "a list of regular expressions",
-    "networks": "a list of CIDR networks",
-    "origins": "a list of origins",
-    "names": "a list of archive names",
-    "url": "an http(s) URL",
-    "date": "a date (YYYY-MM-DD)",
-    "archives": "a list of tables",
-    "table": "a table",
-    "headers": "a table of header names and values",
-}
-
-
-def _show(number: float) -> str:
-    """A bound as people write it: 600, not 600.0; 0.1 stays 0.1."""
-    return str(int(number)) if float(number).is_integer() else repr(number)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Setting(Generic[T_co]):
-    """One setting: its default, what values it allows, and where a user sets it."""
-
-    #: As written in the configuration file (``serve.max_queue`` is ``max_queue`` in ``[serve]``).
-    name: str
-    default: T_co
-    kind: Kind
-    #: One line for the documentation.
-    help: str
-    #: Smallest and largest allowed number (None: unbounded on that side).
-    low: float | None = None
-    high: float | None = None
-    #: ``low`` itself is not allowed (a rate must be above 0).
-    above: bool = False
-    #: The allowed words of a ``choice`` or ``choices`` setting.
-    choices: tuple[str, ...] = ()
-    #: The command-line flag that sets it, if any.
-    flag: str | None = None
-    #: The default as the documentation shows it, when the value alone says too little.
-    shown: str | None = None
-    #: False for flags that have no key in the configuration file (``serve --port``).
-    in_file: bool = True
-
-    @property
-    def key(self) -> str:
-        """The key inside its table: ``max_queue`` for ``serve.max_queue``."""
-        return self.name.rpartition(".")[2]
-
-    def allowed(self) -> str:
-        """What the value must be, for error messages and the documentation.
-
-        >>> RETRIES.allowed(), ARCHIVE_CDX_PER_MINUTE.allowed(), ALLOW_NETWORKS.allowed()
-        ('a number from 0 to 10 (an integer)', 'a number above 0', 'a list of CIDR networks')
-        """
-        if self.kind in ("integer", "number"):
-            whole = " (an integer)" if self.kind == "integer" else ""
-            if self.above and self.low is not None:
-                return f"a number above {_show(self.low)}{whole}"
-            if self.low is not None and self.high is not None:
-                return f"a number from {_show(self.low)} to {_show(self.high)}{whole}"
-            if self.low is not None:
-                return f"a number of at least {_show(self.low)}{whole}"
-            return f"a number{whole}"
-        if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
-        if self.kind == "choices":
-            return "a list of: " + ", ".join(self.choices)
-        return _KIND_WORDS.get(self.kind, self.kind)
-
-    def default_text(self) -> str:
-        """The default as written in a configuration file (``"text"``, ``[]``, ``20``), or words.
-
-        >>> TIMEOUT.default_text(), FORMAT.default_text(), STORE.default_text()
-        ('20', '"text"', "the user's cache directory")
-        """
-        value = self.default
-        if self.shown is not None:
-            return self.shown
-        if value is None:
-            return "none"
-        if isinstance(value, bool):
-            return str(value).lower()
-        if isinstance(value, str):
-            return f'"{value}"'
-        if isinstance(value, tuple):
-            return "[" + ", ".join(f'"{item}"' for item in value) + "]"
-        if isinstance(value, (int, float)):
-            return _show(value)
-        return str(value)
-
-    def check(self, value: object) -> T_co:
-        """``value`` if this setting allows it (numbers, booleans, choices), else :class:`ConfigError`."""
-        if self.kind == "bool":
-            if isinstance(value, bool):
-                return cast(T_co, value)
-            raise ConfigError(f"{self.name!r} must be true or false")
-        if self.kind == "choice":
-            if isinstance(value, str) and value in self.choices:
-                return cast(T_co, value)
-            raise ConfigError(f"{self.name!r} must be {self.allowed()}")
-        if self.kind in ("integer", "number"):
-            wanted = int if self.kind == "integer" else (int, float)
-            if isinstance(value, bool) or not isinstance(value, wanted) or not self._in_range(value):
-                raise ConfigError(f"{self.name!r} must be {self.allowed()}")
-            return cast(T_co, value)
-        raise TypeError(f"{self.name}: {self.kind} values are checked by the configuration loader")
-
-    def from_text(self, text: str) -> T_co:
-        """A command-line flag's text as this setting's value, checked like the file's."""
-        try:
-            value: object = int(text) if self.kind == "integer" else float(text)
-        except ValueError:
-            value = text
-        return self.check(value)
-
-    def _in_range(self, value: float) -> bool:
-        if value != value:  # NaN is in no range
-            return False
-        if self.low is not None and (value <= self.low if self.above else value < self.low):
-            return False
-        return self.high is None or value <= self.high
-
 
 # -- the top-level keys ---------------------------------------------------------------------------
 
@@ -579,6 +421,12 @@ ARCHIVE_NEGATIVE_MAX_AGE = Setting(
     kind="number",
     low=0.0,
     help='Seconds a "no capture" answer is reused (1 day).',
+)
+ARCHIVE_IF_NOT_ARCHIVED_WITHIN = Setting(
+    name="archive.if_not_archived_within",
+    default="30d",
+    kind="duration",
+    help="`--save` requests no capture when a good one exists this close to the access date; sent to Save Page Now.",
 )
 ARCHIVE_NOT_BEFORE: Setting[None] = Setting(
     name="archive.not_before", default=None, kind="date", help="Only captures from this date on are chosen."

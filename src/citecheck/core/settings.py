@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import defaults as d
 from .errors import ConfigError
+from .values import parse_duration
 
 __all__ = [
     "ACCESS_KEY_ENV",
@@ -118,9 +119,20 @@ def read_environment(env: Mapping[str, str] | None = None) -> Environment:
     )
 
 
+_DEFAULT_IF_NOT_ARCHIVED_WITHIN = parse_duration(
+    d.ARCHIVE_IF_NOT_ARCHIVED_WITHIN.default, d.ARCHIVE_IF_NOT_ARCHIVED_WITHIN.name
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ArchiveSettings:
-    """Where the archives are and how politely to ask them (the ``[archive]`` table)."""
+    """Where the archives are and how politely to ask them (the ``[archive]`` table).
+
+    The constructor takes exactly what it is given and reads no environment variable;
+    :meth:`from_env` (what :class:`~citecheck.archive.archiver.AsyncArchiver` and
+    :class:`~citecheck.archive.archiver.Archiver` use when given no settings) and
+    :meth:`from_table` apply the environment the way the command line does.
+    """
 
     wayback_url: str = d.ARCHIVE_WAYBACK_URL.default
     availability_url: str = d.ARCHIVE_AVAILABILITY_URL.default
@@ -138,12 +150,33 @@ class ArchiveSettings:
     #: Reuse a found snapshot this long, a negative answer this long.
     max_age: timedelta = timedelta(seconds=d.ARCHIVE_MAX_AGE.default)
     negative_max_age: timedelta = timedelta(seconds=d.ARCHIVE_NEGATIVE_MAX_AGE.default)
+    #: ``--save`` requests no capture when an eligible one exists this close to the access date.
+    if_not_archived_within: timedelta = _DEFAULT_IF_NOT_ARCHIVED_WITHIN
     #: Only captures in this window are chosen (either end may be open).
     not_before: datetime | None = None
     not_after: datetime | None = None
     #: Seconds for one request to an archive (not a configuration key).
     timeout: float = 30.0
     credentials: SaveCredentials | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **fields: Any) -> ArchiveSettings:
+        """The defaults (changed by ``fields``), then the environment as the CLI applies it.
+
+        ``CITECHECK_IA_ACCESS_KEY``/``CITECHECK_IA_SECRET_KEY`` give the keys,
+        ``CITECHECK_WAYBACK_URL`` and ``CITECHECK_AVAILABILITY_URL`` win over ``fields`` as they
+        win over the file. ``env`` defaults to ``os.environ``.
+
+        >>> ArchiveSettings.from_env({"CITECHECK_IA_ACCESS_KEY": "a", "CITECHECK_IA_SECRET_KEY": "s"}).credentials
+        SaveCredentials(access_key='a', secret_key='***')
+        """
+        environment = read_environment(env)
+        settings = replace(cls(**fields), credentials=environment.credentials or fields.get("credentials"))
+        if environment.wayback_url:
+            settings = replace(settings, wayback_url=environment.wayback_url)
+        if environment.availability_url:
+            settings = replace(settings, availability_url=environment.availability_url)
+        return settings
 
     @classmethod
     def from_table(
@@ -173,6 +206,8 @@ class ArchiveSettings:
                 value = timedelta(seconds=number) if key.endswith("max_age") else float(number)
             elif setting.kind == "date":
                 value = _moment(value, setting.name)
+            elif setting.kind == "duration":
+                value = parse_duration(value, setting.name)
             elif setting.kind == "names":
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ConfigError(f"{setting.name} must be a list of archive names")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from .errors import ConfigError
 
-__all__ = ["VERDICT_NAMES", "check_header", "check_network", "check_verdicts"]
+__all__ = ["VERDICT_NAMES", "check_header", "check_network", "check_verdicts", "format_duration", "parse_duration"]
 
 #: Verdicts a user may name (``fail_on``): every verdict but the service's ``pending``.
 VERDICT_NAMES = (
@@ -73,3 +74,50 @@ def check_verdicts(names: Iterable[str]) -> tuple[str, ...]:
         if name not in VERDICT_NAMES:
             raise ConfigError(f"unknown verdict {name!r} (one of {', '.join(VERDICT_NAMES)})")
     return names
+
+
+_DURATION_UNITS = {"w": 604_800, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([wdhms])", re.IGNORECASE)
+
+
+def parse_duration(value: object, what: str) -> timedelta:
+    """A duration as a user writes it: ``"30d"``, ``"1d 12h"``, ``"90m"``, ``"2w"``, or a number of seconds.
+
+    Units: ``w`` weeks, ``d`` days, ``h`` hours, ``m`` minutes, ``s`` seconds; negative
+    durations are refused. ``what`` names the setting in the error.
+
+    >>> parse_duration("1d 12h", "x"), parse_duration(90, "x")
+    (datetime.timedelta(days=1, seconds=43200), datetime.timedelta(seconds=90))
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value != value or value < 0 or value > 1e10:
+            raise ConfigError(f'{what!r} must be a duration such as "30d" or a number of seconds, got {value!r}')
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            return parse_duration(float(text), what)
+        total, end = 0.0, 0
+        for match in _DURATION.finditer(text):
+            if match.start() != end:
+                break
+            total += float(match[1]) * _DURATION_UNITS[match[2].lower()]
+            end = match.end()
+        if text and end == len(text) and total <= 1e10:
+            return timedelta(seconds=total)
+    raise ConfigError(f'{what!r} must be a duration such as "30d", "12h" or "1d 12h", got {value!r}')
+
+
+def format_duration(duration: timedelta) -> str:
+    """The short form :func:`parse_duration` reads back (and Save Page Now understands).
+
+    >>> format_duration(timedelta(days=30)), format_duration(timedelta(days=1, hours=12)), format_duration(timedelta(0))
+    ('30d', '1d 12h', '0s')
+    """
+    seconds = max(0, round(duration.total_seconds()))
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts) or "0s"

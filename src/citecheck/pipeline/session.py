@@ -54,7 +54,12 @@ class Source:
 
     document: Document
     format: str
+    #: Timezone-aware: a naive time is refused here rather than when the snapshot is looked up.
     read_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.read_at.tzinfo is None or self.read_at.utcoffset() is None:
+            raise ValueError(f"Source.read_at must be timezone-aware, got naive {self.read_at.isoformat()}")
 
 
 class AsyncSession:

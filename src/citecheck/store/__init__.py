@@ -9,7 +9,7 @@ results to and from stored rows.
 from ..core.errors import StoreBusyError
 from .aio import AsyncStore
 from .checks import remember_results, reusable_results
-from .records import FAILURE_VERDICTS, INCONCLUSIVE_VERDICTS, DeadJudgement, StoredCheck
+from .records import FAILURE_VERDICTS, INCONCLUSIVE_VERDICTS, CaptureList, DeadJudgement, StoredCheck
 from .schema import MIGRATIONS, Migration
 from .sqlite import Store, default_store_path
 
@@ -18,6 +18,7 @@ __all__ = [
     "INCONCLUSIVE_VERDICTS",
     "MIGRATIONS",
     "AsyncStore",
+    "CaptureList",
     "DeadJudgement",
     "Migration",
     "Store",

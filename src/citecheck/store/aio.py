@@ -151,3 +151,6 @@ class AsyncStore:
     record_snapshot = _offloaded(Store.record_snapshot)
     latest_snapshot = _offloaded(Store.latest_snapshot)
     pending_snapshots = _offloaded(Store.pending_snapshots)
+    record_captures = _offloaded(Store.record_captures)
+    add_capture = _offloaded(Store.add_capture)
+    capture_lists = _offloaded(Store.capture_lists)

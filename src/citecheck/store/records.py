@@ -18,6 +18,7 @@ from typing import Any, Literal
 __all__ = [
     "FAILURE_VERDICTS",
     "INCONCLUSIVE_VERDICTS",
+    "CaptureList",
     "DeadJudgement",
     "JudgementState",
     "StoredCheck",
@@ -147,3 +148,28 @@ class DeadJudgement:
         if self.state == "failing" and self.first_failure is not None:
             return f"dead, first seen {self.first_failure.date().isoformat()}"
         return self.state
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaptureList:
+    """What one source (``cdx``, ``timemap:<archive>``, ``save``) said it holds of one URL.
+
+    ``captures`` are JSON-able dicts, oldest first (the archiver's compact form of a
+    :class:`~citecheck.archive.Snapshot`); empty is a negative answer. ``reported`` is how many the
+    source listed before the list was bounded. ``fresh_until``: ask the source again after it.
+    """
+
+    lookup_url: str
+    source: str
+    learned_at: datetime
+    fresh_until: datetime
+    captures: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    reported: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "learned_at", to_utc(self.learned_at, "learned_at"))
+        object.__setattr__(self, "fresh_until", to_utc(self.fresh_until, "fresh_until"))
+
+    def is_fresh(self, now: datetime) -> bool:
+        """Whether the list may still be used without asking the source again."""
+        return to_utc(now, "now") < self.fresh_until

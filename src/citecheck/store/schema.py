@@ -57,9 +57,27 @@ CREATE INDEX snapshots_by_url ON snapshots (lookup_url, learned_at);
 CREATE INDEX snapshots_pending ON snapshots (job_status) WHERE job_status = 'pending';
 """
 
+_V3_CAPTURES = """
+-- What each archive said it holds of a URL, one row per (lookup_url, source): source is 'cdx',
+-- 'timemap:<archive name>' or 'save' (captures we requested that succeeded). captures is a JSON
+-- list of compact capture records, oldest first, at most a bounded number (thinned evenly when
+-- the archive reported more: reported counts them). An empty list is a negative answer. The
+-- snapshot to cite is chosen from these when asked, for whatever access date is asked, so the
+-- rows hold facts, never a choice. fresh_until: after it, the source is asked again.
+CREATE TABLE captures (
+    lookup_url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    learned_at TEXT NOT NULL,
+    fresh_until TEXT NOT NULL,
+    reported INTEGER NOT NULL,
+    captures TEXT NOT NULL,
+    PRIMARY KEY (lookup_url, source)
+) WITHOUT ROWID;
+"""
+
 #: The schema's history, oldest first: ``MIGRATIONS[n - 1]`` takes version ``n - 1`` to ``n``.
 #: Append only; never edit a released migration (databases in the wild have already run it).
-MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS, _V2_SNAPSHOTS)
+MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS, _V2_SNAPSHOTS, _V3_CAPTURES)
 
 
 def statements(script: str) -> Iterator[str]:

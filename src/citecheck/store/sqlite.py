@@ -60,6 +60,7 @@ from typing import Any, Self, TypeVar
 
 from ..core.errors import ConfigError, StoreBusyError
 from . import schema
+from .captures import CaptureLists
 from .records import (
     FAILURE_VERDICTS,
     INCONCLUSIVE_VERDICTS,
@@ -214,7 +215,7 @@ def _placeholders(values: Collection[str]) -> str:
     return ", ".join("?" * len(values))
 
 
-class Store:
+class Store(CaptureLists):
     """The check history in one SQLite file (or in memory). Open with :meth:`open`.
 
     A store owns one connection and a lock around it, so threads may share it; every process
