@@ -21,6 +21,7 @@ __all__ = [
     "InputError",
     "RulesError",
     "StoreBusyError",
+    "StoreError",
     "UsageError",
 ]
 
@@ -50,6 +51,10 @@ class InputError(CitecheckError):
 
 class StoreBusyError(CitecheckError):
     """The store stayed locked by other processes for longer than the timeout allows."""
+
+
+class StoreError(CitecheckError):
+    """The store's file is damaged or cannot be used; the message says what to do."""
 
 
 class ArchiveError(CitecheckError):

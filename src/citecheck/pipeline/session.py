@@ -34,6 +34,7 @@ from ..fix.documents import Document, iter_article_paths, read_document, write_d
 from ..fix.rewrite import fixed_text
 from ..store.aio import AsyncStore
 from ..store.checks import reusable_results
+from ..store.sqlite import Store
 from .judge import Judge, archive_wanted, online_urls, with_online, with_pending, with_snapshots
 from .recorder import Recorder
 
@@ -454,6 +455,12 @@ class Run:
             except StoreBusyError as exc:
                 found = {}
                 session.note(f"stored results were not read: {exc}")
+            unreadable = await store.call(_unreadable_rows)
+            if unreadable:
+                session.note(
+                    f"{unreadable} stored result(s) could not be read (written by a newer citecheck, "
+                    "or damaged) and were ignored; those links were checked again"
+                )
             for url in self.urls:
                 if url in found:
                     self._arrived(found[url], save=False)
@@ -532,3 +539,7 @@ def _file_error(path: str, exc: CitecheckError) -> FileResult:
     # Errors name their file for the CLI; in a report the path is shown apart.
     message = message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
     return FileResult(path=path, format=format_for_path(path), error=message)
+
+
+def _unreadable_rows(store: Store) -> int:
+    return store.unreadable_rows

@@ -59,7 +59,13 @@ def reusable_results(store: Store, urls: Sequence[str], *, max_age: float) -> di
         stored = latest.get(url)
         if stored is None or stored.verdict in _NOT_REUSED:
             continue
-        result = online_result(stored)
+        try:
+            result = online_result(stored)
+        except (ValueError, TypeError, KeyError):
+            # A reason or field this version does not know (a newer citecheck wrote it), or a
+            # damaged row: check the URL again rather than fail the run.
+            store.unreadable_rows += 1
+            continue
         if result is not None:
             reused[url] = result
     return reused

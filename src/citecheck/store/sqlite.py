@@ -44,6 +44,7 @@ Design notes:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -52,13 +53,13 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from ..core.errors import ConfigError, StoreBusyError
+from ..core.errors import ConfigError, StoreBusyError, StoreError
 from . import schema
 from .captures import CaptureLists
 from .records import (
@@ -237,6 +238,8 @@ class Store(CaptureLists):
         self._clock = clock
         self._attempts = attempts
         self._lock = threading.RLock()
+        #: Rows skipped because this version cannot read them (see ``_decoded``).
+        self.unreadable_rows = 0
         if path is not None and os.fspath(path) == ":memory:":
             self._path: Path | None = None
             target = ":memory:"
@@ -361,13 +364,33 @@ class Store(CaptureLists):
 
     def _transact(self, work: Callable[[sqlite3.Connection], _T], *, begin: str = "BEGIN IMMEDIATE") -> _T:
         """Run ``work`` in a transaction under the lock, retried while the database is busy."""
-        with self._lock:
+        with self._lock, self._damage_explained():
             return _retrying(lambda: self._in_transaction(begin, work), attempts=self._attempts)
 
     def _read(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
         """One query outside any explicit transaction, under the lock, retried while busy."""
-        with self._lock:
+        with self._lock, self._damage_explained():
             return _retrying(lambda: self._conn.execute(sql, parameters).fetchall(), attempts=self._attempts)
+
+    @contextlib.contextmanager
+    def _damage_explained(self) -> Iterator[None]:
+        """A damaged file (``database disk image is malformed``) as a :class:`StoreError` that
+        says what to do, never a traceback; our own mistakes (bad SQL, constraints) stay loud."""
+        try:
+            yield
+        except (sqlite3.ProgrammingError, sqlite3.IntegrityError):
+            raise
+        except sqlite3.DatabaseError as error:
+            raise StoreError(self._explain(error)) from error
+
+    def _decoded(self, rows: Iterable[Sequence[Any]]) -> Iterator[StoredCheck]:
+        """The rows that can be read; one this version cannot (bad JSON, a damaged field) is
+        skipped and counted in :attr:`unreadable_rows`, so one bad row never costs a run."""
+        for row in rows:
+            try:
+                yield _from_row(row)
+            except (ValueError, TypeError, KeyError):
+                self.unreadable_rows += 1
 
     # -- checks ----------------------------------------------------------------------------------
 
@@ -393,7 +416,7 @@ class Store(CaptureLists):
             f"SELECT {_COLUMNS} FROM checks WHERE url = ? AND checked_at > ? ORDER BY checked_at DESC, id DESC LIMIT 1",
             (url, cutoff),
         )
-        return _from_row(rows[0]) if rows else None
+        return next(self._decoded(rows), None)
 
     def latest_many(self, urls: Sequence[str], *, max_age: timedelta) -> dict[str, StoredCheck]:
         """:meth:`latest` of many URLs at once, by URL (absent: none young enough).
@@ -414,8 +437,10 @@ class Store(CaptureLists):
                 (*chunk, cutoff),
             )
             for row in rows:
-                if row[0] not in found:  # newest first: the first row of a URL wins, the rest go undecoded
-                    found[row[0]] = _from_row(row)
+                if row[0] not in found:  # newest first: the first readable row of a URL wins
+                    decoded = next(self._decoded([row]), None)
+                    if decoded is not None:
+                        found[row[0]] = decoded
         return found
 
     def history(self, url: str, *, limit: int = 100) -> list[StoredCheck]:
@@ -426,7 +451,7 @@ class Store(CaptureLists):
             f"SELECT {_COLUMNS} FROM checks WHERE url = ? ORDER BY checked_at DESC, id DESC LIMIT ?",
             (url, limit),
         )
-        return [_from_row(row) for row in rows]
+        return list(self._decoded(rows))
 
     def judgement(
         self,
