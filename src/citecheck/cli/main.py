@@ -444,7 +444,7 @@ def _check_config(args: argparse.Namespace) -> Config:
 
 def _check_command(args: argparse.Namespace, out: TextIO) -> int:
     from ..pipeline import Session, unified_diff
-    from ..report import render
+    from ..report import render, write as write_report
 
     config = _check_config(args)
     if args.fix and args.diff:
@@ -470,7 +470,7 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
         if report.errors:
             return 2
         return 0 if config.exit_zero or not changes else 1
-    out.write(render(report, config.format, verbose=args.verbose))
+    write_report(report, config.format, out, verbose=args.verbose)
     return report.exit_code(exit_zero=config.exit_zero)
 
 
@@ -522,7 +522,7 @@ def _check_stdin(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     from ..extract import format_for_path
     from ..fix.documents import MAX_FILE_BYTES, decode_document
     from ..pipeline import Session, unified_diff
-    from ..report import render
+    from ..report import render, write as write_report
 
     name = args.stdin_filename or "-"
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if sys.stdin is not None else b""
@@ -545,7 +545,7 @@ def _check_stdin(args: argparse.Namespace, config: Config, out: TextIO) -> int:
         return 0 if config.exit_zero or new_text == document.text else 1
     else:
         report = CheckReport(files=(result,), offline=config.offline, notices=notices, fail_on=fail_on)
-        out.write(render(report, config.format, verbose=args.verbose))
+        write_report(report, config.format, out, verbose=args.verbose)
     return report.exit_code(exit_zero=config.exit_zero)
 
 

@@ -6,6 +6,7 @@ These are the data every output format renders (``citecheck.report``) and the JS
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,11 +169,16 @@ class CheckReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--format json`` document."""
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "offline": self.offline,
-            "links": [r.to_dict() for r in self.links],
-            "files": [f.to_dict() for f in self.files],
-            "summary": self.summary(),
-            "notices": list(self.notices),
-        }
+        return {key: list(value) if isinstance(value, Iterator) else value for key, value in self.document_items()}
+
+    def document_items(self) -> list[tuple[str, Any]]:
+        """The JSON document's members in order; the long lists as iterators, so a writer can
+        stream them one entry at a time (``report.json_format``)."""
+        return [
+            ("schema_version", SCHEMA_VERSION),
+            ("offline", self.offline),
+            ("links", (result.to_dict() for file in self.files for result in file.links)),
+            ("files", (file.to_dict() for file in self.files)),
+            ("summary", self.summary()),
+            ("notices", list(self.notices)),
+        ]
