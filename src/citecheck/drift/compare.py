@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ..core.defaults import DRIFT_THRESHOLD
 from ..core.drift import Drift, DriftVerdict
 from .maintext import main_text
 from .similarity import containment, normalise
@@ -22,7 +23,8 @@ MIN_WORDS = 10
 #: Similarity at or over which the live text counts as the same as the cited one. Measured in
 #: benchmarks/bench_drift.py: same text under a new template and small edits stay at 0.9 or more,
 #: rewritten or replaced articles fall under 0.3 (docs/archiving.md, "Content drift").
-DEFAULT_THRESHOLD = 0.8
+#: The ``drift_threshold`` setting's default, declared in :mod:`citecheck.core.defaults`.
+DEFAULT_THRESHOLD: float = DRIFT_THRESHOLD.default
 
 
 def compare_texts(

@@ -24,16 +24,20 @@ from ..check import DEFAULT_USER_AGENT, AsyncLinkChecker, NetworkOptions
 from ..clean.cleaner import Cleaner
 from ..clean.rules import RuleSet
 from ..core.config import Config
+from ..core.drift import Drift
 from ..core.errors import CitecheckError, ConfigError, StoreBusyError
 from ..core.evidence import OnlineResult
 from ..core.results import CheckReport, FileResult
 from ..core.snapshot import Snapshot
 from ..core.verdicts import Verdict
+from ..drift.fetch import DriftFetcher
+from ..drift.maintext import require_extractor
 from ..extract import format_for_path
 from ..fix.documents import Document, iter_article_paths, read_document, write_document
 from ..fix.rewrite import fixed_text
 from ..store.aio import AsyncStore
 from ..store.checks import reusable_results
+from .drifting import compare_link, make_fetcher, with_drift
 from .judge import Judge, archive_wanted, online_urls, with_online, with_pending, with_snapshots
 from .recorder import Recorder
 
@@ -80,6 +84,7 @@ class AsyncSession:
         self._long_running = long_running
         self._checker: AsyncLinkChecker | None = None
         self._archiver: AsyncArchiver | None = None
+        self._drift_fetcher: DriftFetcher | None = None
         # SQLite (with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
         self._store: AsyncStore | None = None
         self._store_opened = False
@@ -107,6 +112,8 @@ class AsyncSession:
             await self._checker.aclose()
         if self._archiver is not None:
             await self._archiver.aclose()
+        if self._drift_fetcher is not None:
+            await self._drift_fetcher.aclose()
         if self._store is not None:
             store, self._store = self._store, None
             await store.aclose()
@@ -189,6 +196,12 @@ class AsyncSession:
                 )
         return self._archiver
 
+    def drift_fetcher(self) -> DriftFetcher:
+        """What compares live pages with their snapshots (``--drift``), created on first use."""
+        if self._drift_fetcher is None:
+            self._drift_fetcher = make_fetcher(self.config, self.network_options().policy())
+        return self._drift_fetcher
+
     def keep(self, task: asyncio.Task[_T]) -> asyncio.Task[_T]:
         """Own a background task: it may outlive the call that started it, not the session."""
         self._background.add(task)
@@ -208,28 +221,40 @@ class AsyncSession:
         sources: Sequence[Source],
         *,
         archive: bool | None = None,
+        drift: bool | None = None,
         on_result: ResultCallback | None = None,
     ) -> Run:
         """Judge the documents offline now and start their network checks in the background.
 
         ``archive`` (default: the configuration's ``lookup_snapshots or archive_links``) also
-        finds the snapshot to cite for each link. Await :meth:`Run.wait` for the answers.
+        finds the snapshot to cite for each link. ``drift`` (default: the configuration's
+        ``drift``; implies ``archive``) then compares each live page with its snapshot, and
+        raises :class:`~citecheck.drift.ExtractorMissing` at once when the ``drift`` extra is
+        not installed. Await :meth:`Run.wait` for the answers.
         """
+        config = self.config
+        if drift is None:
+            drift = config.drift
+        drift = drift and not config.offline
+        if drift:
+            require_extractor()
         if archive is None:
-            archive = self.config.lookup_snapshots or self.config.archive_links
+            archive = config.lookup_snapshots or config.archive_links
+        archive = (archive or drift) and not config.offline
         files = [self.judge.document(source.document, format=source.format) for source in sources]
-        return Run(self, list(sources), files, archive=archive and not self.config.offline, on_result=on_result)
+        return Run(self, list(sources), files, archive=archive, drift=drift, on_result=on_result)
 
     async def check_sources(
         self,
         sources: Sequence[Source],
         *,
         archive: bool | None = None,
+        drift: bool | None = None,
         deadline: float | None = None,
         on_result: ResultCallback | None = None,
     ) -> Run:
         """:meth:`start`, then wait up to ``deadline`` seconds (None: until everything is known)."""
-        run = self.start(sources, archive=archive, on_result=on_result)
+        run = self.start(sources, archive=archive, drift=drift, on_result=on_result)
         await run.wait(deadline)
         return run
 
@@ -239,23 +264,33 @@ class AsyncSession:
         *,
         format: str | None = None,
         archive: bool | None = None,
+        drift: bool | None = None,
         deadline: float | None = None,
         on_result: ResultCallback | None = None,
     ) -> FileResult:
         """Every link of one document, checked as the configuration says (nothing is written)."""
         source = Source(document, format or format_for_path(document.path), datetime.now(UTC))
-        run = await self.check_sources([source], archive=archive, deadline=deadline, on_result=on_result)
+        run = await self.check_sources([source], archive=archive, drift=drift, deadline=deadline, on_result=on_result)
         return run.results()[0]
 
     async def check_text(
-        self, text: str, *, format: str = "text", path: str = "<text>", archive: bool | None = None
+        self,
+        text: str,
+        *,
+        format: str = "text",
+        path: str = "<text>",
+        archive: bool | None = None,
+        drift: bool | None = None,
     ) -> FileResult:
         """The links of an article given as a string (``format``: text, markdown or html)."""
-        return await self.check_document(Document(path=path, text=text), format=format, archive=archive)
+        document = Document(path=path, text=text)
+        return await self.check_document(document, format=format, archive=archive, drift=drift)
 
-    async def check_urls(self, urls: Sequence[str], *, archive: bool | None = None) -> FileResult:
+    async def check_urls(
+        self, urls: Sequence[str], *, archive: bool | None = None, drift: bool | None = None
+    ) -> FileResult:
         """Bare URLs, one link each (``path`` is ``<urls>``, the line is the URL's position)."""
-        return await self.check_document(Document.from_urls(urls), format="text", archive=archive)
+        return await self.check_document(Document.from_urls(urls), format="text", archive=archive, drift=drift)
 
     async def check_paths(
         self,
@@ -341,6 +376,7 @@ class Run:
         files: list[FileResult],
         *,
         archive: bool,
+        drift: bool = False,
         on_result: ResultCallback | None,
     ) -> None:
         self.session = session
@@ -348,6 +384,10 @@ class Run:
         #: The offline verdicts, one FileResult per source.
         self.files = files
         self.archive = archive
+        #: Compare each live page with its snapshot (``--drift``): results keyed by the URL as cited.
+        self.drift = drift
+        self.drifts: dict[str, Drift] = {}
+        self._comparisons: dict[str, asyncio.Future[Drift]] = {}
         self._on_result = on_result
         self.online: dict[str, OnlineResult] = {}
         self.urls = [] if session.config.offline else online_urls(files)
@@ -371,7 +411,8 @@ class Run:
     @property
     def done(self) -> bool:
         lookups_done = all(task.done() for task in self._lookups.values())
-        return (self._checks is None or self._checks.done()) and lookups_done
+        compared = all(task.done() for task in self._comparisons.values())
+        return (self._checks is None or self._checks.done()) and lookups_done and compared
 
     @property
     def notices(self) -> tuple[str, ...]:
@@ -408,6 +449,15 @@ class Run:
                     failure = task.exception()
                     if failure is not None:
                         raise failure
+        if self.drift:
+            self._start_comparisons()
+            if self._comparisons:
+                await asyncio.wait(self._comparisons.values(), timeout=left())
+            for comparison in self._comparisons.values():
+                if comparison.done() and not comparison.cancelled():
+                    failure = comparison.exception()
+                    if failure is not None:
+                        raise failure
         return self.done
 
     def results(self) -> list[FileResult]:
@@ -422,8 +472,29 @@ class Run:
         for result in self.files:
             result = with_online(result, self.online, fix_redirects=fix_redirects)
             result = with_pending(result, pending)
-            combined.append(with_snapshots(result, self.snapshots))
+            combined.append(with_drift(with_snapshots(result, self.snapshots), self._drift_results()))
         return combined
+
+    def _drift_results(self) -> dict[str, Drift]:
+        for url, comparison in self._comparisons.items():
+            # Comparisons that finished after a deadline count too, like lookups.
+            finished = comparison.done() and not comparison.cancelled() and comparison.exception() is None
+            if url not in self.drifts and finished:
+                self.drifts[url] = comparison.result()
+        return self.drifts
+
+    def _start_comparisons(self) -> None:
+        """Compare each looked-up link's live page with its snapshot, once per URL as cited."""
+        if self._comparisons:
+            return
+        fetcher = self.session.drift_fetcher()
+        for result in self.results():
+            for item in result.links:
+                url = item.link.url
+                if url in self._comparisons or url not in self._lookups:
+                    continue
+                comparison = compare_link(fetcher, item.cleaned, self._lookups[url], self.online.get(item.cleaned))
+                self._comparisons[url] = self.session.keep(asyncio.ensure_future(comparison))
 
     # -- checks ------------------------------------------------------------------------------------
 
