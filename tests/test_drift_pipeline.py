@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,8 @@ from citecheck import Session
 from citecheck.core.drift import Drift, DriftVerdict
 from citecheck.fix.documents import Document
 from citecheck.pipeline.session import AsyncSession, Source
+from citecheck.store import Store
+from citecheck.store.drifts import reusable_drift
 from drift_pages import OTHER_ARTICLE, REWRITTEN, page
 from drift_web import Web, fake_archive
 from fakeweb import ok
@@ -104,3 +107,25 @@ def test_drift_off_leaves_links_without_it(web: Web) -> None:
     with Session(web.config(drift=False)) as session:
         result = session.check_urls([url], drift=True)
     assert result.links[0].drifted
+
+
+def test_comparisons_are_remembered_and_reused(web: Web, tmp_path: Path) -> None:
+    url = web.publish("/kept", page(REWRITTEN), {"20210301000000": page()})
+    store = str(tmp_path / "store.sqlite3")
+    first = _drifts(web, [url], store=store)[url]
+    assert first is not None
+    assert first.verdict is DriftVerdict.CHANGED
+    fetched = list(web.raw_fetches)
+    again = _drifts(web, [url], store=store)[url]
+    assert again is not None
+    assert again.to_dict() == first.to_dict()  # from the store: the same result, compared_at included
+    assert web.raw_fetches == fetched  # no second fetch of the capture
+    with Store.open(store) as opened:
+        assert reusable_drift(opened, url, first.snapshot or "", max_age=3600) == again
+        assert reusable_drift(opened, url, "https://archive.example/web/1/other", max_age=3600) is None
+    # An unknown answer is recorded but not reused: it is tried again next time.
+    missing = web.publish("/missing", page(), {})
+    _drifts(web, [missing], store=store)
+    with Store.open(store) as opened:
+        rows = opened._read("SELECT verdict FROM drift WHERE url = ?", (missing,))
+    assert rows == [("unknown",)]

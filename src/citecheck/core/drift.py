@@ -53,6 +53,18 @@ class Drift:
         }
 
     @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Drift:
+        """The inverse of :meth:`to_dict` (the store keeps that form)."""
+        similarity = data.get("similarity")
+        return cls(
+            verdict=DriftVerdict(data["verdict"]),
+            similarity=None if similarity is None else float(similarity),
+            snapshot=data.get("snapshot"),
+            compared_at=datetime.fromisoformat(data["compared_at"]),
+            detail=data.get("detail") or "",
+        )
+
+    @classmethod
     def unknown(cls, detail: str, *, snapshot: str | None = None, at: datetime | None = None) -> Drift:
         """An unknown verdict, saying why."""
         return cls(verdict=DriftVerdict.UNKNOWN, snapshot=snapshot, compared_at=at or datetime.now(UTC), detail=detail)

@@ -8,18 +8,22 @@ is not fetched again: its drift is ``unknown`` (a dead link is the check's findi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
 from ..check import DEFAULT_USER_AGENT
 from ..core.config import Config
 from ..core.drift import Drift
+from ..core.errors import StoreBusyError
 from ..core.evidence import OnlineResult
 from ..core.results import FileResult
 from ..core.snapshot import Snapshot
 from ..core.verdicts import Verdict
 from ..drift.fetch import DriftFetcher
 from ..net.guard import AddressPolicy
+from ..store.aio import AsyncStore
+from ..store.drifts import record_drift, reusable_drift
 
 __all__ = ["compare_link", "make_fetcher", "with_drift"]
 
@@ -46,17 +50,37 @@ def make_fetcher(config: Config, policy: AddressPolicy) -> DriftFetcher:
 
 async def compare_link(
     fetcher: DriftFetcher,
+    link_url: str,
     live_url: str,
     lookup: asyncio.Future[Snapshot | None] | None,
     online: OnlineResult | None,
+    *,
+    open_store: Callable[[], Awaitable[AsyncStore | None]],
+    max_age: float,
 ) -> Drift:
-    """The drift of one link: wait for its snapshot lookup, then compare (never raises for a page)."""
+    """The drift of one link: wait for its snapshot lookup, then compare (never raises for a page).
+
+    A definite comparison with the same snapshot younger than ``max_age`` seconds is taken from
+    the store instead of fetching both pages again; every new comparison is recorded there.
+    """
     if online is not None and online.verdict in _NOT_LIVE:
         return Drift.unknown(f"the link is {online.verdict.value}")
     snapshot = await lookup if lookup is not None else None
     if snapshot is not None and not snapshot.is_good:
         snapshot = None
-    return await fetcher.compare(live_url, snapshot)
+    store = await open_store()
+    if store is not None and snapshot is not None:
+        try:
+            known = await store.call(reusable_drift, link_url, snapshot.memento_url, max_age=max_age)
+        except StoreBusyError:
+            known = None
+        if known is not None:
+            return known
+    drift = await fetcher.compare(live_url, snapshot)
+    if store is not None:
+        with contextlib.suppress(StoreBusyError):  # remembered next time; this run has its answer
+            await store.call(record_drift, link_url, drift)
+    return drift
 
 
 def with_drift(result: FileResult, drifts: Mapping[str, Drift]) -> FileResult:

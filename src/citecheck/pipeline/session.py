@@ -493,7 +493,16 @@ class Run:
                 url = item.link.url
                 if url in self._comparisons or url not in self._lookups:
                     continue
-                comparison = compare_link(fetcher, item.cleaned, self._lookups[url], self.online.get(item.cleaned))
+                online = self.online.get(item.cleaned)
+                comparison = compare_link(
+                    fetcher,
+                    url,
+                    item.cleaned,
+                    self._lookups[url],
+                    online,
+                    open_store=self.session.store,
+                    max_age=self.session.config.max_age,
+                )
                 self._comparisons[url] = self.session.keep(asyncio.ensure_future(comparison))
 
     # -- checks ------------------------------------------------------------------------------------
