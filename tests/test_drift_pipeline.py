@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from citecheck import Session
 from citecheck.core.drift import Drift, DriftVerdict
+from citecheck.drift import maintext
 from citecheck.fix.documents import Document
 from citecheck.pipeline.session import AsyncSession, Source
+from citecheck.server.app import ServiceSettings, create_app
 from citecheck.store import Store
 from citecheck.store.drifts import reusable_drift
 from drift_pages import OTHER_ARTICLE, REWRITTEN, page
@@ -129,3 +132,37 @@ def test_comparisons_are_remembered_and_reused(web: Web, tmp_path: Path) -> None
     with Store.open(store) as opened:
         rows = opened._read("SELECT verdict FROM drift WHERE url = ?", (missing,))
     assert rows == [("unknown",)]
+
+
+def test_the_service_compares_when_asked(web: Web) -> None:
+    rewritten = web.publish("/rewritten", page(REWRITTEN), {"20210301000000": page()})
+    same = web.publish("/same", page(template="c"), {"20210301000000": page()})
+    auth = {"Authorization": "Bearer t"}
+    with TestClient(create_app(web.config(drift=False), ServiceSettings(token="t"))) as client:
+        plain = client.post("/v1/check", json={"urls": [rewritten]}, headers=auth).json()
+        answer = client.post("/v1/check", json={"urls": [rewritten, same], "drift": True}, headers=auth).json()
+        bad = client.post("/v1/check", json={"urls": [same], "drift": "yes"}, headers=auth)
+        spec = client.get("/openapi.json").json()
+    assert plain["links"][0]["drift"] is None
+    assert plain["verdict"] == "pass"
+    drifts = {link["url"]: link["drift"] for link in answer["links"]}
+    assert drifts[rewritten]["verdict"] == "changed"
+    assert drifts[same]["verdict"] == "same"
+    assert answer["verdict"] == "warn"  # a finding, never a failure
+    assert answer["summary"]["drifted"] == 1
+    assert answer["job"] is None
+    assert bad.status_code == 400
+    body = spec["paths"]["/v1/check"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["drift"]["default"] is False
+
+
+def test_the_service_without_the_extra_answers_501(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> None:
+        raise maintext.ExtractorMissing("comparing content drift needs trafilatura: pip install 'citecheck[drift]'")
+
+    monkeypatch.setattr(maintext, "_trafilatura", missing)
+    url = web.publish("/x", page(), {"20210301000000": page()})
+    with TestClient(create_app(web.config(drift=False), ServiceSettings(token="t"))) as client:
+        answer = client.post("/v1/check", json={"urls": [url], "drift": True}, headers={"Authorization": "Bearer t"})
+    assert answer.status_code == 501
+    assert "citecheck[drift]" in answer.json()["error"]
