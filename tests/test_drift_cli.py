@@ -92,3 +92,13 @@ def test_without_the_extra_drift_says_what_to_install(web: Web, tmp_path: Path) 
     assert done.returncode == 2
     assert "pip install 'citecheck[drift]'" in done.stderr
     assert web.web.hosts[1].requests == 0  # refused before any request
+
+
+def test_github_annotates_a_changed_page_as_a_warning(web: Web, tmp_path: Path) -> None:
+    rewritten = web.publish("/rewritten", page(REWRITTEN), {"20210301000000": page()})
+    done = check(web, tmp_path, "--format", "github", str(_article(tmp_path, rewritten)))
+    assert done.returncode == 1
+    (line,) = [line for line in done.stdout.splitlines() if "title=citecheck%3A content drift" in line]
+    assert line.startswith("::warning file=")
+    assert ",line=1,col=11,title=citecheck%3A content drift::page changed since the snapshot: " in line
+    assert f"compare with {web.archive}/web/20210301000000/" in line
