@@ -166,3 +166,20 @@ def test_the_service_without_the_extra_answers_501(web: Web, monkeypatch: pytest
         answer = client.post("/v1/check", json={"urls": [url], "drift": True}, headers={"Authorization": "Bearer t"})
     assert answer.status_code == 501
     assert "citecheck[drift]" in answer.json()["error"]
+
+
+def test_a_long_running_session_fetches_the_live_page_again_for_each_run(web: Web) -> None:
+    """The service's session outlives its requests: a page edited between two runs is seen as edited."""
+    url = web.publish("/edited", page(REWRITTEN), {"20210301000000": page()})
+
+    async def twice() -> list[Drift | None]:
+        async with AsyncSession(web.config(), long_running=True) as session:
+            first = (await session.check_urls([url])).links[0].drift
+            web.web.route("/edited", ok(page()), host=1)  # the publisher reverts the rewrite
+            second = (await session.check_urls([url])).links[0].drift
+        return [first, second]
+
+    first, second = asyncio.run(twice())
+    assert first is not None
+    assert second is not None
+    assert (first.verdict, second.verdict) == (DriftVerdict.CHANGED, DriftVerdict.SAME)

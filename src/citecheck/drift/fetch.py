@@ -5,7 +5,8 @@ redirect, the process-wide rate limiters) with a bounded body: a page over :data
 is not compared (refused, never cut short, since half a page would read as drift). The capture
 is the archive's raw form (Wayback's ``id_``, without banner or rewritten links) when the
 snapshot has one, else its memento URL as is; each snapshot is fetched once per
-:class:`DriftFetcher`, at the archive's replay pace (``archive.verify_per_minute``, shared with
+:class:`FetchCache` (one per run: a long-running service never answers from an old page), at
+the archive's replay pace (``archive.verify_per_minute``, shared with
 snapshot verification). The live page is paced per host like link checks (``host_interval``).
 Extraction and comparison are CPU work and run in a worker thread, off the event loop.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from ..net.guard import AddressPolicy, url_host
 from ..net.limits import SHARED_LIMITERS, LimiterFactory
 from .compare import DEFAULT_THRESHOLD, compare_html
 
-__all__ = ["MAX_PAGE_BYTES", "DriftFetcher", "Unreadable"]
+__all__ = ["MAX_PAGE_BYTES", "DriftFetcher", "FetchCache", "Unreadable"]
 
 #: Largest page or capture read for a comparison (news pages with inline scripts reach 1-2 MB).
 MAX_PAGE_BYTES = 8 * 1024 * 1024
@@ -45,6 +46,14 @@ class Unreadable(Exception):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Page:
     html: str
+
+
+@dataclass(slots=True)
+class FetchCache:
+    """The pages one run has fetched (or is fetching): each capture and live page once per run."""
+
+    captures: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    pages: dict[str, asyncio.Future[str]] = field(default_factory=dict)
 
 
 class DriftFetcher:
@@ -86,9 +95,6 @@ class DriftFetcher:
         self.extractor = extractor
         self.max_bytes = max_bytes
         self._limiters = limiters
-        # One fetch per snapshot however many links share it (and one per live URL).
-        self._captures: dict[str, asyncio.Future[str]] = {}
-        self._pages: dict[str, asyncio.Future[str]] = {}
 
     async def __aenter__(self) -> DriftFetcher:
         return self
@@ -99,17 +105,21 @@ class DriftFetcher:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    async def compare(self, url: str, snapshot: Snapshot | None) -> Drift:
-        """The drift verdict for ``url`` against ``snapshot``; never raises for a page's trouble."""
+    async def compare(self, url: str, snapshot: Snapshot | None, cache: FetchCache | None = None) -> Drift:
+        """The drift verdict for ``url`` against ``snapshot``; never raises for a page's trouble.
+
+        Comparisons given one ``cache`` fetch each capture and each live page once between them.
+        """
         if snapshot is None:
             return Drift.unknown("no snapshot to compare with")
+        cache = cache or FetchCache()
         memento = snapshot.memento_url
         try:
-            cited = await self._once(self._captures, memento, lambda: self._capture(snapshot))
+            cited = await self._once(cache.captures, memento, lambda: self._capture(snapshot))
         except Unreadable as exc:
             return Drift.unknown(f"the snapshot could not be read: {exc}", snapshot=memento)
         try:
-            live = await self._once(self._pages, url, lambda: self._live(url))
+            live = await self._once(cache.pages, url, lambda: self._live(url))
         except Unreadable as exc:
             return Drift.unknown(f"the live page could not be read: {exc}", snapshot=memento)
         at = datetime.now(UTC)

@@ -20,7 +20,7 @@ from ..core.evidence import OnlineResult
 from ..core.results import FileResult
 from ..core.snapshot import Snapshot
 from ..core.verdicts import Verdict
-from ..drift.fetch import DriftFetcher
+from ..drift.fetch import DriftFetcher, FetchCache
 from ..net.guard import AddressPolicy
 from ..store.aio import AsyncStore
 from ..store.drifts import record_drift, reusable_drift
@@ -57,6 +57,7 @@ async def compare_link(
     *,
     open_store: Callable[[], Awaitable[AsyncStore | None]],
     max_age: float,
+    cache: FetchCache,
 ) -> Drift:
     """The drift of one link: wait for its snapshot lookup, then compare (never raises for a page).
 
@@ -76,7 +77,7 @@ async def compare_link(
             known = None
         if known is not None:
             return known
-    drift = await fetcher.compare(live_url, snapshot)
+    drift = await fetcher.compare(live_url, snapshot, cache)
     if store is not None:
         with contextlib.suppress(StoreBusyError):  # remembered next time; this run has its answer
             await store.call(record_drift, link_url, drift)

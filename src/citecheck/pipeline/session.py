@@ -30,7 +30,7 @@ from ..core.evidence import OnlineResult
 from ..core.results import CheckReport, FileResult
 from ..core.snapshot import Snapshot
 from ..core.verdicts import Verdict
-from ..drift.fetch import DriftFetcher
+from ..drift.fetch import DriftFetcher, FetchCache
 from ..drift.maintext import require_extractor
 from ..extract import format_for_path
 from ..fix.documents import Document, iter_article_paths, read_document, write_document
@@ -487,7 +487,7 @@ class Run:
         """Compare each looked-up link's live page with its snapshot, once per URL as cited."""
         if self._comparisons:
             return
-        fetcher = self.session.drift_fetcher()
+        fetcher, cache = self.session.drift_fetcher(), FetchCache()  # each page once in this run
         for result in self.results():
             for item in result.links:
                 url = item.link.url
@@ -502,6 +502,7 @@ class Run:
                     online,
                     open_store=self.session.store,
                     max_age=self.session.config.max_age,
+                    cache=cache,
                 )
                 self._comparisons[url] = self.session.keep(asyncio.ensure_future(comparison))
 
