@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, strategies as st
 
 from citecheck.core.drift import Drift, DriftVerdict
+from citecheck.core.snapshot import JobStatus, Snapshot, SnapshotSource
 from citecheck.drift import DEFAULT_THRESHOLD, EXTRACTORS, compare_html, compare_texts, containment, main_text
 from citecheck.drift.maintext import require_extractor
+from citecheck.pipeline.drifting import comparable
 from drift_pages import ARTICLE, CASES, OTHER_ARTICLE, Case, page
 
 pytest.importorskip("trafilatura")
@@ -112,3 +115,19 @@ def test_drift_imports_without_trafilatura() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "some words here" in out
     assert "citecheck[drift]" in out
+
+
+def test_which_snapshots_are_compared() -> None:
+    base = Snapshot(
+        original_url="https://example.com/",
+        lookup_url="https://example.com/",
+        archive="memento-example",
+        memento_url="https://archive.example/20200101000000/https://example.com/",
+        captured_at=datetime(2020, 1, 1, tzinfo=UTC),
+        source=SnapshotSource.TIMEMAP,
+    )
+    assert comparable(base)  # a TimeMap records no status: compared all the same
+    assert comparable(replace(base, status=200))
+    assert not comparable(replace(base, status=404))
+    assert not comparable(replace(base, job_status=JobStatus.PENDING))
+    assert comparable(replace(base, job_status=JobStatus.SUCCESS, status=200))

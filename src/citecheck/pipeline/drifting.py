@@ -18,17 +18,27 @@ from ..core.drift import Drift
 from ..core.errors import StoreBusyError
 from ..core.evidence import OnlineResult
 from ..core.results import FileResult
-from ..core.snapshot import Snapshot
+from ..core.snapshot import JobStatus, Snapshot
 from ..core.verdicts import Verdict
 from ..drift.fetch import DriftFetcher, FetchCache
 from ..net.guard import AddressPolicy
 from ..store.aio import AsyncStore
 from ..store.drifts import record_drift, reusable_drift
 
-__all__ = ["compare_link", "make_fetcher", "with_drift"]
+__all__ = ["comparable", "compare_link", "make_fetcher", "with_drift"]
 
 #: Check verdicts after which the live page is not worth fetching for a comparison.
 _NOT_LIVE = frozenset({Verdict.BROKEN, Verdict.BLOCKED, Verdict.UNREACHABLE})
+
+
+def comparable(snapshot: Snapshot) -> bool:
+    """Whether a snapshot has a capture to compare with: not a failed answer, not a pending save.
+
+    A Memento archive's TimeMap records no status (None): its capture is compared all the same.
+    """
+    if snapshot.job_status not in (None, JobStatus.SUCCESS):
+        return False
+    return snapshot.status is None or snapshot.is_good
 
 
 def make_fetcher(config: Config, policy: AddressPolicy) -> DriftFetcher:
@@ -67,7 +77,7 @@ async def compare_link(
     if online is not None and online.verdict in _NOT_LIVE:
         return Drift.unknown(f"the link is {online.verdict.value}")
     snapshot = await lookup if lookup is not None else None
-    if snapshot is not None and not snapshot.is_good:
+    if snapshot is not None and not comparable(snapshot):
         snapshot = None
     store = await open_store()
     if store is not None and snapshot is not None:
