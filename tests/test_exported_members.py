@@ -29,6 +29,8 @@ PUBLIC = {
     "Hop",
     "Snapshot",
     "SnapshotSource",
+    "Drift",
+    "DriftVerdict",
     "CleanResult",
     "RemovedParam",
     "Unwrapped",

@@ -27,6 +27,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"extract", "clean", "store"}),
     frozenset({"net"}),
     frozenset({"check", "archive"}),
+    frozenset({"drift"}),
     frozenset({"fix", "report"}),
     frozenset({"pipeline"}),
     frozenset({"cli", "server"}),
@@ -42,12 +43,16 @@ ALLOWED: dict[str, frozenset[str]] = {
     "net": frozenset({"core"}),
     "check": frozenset({"core", "clean", "net", "store"}),
     "archive": frozenset({"core", "clean", "net", "store"}),
+    # Content drift: pure comparison (core only) plus fetching the two pages (net).
+    "drift": frozenset({"core", "net"}),
     "fix": frozenset({"core", "extract"}),
     "report": frozenset({"core", "extract"}),
-    "pipeline": frozenset({"core", "extract", "clean", "store", "net", "check", "archive", "fix", "report"}),
-    "server": frozenset({"core", "extract", "clean", "store", "net", "check", "archive", "fix", "report", "pipeline"}),
+    "pipeline": frozenset({"core", "extract", "clean", "store", "drift", "net", "check", "archive", "fix", "report"}),
+    "server": frozenset(
+        {"core", "extract", "clean", "store", "drift", "net", "check", "archive", "fix", "report", "pipeline"}
+    ),
     "cli": frozenset(
-        {"core", "extract", "clean", "store", "net", "check", "archive", "fix", "report", "pipeline", "server"}
+        {"core", "extract", "clean", "store", "drift", "net", "check", "archive", "fix", "report", "pipeline", "server"}
     ),
 }
 

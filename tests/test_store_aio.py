@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from citecheck.core.errors import ConfigError
-from citecheck.store import AsyncStore, DeadJudgement, Store, StoreBusyError, StoredCheck
+from citecheck.store import MIGRATIONS, AsyncStore, DeadJudgement, Store, StoreBusyError, StoredCheck
 from citecheck.store.aio import THREAD_NAME
-from citecheck.store.schema import MIGRATIONS
 
 URL = "https://example.org/article"
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)

@@ -50,6 +50,10 @@ if TYPE_CHECKING:
         Config as Config,
         load_config as load_config,
     )
+    from .core.drift import (
+        Drift as Drift,
+        DriftVerdict as DriftVerdict,
+    )
     from .core.errors import (
         ArchiveError as ArchiveError,
         CitecheckError as CitecheckError,
@@ -130,6 +134,8 @@ _PUBLIC = {
     "Hop": "core.evidence",
     "Snapshot": "core.snapshot",
     "SnapshotSource": "core.snapshot",
+    "Drift": "core.drift",
+    "DriftVerdict": "core.drift",
     "CleanResult": "clean",
     "RemovedParam": "clean",
     "Unwrapped": "clean",

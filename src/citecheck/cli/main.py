@@ -152,6 +152,12 @@ def _build_parser() -> argparse.ArgumentParser:
     network.add_argument(
         "--archive-links", action="store_true", default=None, help="--fix also adds an archive link to each link"
     )
+    network.add_argument(
+        "--drift",
+        action="store_true",
+        default=None,
+        help="also compare each live page's main text with its snapshot's (implies --archive; needs citecheck[drift])",
+    )
 
     archive = _subcommand(
         commands,
@@ -431,6 +437,7 @@ def _check_config(args: argparse.Namespace) -> Config:
         max_age=_number(d.MAX_AGE, args.max_age),
         lookup_snapshots=args.archive,
         archive_links=args.archive_links,
+        drift=args.drift,
     )
     return config.merged(
         allow_networks=config.allow_networks + tuple(args.allow_network) if args.allow_network else None,

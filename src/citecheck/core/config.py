@@ -106,6 +106,10 @@ class Config(NetworkSettings):
     lookup_snapshots: bool = d.LOOKUP_SNAPSHOTS.default
     #: With --fix, add an archive link next to each link that has a snapshot (``--archive-links``).
     archive_links: bool = d.ARCHIVE_LINKS.default
+    #: Compare each link's live main text with its snapshot's (``--drift``; implies snapshot lookups).
+    drift: bool = d.DRIFT.default
+    #: Similarity at or over which the live page counts as the same as the snapshot.
+    drift_threshold: float = d.DRIFT_THRESHOLD.default
     #: The ``[archive]`` table and the archive environment variables (see docs/archiving.md).
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     #: The ``[serve]`` table and ``CITECHECK_TOKEN`` (see docs/service.md).

@@ -253,6 +253,21 @@ ARCHIVE_LINKS = Setting(
     flag="--archive-links",
     help="With --fix, add an archive link next to each link that has a snapshot.",
 )
+DRIFT = Setting(
+    name="drift",
+    default=False,
+    kind="bool",
+    flag="--drift",
+    help="Compare each link's live main text with its snapshot's (content drift; needs the `drift` extra).",
+)
+DRIFT_THRESHOLD = Setting(
+    name="drift_threshold",
+    default=0.8,
+    kind="number",
+    low=0.0,
+    high=1.0,
+    help="Share of the snapshot's word 5-grams the live page must still hold to count as the same.",
+)
 ARCHIVE: Setting[None] = Setting(
     name="archive", default=None, kind="table", help="The web archives: the `archive.*` keys below."
 )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cleaning import RemovedParam, Unwrapped
+from .drift import Drift
 from .evidence import OnlineResult
 from .links import Link
 from .snapshot import Snapshot
@@ -40,6 +41,16 @@ class LinkResult:
     online: OnlineResult | None = None
     #: The web-archive snapshot to cite (``check --archive``): a ``citecheck.archive.Snapshot``.
     snapshot: Snapshot | None = None
+    #: The live page compared with the snapshot (``check --drift``): a ``citecheck.core.drift.Drift``.
+    drift: Drift | None = None
+
+    @property
+    def drifted(self) -> bool:
+        """Whether the cited page's main text has changed since its snapshot: a finding of its own.
+
+        The link itself may be fine (it answers 200): drift never makes a link dead.
+        """
+        return self.drift is not None and self.drift.changed
 
     @property
     def checked_online(self) -> bool:
@@ -107,6 +118,7 @@ class LinkResult:
             "fixed": self.fixed,
             "online": None if self.online is None else self.online.to_dict(),
             "snapshot": None if self.snapshot is None else self.snapshot.summary(),
+            "drift": None if self.drift is None else self.drift.to_dict(),
         }
 
 
@@ -156,16 +168,17 @@ class CheckReport:
             **counts,
             "findings": sum(r.is_finding for r in links),
             "fixed": sum(r.fixed for r in links),
+            "drifted": sum(r.drifted for r in links),
             "errors": len(self.errors),
         }
 
     def exit_code(self, *, exit_zero: bool = False) -> int:
-        """Like ruff: 2 if a file could not be handled, 1 if findings remain, else 0."""
+        """Like ruff: 2 if a file could not be handled, 1 if findings remain (drift included), else 0."""
         if self.errors:
             return 2
         if exit_zero:
             return 0
-        return 1 if any(r.is_finding and r.verdict in self.fail_on for r in self.links) else 0
+        return 1 if any((r.is_finding and r.verdict in self.fail_on) or r.drifted for r in self.links) else 0
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--format json`` document."""

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -24,43 +24,24 @@ from ..check import DEFAULT_USER_AGENT, AsyncLinkChecker, NetworkOptions
 from ..clean.cleaner import Cleaner
 from ..clean.rules import RuleSet
 from ..core.config import Config
-from ..core.errors import CitecheckError, ConfigError, StoreBusyError
+from ..core.errors import CitecheckError, ConfigError
 from ..core.evidence import OnlineResult
 from ..core.results import CheckReport, FileResult
-from ..core.snapshot import Snapshot
 from ..core.verdicts import Verdict
+from ..drift.fetch import DriftFetcher
+from ..drift.maintext import require_extractor
 from ..extract import format_for_path
 from ..fix.documents import Document, iter_article_paths, read_document, write_document
 from ..fix.rewrite import fixed_text
 from ..store.aio import AsyncStore
-from ..store.checks import reusable_results
-from ..store.sqlite import Store
-from .judge import Judge, archive_wanted, online_urls, with_online, with_pending, with_snapshots
+from .drifting import make_fetcher
+from .judge import Judge
 from .recorder import Recorder
+from .run import ResultCallback, Run, Source
 
-__all__ = ["AsyncSession", "Run", "Source"]
+__all__ = ["AsyncSession", "ResultCallback", "Run", "Source"]
 
 _T = TypeVar("_T")
-
-#: Called with each network result as it arrives (stored ones first).
-ResultCallback = Callable[[OnlineResult], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One document of a run, with the moment its author read the cited pages.
-
-    The access date picks the snapshot to cite: a file's modification time, or now.
-    """
-
-    document: Document
-    format: str
-    #: Timezone-aware: a naive time is refused here rather than when the snapshot is looked up.
-    read_at: datetime
-
-    def __post_init__(self) -> None:
-        if self.read_at.tzinfo is None or self.read_at.utcoffset() is None:
-            raise ValueError(f"Source.read_at must be timezone-aware, got naive {self.read_at.isoformat()}")
 
 
 class AsyncSession:
@@ -86,6 +67,7 @@ class AsyncSession:
         self._long_running = long_running
         self._checker: AsyncLinkChecker | None = None
         self._archiver: AsyncArchiver | None = None
+        self._drift_fetcher: DriftFetcher | None = None
         # SQLite (with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
         self._store: AsyncStore | None = None
         self._store_opened = False
@@ -113,6 +95,8 @@ class AsyncSession:
             await self._checker.aclose()
         if self._archiver is not None:
             await self._archiver.aclose()
+        if self._drift_fetcher is not None:
+            await self._drift_fetcher.aclose()
         if self._store is not None:
             store, self._store = self._store, None
             await store.aclose()
@@ -195,6 +179,12 @@ class AsyncSession:
                 )
         return self._archiver
 
+    def drift_fetcher(self) -> DriftFetcher:
+        """What compares live pages with their snapshots (``--drift``), created on first use."""
+        if self._drift_fetcher is None:
+            self._drift_fetcher = make_fetcher(self.config, self.network_options().policy())
+        return self._drift_fetcher
+
     def keep(self, task: asyncio.Task[_T]) -> asyncio.Task[_T]:
         """Own a background task: it may outlive the call that started it, not the session."""
         self._background.add(task)
@@ -214,15 +204,19 @@ class AsyncSession:
         sources: Sequence[Source],
         *,
         archive: bool | None = None,
+        drift: bool | None = None,
         on_result: ResultCallback | None = None,
     ) -> Run:
         """Judge the documents offline now and start their network checks in the background.
 
         ``archive`` (default: the configuration's ``lookup_snapshots or archive_links``) also
-        finds the snapshot to cite for each link. Await :meth:`Run.wait` for the answers.
+        finds the snapshot to cite for each link. ``drift`` (default: the configuration's
+        ``drift``; implies ``archive``) then compares each live page with its snapshot, and
+        raises :class:`~citecheck.drift.ExtractorMissing` at once when the ``drift`` extra is
+        not installed. Await :meth:`Run.wait` for the answers.
         """
         files = [self.judge.document(source.document, format=source.format) for source in sources]
-        return self.start_judged(sources, files, archive=archive, on_result=on_result)
+        return self.start_judged(sources, files, archive=archive, drift=drift, on_result=on_result)
 
     def start_judged(
         self,
@@ -230,24 +224,33 @@ class AsyncSession:
         files: Sequence[FileResult],
         *,
         archive: bool | None = None,
+        drift: bool | None = None,
         on_result: ResultCallback | None = None,
     ) -> Run:
         """:meth:`start` for documents already judged (``files``, in order): the service judges
         them on a worker thread, so parsing a hostile article never stalls its event loop."""
+        config = self.config
+        if drift is None:
+            drift = config.drift
+        drift = drift and not config.offline
+        if drift:
+            require_extractor()
         if archive is None:
-            archive = self.config.lookup_snapshots or self.config.archive_links
-        return Run(self, list(sources), list(files), archive=archive and not self.config.offline, on_result=on_result)
+            archive = config.lookup_snapshots or config.archive_links
+        archive = (archive or drift) and not config.offline
+        return Run(self, list(sources), list(files), archive=archive, drift=drift, on_result=on_result)
 
     async def check_sources(
         self,
         sources: Sequence[Source],
         *,
         archive: bool | None = None,
+        drift: bool | None = None,
         deadline: float | None = None,
         on_result: ResultCallback | None = None,
     ) -> Run:
         """:meth:`start`, then wait up to ``deadline`` seconds (None: until everything is known)."""
-        run = self.start(sources, archive=archive, on_result=on_result)
+        run = self.start(sources, archive=archive, drift=drift, on_result=on_result)
         await run.wait(deadline)
         return run
 
@@ -257,23 +260,33 @@ class AsyncSession:
         *,
         format: str | None = None,
         archive: bool | None = None,
+        drift: bool | None = None,
         deadline: float | None = None,
         on_result: ResultCallback | None = None,
     ) -> FileResult:
         """Every link of one document, checked as the configuration says (nothing is written)."""
         source = Source(document, format or format_for_path(document.path), datetime.now(UTC))
-        run = await self.check_sources([source], archive=archive, deadline=deadline, on_result=on_result)
+        run = await self.check_sources([source], archive=archive, drift=drift, deadline=deadline, on_result=on_result)
         return run.results()[0]
 
     async def check_text(
-        self, text: str, *, format: str = "text", path: str = "<text>", archive: bool | None = None
+        self,
+        text: str,
+        *,
+        format: str = "text",
+        path: str = "<text>",
+        archive: bool | None = None,
+        drift: bool | None = None,
     ) -> FileResult:
         """The links of an article given as a string (``format``: text, markdown or html)."""
-        return await self.check_document(Document(path=path, text=text), format=format, archive=archive)
+        document = Document(path=path, text=text)
+        return await self.check_document(document, format=format, archive=archive, drift=drift)
 
-    async def check_urls(self, urls: Sequence[str], *, archive: bool | None = None) -> FileResult:
+    async def check_urls(
+        self, urls: Sequence[str], *, archive: bool | None = None, drift: bool | None = None
+    ) -> FileResult:
         """Bare URLs, one link each (``path`` is ``<urls>``, the line is the URL's position)."""
-        return await self.check_document(Document.from_urls(urls), format="text", archive=archive)
+        return await self.check_document(Document.from_urls(urls), format="text", archive=archive, drift=drift)
 
     async def check_paths(
         self,
@@ -342,192 +355,6 @@ class AsyncSession:
         return report.files[0]
 
 
-class Run:
-    """One pass of the pipeline over some documents: what is known so far, and what is still coming.
-
-    Network checks (and, when asked, snapshot lookups) run in the background, owned by the
-    session; :meth:`wait` waits for them up to a deadline, and :meth:`results` tells at any
-    moment what is known, with ``pending`` for what is not. Results are recorded in the store
-    as they arrive (batched by the session's :class:`~citecheck.pipeline.recorder.Recorder`),
-    so another run citing the same URL finds them; the run is done once its results are written.
-    """
-
-    def __init__(
-        self,
-        session: AsyncSession,
-        sources: list[Source],
-        files: list[FileResult],
-        *,
-        archive: bool,
-        on_result: ResultCallback | None,
-    ) -> None:
-        self.session = session
-        self.sources = sources
-        #: The offline verdicts, one FileResult per source.
-        self.files = files
-        self.archive = archive
-        self._on_result = on_result
-        self.online: dict[str, OnlineResult] = {}
-        self.urls = [] if session.config.offline else online_urls(files)
-        self.snapshots: dict[str, Snapshot | None] = {}
-        self._lookups: dict[str, asyncio.Future[Snapshot | None]] = {}
-        self._lookups_started = False
-        #: Results not yet given to the recorder: no host has answered so far.
-        self._held: list[OnlineResult] = []
-        self._recorded = 0  # the recorder's mark for this run's last result
-        self._checks: asyncio.Task[None] | None = None
-        #: Set once what the store already knows is in: a deadline counts from the network part.
-        self._recalled = asyncio.Event()
-        if self.urls:
-            self._checks = session.keep(asyncio.ensure_future(self._check_all()))
-
-    @property
-    def pending(self) -> list[str]:
-        """URLs whose network check has not finished."""
-        return [url for url in self.urls if url not in self.online]
-
-    @property
-    def done(self) -> bool:
-        lookups_done = all(task.done() for task in self._lookups.values())
-        return (self._checks is None or self._checks.done()) and lookups_done
-
-    @property
-    def notices(self) -> tuple[str, ...]:
-        """The run's sentences for people: the network looks down, the store is not used."""
-        return self.session.notices
-
-    async def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the checks and lookups, at most ``timeout`` seconds; True when all are done.
-
-        Work still running at the deadline goes on in the background and lands in the store.
-        A failure that is a bug (not a link's trouble) is raised here, never turned into a verdict.
-        """
-        loop = asyncio.get_running_loop()
-        end = None if timeout is None else loop.time() + max(0.0, timeout)
-
-        def left() -> float | None:
-            return None if end is None else max(0.0, end - loop.time())
-
-        if self._checks is not None:
-            recalled = asyncio.ensure_future(self._recalled.wait())
-            await asyncio.wait({self._checks, recalled}, return_when=asyncio.FIRST_COMPLETED)
-            recalled.cancel()
-            await asyncio.wait({self._checks}, timeout=left())
-            if self._checks.done() and not self._checks.cancelled():
-                failure = self._checks.exception()
-                if failure is not None:
-                    raise failure
-        if self.archive:
-            await self._start_lookups()
-            if self._lookups:
-                await asyncio.wait(self._lookups.values(), timeout=left())
-            for task in self._lookups.values():
-                if task.done() and not task.cancelled():
-                    failure = task.exception()
-                    if failure is not None:
-                        raise failure
-        return self.done
-
-    def results(self) -> list[FileResult]:
-        """Every file's links with what is known now (``pending`` where a check is still running)."""
-        fix_redirects = self.session.config.fix_redirects
-        pending = set(self.pending)
-        for url, task in self._lookups.items():
-            # Lookups that finished after a deadline count too (a job asked for again sees them).
-            if url not in self.snapshots and task.done() and not task.cancelled() and task.exception() is None:
-                self.snapshots[url] = task.result()
-        combined = []
-        for result in self.files:
-            result = with_online(result, self.online, fix_redirects=fix_redirects)
-            result = with_pending(result, pending)
-            combined.append(with_snapshots(result, self.snapshots))
-        return combined
-
-    # -- checks ------------------------------------------------------------------------------------
-
-    async def _check_all(self) -> None:
-        session = self.session
-        store = await session.store()
-        config = session.config
-        if store is not None:
-            try:
-                found = await store.call(reusable_results, self.urls, max_age=config.max_age)
-            except StoreBusyError as exc:
-                found = {}
-                session.note(f"stored results were not read: {exc}")
-            unreadable = await store.call(_unreadable_rows)
-            if unreadable:
-                session.note(
-                    f"{unreadable} stored result(s) could not be read (written by a newer citecheck, "
-                    "or damaged) and were ignored; those links were checked again"
-                )
-            for url in self.urls:
-                if url in found:
-                    self._arrived(found[url], save=False)
-        self._recalled.set()
-        todo = [url for url in self.urls if url not in self.online]
-        checker = session.checker
-        try:
-            async for result in checker.check_many(todo):
-                self._arrived(result, save=store is not None)
-        finally:
-            # Cancelled or done: what arrived is handed over (the session's close writes it).
-            if self._held and checker.offline_notice() is None:
-                self._record()
-            self._held.clear()
-        if session.recorder is not None:
-            await session.recorder.flush(self._recorded)
-
-    def _arrived(self, result: OnlineResult, *, save: bool) -> None:
-        self.online[result.url] = result
-        if self._on_result is not None:
-            self._on_result(result)
-        if not save:
-            return
-        self._held.append(result)
-        # Nothing is recorded before some host has answered: an offline run says nothing of links.
-        if self.session.checker.hosts_answered:
-            self._record()
-
-    def _record(self) -> None:
-        """Give the held results to the session's recorder; broken ones come back labelled."""
-        recorder = self.session.recorder
-        if recorder is not None:
-            self._recorded = recorder.add(self._held, self._labelled)
-        self._held = []
-
-    def _labelled(self, result: OnlineResult) -> None:
-        self.online[result.url] = result
-
-    # -- snapshots ---------------------------------------------------------------------------------
-
-    async def _start_lookups(self) -> None:
-        """Look up the snapshot of every link worth it, read at its document's access date."""
-        if self._lookups_started:
-            return
-        self._lookups_started = True
-        read_at: dict[str, datetime] = {}
-        judge = self.session.judge
-        for source, result in zip(self.sources, self.results(), strict=True):
-            for item in result.links:
-                if archive_wanted(judge, item):
-                    # A URL cited by several files: the earliest reading is the one to preserve.
-                    url = item.link.url
-                    read_at[url] = min(read_at.get(url, source.read_at), source.read_at)
-        if not read_at:
-            return
-        archiver = await self.session.archiver()
-
-        async def lookup(url: str) -> Snapshot | None:
-            try:
-                return await archiver.lookup(url, at=read_at[url])
-            except CitecheckError:
-                return None  # the store was busy: no snapshot this time, the check goes on
-
-        for url in read_at:
-            self._lookups[url] = self.session.keep(asyncio.ensure_future(lookup(url)))
-
-
 def _modified_at(path: str) -> datetime:
     with contextlib.suppress(OSError):
         return datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
@@ -539,7 +366,3 @@ def _file_error(path: str, exc: CitecheckError) -> FileResult:
     # Errors name their file for the CLI; in a report the path is shown apart.
     message = message[len(path) + 2 :] if message.startswith(f"{path}: ") else message
     return FileResult(path=path, format=format_for_path(path), error=message)
-
-
-def _unreadable_rows(store: Store) -> int:
-    return store.unreadable_rows

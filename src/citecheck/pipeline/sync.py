@@ -97,22 +97,36 @@ class Session:
     # -- the flow ----------------------------------------------------------------------------------
 
     def check_document(
-        self, document: Document, *, format: str | None = None, archive: bool | None = None
+        self,
+        document: Document,
+        *,
+        format: str | None = None,
+        archive: bool | None = None,
+        drift: bool | None = None,
     ) -> FileResult:
-        """Every link of one document, checked as the configuration says (online unless offline)."""
+        """Every link of one document, checked as the configuration says (online unless offline).
+
+        ``drift`` (default: the configuration's) also compares each live page with its snapshot.
+        """
         if self.config.offline:
             return self.judge_document(document, format=format)
-        return self._run(lambda s: s.check_document(document, format=format, archive=archive))
+        return self._run(lambda s: s.check_document(document, format=format, archive=archive, drift=drift))
 
     def check_text(
-        self, text: str, *, format: str = "text", path: str = "<text>", archive: bool | None = None
+        self,
+        text: str,
+        *,
+        format: str = "text",
+        path: str = "<text>",
+        archive: bool | None = None,
+        drift: bool | None = None,
     ) -> FileResult:
         """The links of an article given as a string, checked as the configuration says."""
-        return self.check_document(Document(path=path, text=text), format=format, archive=archive)
+        return self.check_document(Document(path=path, text=text), format=format, archive=archive, drift=drift)
 
-    def check_urls(self, urls: Sequence[str], *, archive: bool | None = None) -> FileResult:
+    def check_urls(self, urls: Sequence[str], *, archive: bool | None = None, drift: bool | None = None) -> FileResult:
         """Bare URLs, one link each."""
-        return self._run(lambda s: s.check_urls(urls, archive=archive))
+        return self._run(lambda s: s.check_urls(urls, archive=archive, drift=drift))
 
     def check_paths(
         self,

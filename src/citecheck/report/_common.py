@@ -171,6 +171,11 @@ def summary_lines(report: CheckReport) -> list[str]:
         else:
             sentence = f"All {checked} {noun}s in {in_files} are clean"
         lines.append(sentence + (f"; {skipped} skipped." if skipped else "."))
+    drifted = sum(r.drifted for r in links)
+    if drifted:
+        # Before the summary sentence, which stays the last line.
+        pages = "cited page has" if drifted == 1 else "cited pages have"
+        lines.insert(len(lines) - 1, f"{drifted} {pages} changed since the snapshot (content drift).")
     return lines
 
 

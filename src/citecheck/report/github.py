@@ -35,21 +35,23 @@ def _command(name: str, properties: dict[str, str | int], message: str) -> str:
 
 
 def render(report: CheckReport, *, verbose: bool = False) -> str:
-    """One ``::error`` or ``::warning`` per problem, ``::notice`` per run notice, then the summary."""
+    """One ``::error`` or ``::warning`` per problem, a ``::warning`` per drifted page, a ``::notice``
+    per run notice, then the summary."""
     lines: list[str] = []
     for file in report.files:
         if file.error is not None:
             lines.append(_command("error", {"file": file.path, "title": "citecheck: file error"}, file.error))
         for result in file.links:
-            if not result.is_finding:
-                continue
-            properties: dict[str, str | int] = {
-                "file": result.path,
-                "line": result.link.line,
-                "col": result.link.column,
-                "title": f"citecheck: {rule_info(code(result)).title}",
-            }
-            lines.append(_command(level(result), properties, short_message(result)))
+            where: dict[str, str | int] = {"file": result.path, "line": result.link.line, "col": result.link.column}
+            if result.is_finding:
+                properties = {**where, "title": f"citecheck: {rule_info(code(result)).title}"}
+                lines.append(_command(level(result), properties, short_message(result)))
+            if result.drift is not None and result.drifted:
+                properties = {**where, "title": "citecheck: content drift"}
+                message = f"page changed since the snapshot: {result.link.url}"
+                if result.drift.snapshot:
+                    message += f" (compare with {result.drift.snapshot})"
+                lines.append(_command("warning", properties, message))
     lines.extend(_command("notice", {"title": "citecheck"}, notice) for notice in report.notices)
     lines.extend(_encodable(line) for line in summary_lines(report))
     return "\n".join(lines) + "\n"

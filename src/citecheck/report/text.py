@@ -49,6 +49,19 @@ def _other(result: LinkResult, paint: _Painter) -> list[str]:
     return lines
 
 
+def _drifted(result: LinkResult, paint: _Painter) -> list[str]:
+    """A cited page whose main text has changed: the similarity, and the snapshot to compare with."""
+    drift = result.drift
+    assert drift is not None
+    similarity = "unknown" if drift.similarity is None else f"{drift.similarity:.2f}"
+    label = paint("drift-changed", "warning")
+    lines = [f"{paint(_where(result), 'bold')}: {label} page changed since the snapshot (similarity {similarity})"]
+    lines.append(f"  {escape_controls(result.link.url)}")
+    if drift.snapshot:
+        lines.append(f"  compare with {escape_controls(drift.snapshot)}")
+    return lines
+
+
 def _file_error(file: FileResult, paint: _Painter) -> str:
     message = escape_controls(file.error or "")
     return f"{paint(escape_controls(file.path), 'bold')}: {paint('error', 'error')}: {message}"
@@ -66,6 +79,8 @@ def render(report: CheckReport, *, verbose: bool = False, color: bool = False) -
                 lines.extend(_finding(result, paint))
             elif verbose:
                 lines.extend(_other(result, paint))
+            if result.drifted:
+                lines.extend(_drifted(result, paint))
     lines.extend(f"notice: {escape_controls(notice)}" for notice in report.notices)
     if lines:
         lines.append("")

@@ -37,6 +37,7 @@ from ..core.errors import InputError
 from ..core.results import CheckReport, FileResult, LinkResult
 from ..core.settings import ServeSettings
 from ..core.verdicts import FINDINGS, Verdict
+from ..drift.maintext import ExtractorMissing
 from ..fix.documents import Document
 from ..fix.rewrite import fixed_text
 from ..pipeline.session import AsyncSession, Run, Source
@@ -260,19 +261,23 @@ class Service:
         if isinstance(deadline_ms, bool) or not isinstance(deadline_ms, int) or not deadline_ms >= 0:
             raise _BadRequest(400, "'deadline_ms' must be a non-negative integer")
         deadline = min(deadline_ms, self.settings.max_deadline_ms) / 1000
-        fix, archive = body.get("fix", False), body.get("archive", False)
-        if not isinstance(fix, bool) or not isinstance(archive, bool):
-            raise _BadRequest(400, "'fix' and 'archive' must be true or false")
+        fix, archive, drift = body.get("fix", False), body.get("archive", False), body.get("drift", False)
+        if not all(isinstance(flag, bool) for flag in (fix, archive, drift)):
+            raise _BadRequest(400, "'fix', 'archive' and 'drift' must be true or false")
         started = time.monotonic()
         judged = await self._judged(document, fmt)
         assert self.session is not None
         source = Source(document, fmt, datetime.now(UTC))
-        run = self.session.start_judged([source], [judged], archive=archive)
+        try:
+            # Drift's extraction runs in worker threads (citecheck.drift.fetch): the loop stays free.
+            run = self.session.start_judged([source], [judged], archive=archive, drift=drift)
+        except ExtractorMissing as exc:
+            raise _BadRequest(501, f"this service cannot compare content drift: {exc}") from None
         # The deadline counts from the request's arrival: reading its links used some of it.
         await run.wait(max(0.0, deadline - (time.monotonic() - started)))
         job = _Job(run=run, fix=fix)
         answer = self._answer(job)
-        if _still_running(answer):
+        if _still_running(answer, job):
             answer["job"] = self._keep(job)
         return answer
 
@@ -306,7 +311,7 @@ class Service:
         if job is None:
             return None
         answer = self._answer(job)
-        answer["job"] = job_id if _still_running(answer) else None
+        answer["job"] = job_id if _still_running(answer, job) else None
         return answer
 
 
@@ -319,9 +324,9 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _still_running(answer: dict[str, Any]) -> bool:
-    """Whether links are still pending: a ``fail`` answer can have them too, and they finish."""
-    return bool(answer["summary"]["pending"])
+def _still_running(answer: dict[str, Any], job: _Job) -> bool:
+    """Whether links are still pending, or drift comparisons running: a ``fail`` answer can have them too."""
+    return bool(answer["summary"]["pending"]) or (job.run.drift and not job.run.done)
 
 
 def _overall(links: tuple[LinkResult, ...], fail_on: frozenset[Verdict]) -> str:
@@ -336,7 +341,7 @@ def _overall(links: tuple[LinkResult, ...], fail_on: frozenset[Verdict]) -> str:
         return "fail"
     if any(item.verdict is Verdict.PENDING for item in links):
         return "incomplete"
-    if any(item.verdict in FINDINGS for item in links):
+    if any(item.verdict in FINDINGS or item.drifted for item in links):
         return "warn"
     return "pass"
 
@@ -435,8 +440,9 @@ OPENAPI: dict[str, Any] = {
                 "description": (
                     "verdict, first that applies: fail (a link is broken, invalid or has another fail_on verdict"
                     " but fixable, even while other links are pending), incomplete (links still pending),"
-                    " warn (links are fixable, blocked or unreachable), pass. job: an id while links are"
-                    " pending, else null."
+                    " warn (links are fixable, blocked or unreachable, or a cited page has changed since its"
+                    " snapshot: drift), pass. job: an id while links are pending or drift comparisons run,"
+                    " else null."
                 ),
                 "requestBody": {
                     "required": True,
@@ -448,6 +454,12 @@ OPENAPI: dict[str, Any] = {
                                     **_CONTENT_BODY["properties"],  # type: ignore[dict-item]
                                     "fix": {"type": "boolean", "default": False},
                                     "archive": {"type": "boolean", "default": False},
+                                    "drift": {
+                                        "type": "boolean",
+                                        "default": False,
+                                        "description": "compare each live page's main text with its snapshot's"
+                                        " (implies archive); 501 when the service lacks the drift extra",
+                                    },
                                     "deadline_ms": {
                                         "type": "integer",
                                         "minimum": defaults.SERVE_DEFAULT_DEADLINE_MS.low,
@@ -458,7 +470,11 @@ OPENAPI: dict[str, Any] = {
                         }
                     },
                 },
-                "responses": {"200": {"description": "the check document plus verdict and job"}, **_COMMON_ERRORS},
+                "responses": {
+                    "200": {"description": "the check document plus verdict and job"},
+                    **_COMMON_ERRORS,
+                    "501": _ERROR,
+                },
             }
         },
         "/v1/jobs/{job_id}": {

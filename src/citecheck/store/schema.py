@@ -75,9 +75,24 @@ CREATE TABLE captures (
 ) WITHOUT ROWID;
 """
 
+_V4_DRIFT = """
+-- Content drift comparisons, appended: the live page of url (as cited) against the snapshot at
+-- memento_url (NULL: there was none). data holds the whole result (citecheck.core.drift.Drift).
+CREATE TABLE drift (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    memento_url TEXT,
+    verdict TEXT NOT NULL,
+    similarity REAL,
+    compared_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX drift_by_url ON drift (url, compared_at);
+"""
+
 #: The schema's history, oldest first: ``MIGRATIONS[n - 1]`` takes version ``n - 1`` to ``n``.
 #: Append only; never edit a released migration (databases in the wild have already run it).
-MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS, _V2_SNAPSHOTS, _V3_CAPTURES)
+MIGRATIONS: tuple[Migration, ...] = (_V1_CHECKS, _V2_SNAPSHOTS, _V3_CAPTURES, _V4_DRIFT)
 
 
 def statements(script: str) -> Iterator[str]:
