@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -280,11 +281,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_real_server_over_http(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread; yields its base URL."""
     import uvicorn
 
     port = _free_port()
-    app = create_app(Config(store=str(tmp_path / "s.sqlite3")), ServiceSettings(token=TOKEN))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -293,14 +295,19 @@ def test_real_server_over_http(tmp_path: Path) -> None:
             if server.started:
                 break
             time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def test_real_server_over_http(tmp_path: Path) -> None:
+    app = create_app(Config(store=str(tmp_path / "s.sqlite3")), ServiceSettings(token=TOKEN))
+    with serving(app) as base:
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
         answer = httpx.post(f"{base}/v1/clean", json={"urls": ["https://a.example/?gclid=1"]}, headers=AUTH).json()
         assert answer["urls"][0]["cleaned"] == "https://a.example/"
         assert httpx.post(f"{base}/v1/clean", json={"urls": []}).status_code == 401
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_check_with_archive_attaches_snapshots(tmp_path: Path, web: FakeWeb) -> None:
@@ -336,22 +343,11 @@ def test_a_request_with_too_many_links_gets_413_with_the_limit(tmp_path: Path) -
 def test_a_slow_parse_is_refused_in_time_and_health_stays_answered(tmp_path: Path) -> None:
     """#14: 0.9 MB of brackets took markdown 14 s in the event loop while /healthz waited.
     Reading links now runs on a worker thread, bounded by ``max_parse_ms``."""
-    import uvicorn
-
-    port = _free_port()
     app = create_app(
         Config(store=str(tmp_path / "s.sqlite3")),
         ServiceSettings(token=TOKEN, max_parse_ms=300, max_body_bytes=2_000_000),
     )
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(100):
-            if server.started:
-                break
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
+    with serving(app) as base:
         hostile = {"content": "[" * 150_000, "format": "markdown"}
         answers: list[httpx.Response] = []
         poster = threading.Thread(
@@ -369,6 +365,3 @@ def test_a_slow_parse_is_refused_in_time_and_health_stays_answered(tmp_path: Pat
         assert "longer than 300 ms" in answers[0].json()["error"]
         assert health_waits
         assert max(health_waits) < 1.0, health_waits
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
