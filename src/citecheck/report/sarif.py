@@ -9,9 +9,9 @@ tool execution notifications. Columns count code points, as citecheck's do, so t
 
 from __future__ import annotations
 
-import json
+import io
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from .._version import __version__
@@ -19,8 +19,9 @@ from ..core.links import Link
 from ..core.results import CheckReport, LinkResult, Reason, Verdict
 from ..extract import encode_url
 from ._common import code, level, rule_info, short_message
+from .jsonstream import Lazy, Nested, write_json
 
-__all__ = ["SARIF_SCHEMA", "artifact_uri", "render"]
+__all__ = ["SARIF_SCHEMA", "artifact_uri", "render", "write"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/citecheck/"
@@ -94,7 +95,15 @@ def _rule(rule_id: str, default_level: str) -> dict[str, Any]:
 
 
 def render(report: CheckReport, *, verbose: bool = False) -> str:
-    """The SARIF log as indented JSON. Fixed, ok and skipped links are not results."""
+    """:func:`write` into a string."""
+    buffer = io.StringIO()
+    write(report, buffer, verbose=verbose)
+    return buffer.getvalue()
+
+
+def write(report: CheckReport, out: TextIO, *, verbose: bool = False) -> None:
+    """The SARIF log as indented JSON, one result at a time (memory does not grow with the
+    number of findings). Fixed, ok and skipped links are not results."""
     findings = [r for r in report.links if r.is_finding]
     levels: dict[str, str] = {}
     for result in findings:
@@ -112,20 +121,19 @@ def render(report: CheckReport, *, verbose: bool = False) -> str:
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
 
-    run = {
-        "tool": {
-            "driver": {
-                "name": "citecheck",
-                "version": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(rule_id, levels[rule_id]) for rule_id in rule_ids],
-            }
-        },
-        "columnKind": "unicodeCodePoints",
-        "invocations": [invocation],
-        "results": [_result(result, index[code(result)]) for result in findings],
-    }
-    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    text = json.dumps(log, ensure_ascii=False, indent=2) + "\n"
-    # A lone surrogate becomes the JSON escape \udcxx: same value, but writable as UTF-8.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    run = Nested(
+        {
+            "tool": {
+                "driver": {
+                    "name": "citecheck",
+                    "version": __version__,
+                    "informationUri": INFORMATION_URI,
+                    "rules": [_rule(rule_id, levels[rule_id]) for rule_id in rule_ids],
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "invocations": [invocation],
+            "results": Lazy(_result(result, index[code(result)]) for result in findings),
+        }
+    )
+    write_json(out, Nested({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}))
