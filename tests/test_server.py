@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -19,7 +20,7 @@ from citecheck.core.links import Link, LinkKind, Syntax
 from citecheck.core.results import LinkResult
 from citecheck.core.settings import ArchiveSettings
 from citecheck.core.verdicts import DEFAULT_FAIL_ON, Verdict
-from citecheck.server.app import OPENAPI, ServiceSettings, _overall, create_app
+from citecheck.server.app import OPENAPI, Service, ServiceSettings, _overall, create_app
 from fakeweb import FakeWeb, cloudflare_challenge, delay, ok, redirect_to_metadata, status
 
 TOKEN = "s3cret-token"
@@ -365,3 +366,27 @@ def test_a_slow_parse_is_refused_in_time_and_health_stays_answered(tmp_path: Pat
         assert "longer than 300 ms" in answers[0].json()["error"]
         assert health_waits
         assert max(health_waits) < 1.0, health_waits
+
+
+def test_an_abandoned_job_stops_its_work(tmp_path: Path) -> None:
+    """#14: work for jobs nobody can ask about any more (pushed out by ``max_jobs``) used to run
+    on, holding the pool; it is cancelled, and what arrived before is still recorded."""
+
+    async def go() -> tuple[bool, bool]:
+        async with FakeWeb() as slow_web:
+            slow_web.fallback(delay(30.0, ok("<html><body><p>slow</p></body></html>")))
+            config = Config(store=str(tmp_path / "s.sqlite3"), allow_networks=("127.0.0.0/8",))
+            service = Service(config, ServiceSettings(token=None, max_jobs=1))
+            await service.startup()
+            try:
+                first = await service.check({"urls": [slow_web.url(0, "/a")], "deadline_ms": 50})
+                abandoned = service.jobs[first["job"]].run
+                second = await service.check({"urls": [slow_web.url(0, "/b")], "deadline_ms": 50})
+                kept = service.jobs[second["job"]].run
+                assert first["job"] not in service.jobs
+                await asyncio.sleep(0.2)
+                return abandoned.done, kept.done
+            finally:
+                await service.shutdown()
+
+    assert asyncio.run(go()) == (True, False)  # /a's check was cancelled, /b's still runs

@@ -136,6 +136,16 @@ class Run:
         compared = all(task.done() for task in self._comparisons.values())
         return (self._checks is None or self._checks.done()) and lookups_done and compared
 
+    def cancel(self) -> None:
+        """Stop the work still running for this run (nobody will ask for it any more).
+
+        What already arrived is kept and recorded; links still unchecked stay pending.
+        """
+        self._lookups_started = True  # no lookups start after this
+        for task in (self._checks, *self._lookups.values(), *self._comparisons.values()):
+            if task is not None and not task.done():
+                task.cancel()
+
     @property
     def notices(self) -> tuple[str, ...]:
         """The run's sentences for people: the network looks down, the store is not used."""

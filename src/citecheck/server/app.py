@@ -282,11 +282,13 @@ class Service:
         return answer
 
     def _keep(self, job: _Job) -> str:
+        """Keep ``job`` for GET /v1/jobs/{id}; a job that expires or is pushed out is abandoned,
+        and the work it still had running is cancelled rather than left to use the pool."""
         now = time.monotonic()
         for key in [k for k, j in self.jobs.items() if now - j.created > self.settings.job_ttl_seconds]:
-            del self.jobs[key]
+            self.jobs.pop(key).run.cancel()
         while len(self.jobs) >= self.settings.max_jobs:
-            self.jobs.pop(next(iter(self.jobs)))
+            self.jobs.pop(next(iter(self.jobs))).run.cancel()
         job_id = secrets.token_urlsafe(12)
         self.jobs[job_id] = job
         return job_id
