@@ -6,9 +6,11 @@ review the diff.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import tracemalloc
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,7 +26,7 @@ from citecheck.core.links import Link, LinkKind, Syntax
 from citecheck.core.results import CheckReport, FileResult, LinkResult, Reason, Verdict
 from citecheck.core.snapshot import Snapshot, SnapshotSource
 from citecheck.extract import encode_url
-from citecheck.report import FORMATS, render
+from citecheck.report import FORMATS, render, write
 from citecheck.report.github import escape_data, escape_property
 from citecheck.report.junit import xml_safe
 from citecheck.report.sarif import artifact_uri
@@ -631,3 +633,56 @@ def test_junit_empty_report() -> None:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<testsuites name="citecheck" tests="0" failures="0" errors="0" skipped="0" time="0" />\n'
     )
+
+
+class _Sink(io.StringIO):
+    """Counts what is written and keeps none of it."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, text: str) -> int:
+        self.written += len(text)
+        return len(text)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_json_and_sarif_are_written_without_memory_per_link(fmt: str) -> None:
+    """#14: 200,000 links cost 825 MB as one JSON document (1.1 GB as SARIF). Written link by
+    link, the peak of new allocations while writing stays far below the document's size."""
+    links = tuple(
+        LinkResult(
+            path="a.md",
+            link=Link(
+                url=f"https://example.com/{i}?utm_source=x",
+                raw=f"https://example.com/{i}?utm_source=x",
+                start=i,
+                end=i + 10,
+                line=i + 1,
+                column=1,
+                kind=LinkKind.BARE,
+                syntax=Syntax.PLAIN,
+            ),
+            verdict=Verdict.FIXABLE,
+            reason=Reason.TRACKING_PARAMS,
+            cleaned=f"https://example.com/{i}",
+        )
+        for i in range(4_000)
+    )
+    report = CheckReport(files=(FileResult(path="a.md", format="text", links=links),))
+    sink = _Sink()
+    tracemalloc.start()
+    try:
+        write(report, fmt, sink)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sink.written > 2_000_000  # the document itself is over 2 MB
+    assert peak < 500_000, peak
+    assert render(report, fmt) == _written(report, fmt)
+
+
+def _written(report: CheckReport, fmt: str) -> str:
+    buffer = io.StringIO()
+    write(report, fmt, buffer)
+    return buffer.getvalue()
