@@ -41,6 +41,7 @@ examples:
   citecheck check --format github content/   # annotations in CI (also json, sarif, junit)
   citecheck clean 'https://example.com/a?utm_source=x&id=7'
   citecheck archive https://example.org/report
+  citecheck audit --format csv citations.csv # every distinct URL of a list, once
   citecheck serve                            # the service CMSes call (needs CITECHECK_TOKEN)
 """
 
@@ -154,6 +155,10 @@ def _build_parser() -> argparse.ArgumentParser:
     archive.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     add_store_options(archive)
     add_config_options(archive)
+
+    from .audit import add_audit_parser
+
+    add_audit_parser(commands, _subcommand)
 
     serve = _subcommand(
         commands,
@@ -433,6 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .archive import archive_command
 
             return archive_command(args, out)
+        if args.command == "audit":
+            from .audit import audit_command
+
+            return audit_command(args, out)
         return _clean_command(args, out)
     except UsageError as exc:
         getattr(args, "command_parser", parser).print_usage(sys.stderr)
