@@ -19,7 +19,7 @@ import pytest
 
 from citecheck.cli.main import main
 from citecheck.pipeline.audit import RESULT_FIELDS, input_kind
-from fakeweb import FakeWeb, ok, status
+from fakeweb import FakeWeb, delay, ok, status
 
 PAGE = "<html><head><title>A report</title></head><body><p>The report itself, at length.</p></body></html>"
 BASE = ["audit", "--isolated", "--allow-network", "127.0.0.0/8", "--retries", "0"]
@@ -260,3 +260,38 @@ def test_stdin_in_a_subprocess(tmp_path: Path, web: FakeWeb) -> None:
 )
 def test_the_kind_of_a_source_follows_its_name(name: str, kind: str) -> None:
     assert input_kind(name) == kind
+
+
+def test_an_interrupted_audit_resumes_where_it_stopped(tmp_path: Path, web: FakeWeb) -> None:
+    """Ctrl-C while one URL is still being checked: what had arrived is in the store, and the
+    rerun asks the network only for what was left."""
+    import signal
+    import time
+
+    web.route("/slow", delay(60, ok(PAGE)))
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{web.url(0, '/a')}\n{web.url(0, '/b')}\n{web.url(0, '/slow')}\n", "utf-8")
+    store = str(tmp_path / "store.sqlite3")
+    command = [sys.executable, "-m", "citecheck", *BASE, "--store", store, "--timeout", "90", str(urls)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env)
+    try:
+        for _ in range(600):
+            if web.in_flight and hits(web, "/a") and hits(web, "/b") and hits(web, "/slow"):
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)  # the answers for /a and /b reach the client
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    web.route("/slow", ok(PAGE))
+    web.reset_stats()
+    done = subprocess.run([*command[:-1], "--format", "jsonl", str(urls)], capture_output=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert hits(web, "/a") == hits(web, "/b") == 0
+    assert hits(web, "/slow") > 0
+    assert b"2 fresh results reused" in done.stderr
