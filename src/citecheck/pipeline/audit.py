@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..core.defaults import ARTICLE_SUFFIXES
 from ..core.errors import CitecheckError, InputError
 from ..core.evidence import OnlineResult
 from ..core.links import Link, LinkKind
@@ -39,7 +40,8 @@ RESULT_FIELDS = ("url", "verdict", "reason", "http_status", "final_url", "checke
 MAX_URL_CHARS = 65_536
 _SHOWN_CHARS = 200
 
-_ARTICLE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".html", ".htm", ".xhtml")
+#: Names taken for articles without ``--input``: plain text is far more often a URL list.
+_ARTICLE_SUFFIXES = tuple(s for s in ARTICLE_SUFFIXES if s not in (".txt", ".text"))
 
 
 @dataclass(slots=True)
