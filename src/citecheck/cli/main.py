@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .._version import __version__
 from ..core import defaults as d
-from ..core.defaults import Setting
 from ..core.errors import CitecheckError, ConfigError, InputError, UsageError
+from .options import about, add_config_options, add_network_options, add_store_options, check_config, number, progress
 
 if TYPE_CHECKING:
     from ..clean.cleaner import Cleaner, CleanResult
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
     from ..fix.documents import Document
 
 __all__ = ["main"]
-
-T = TypeVar("T")
-
 
 #: JSON output of ``clean`` is versioned so programs can rely on it.
 CLEAN_SCHEMA_VERSION = 1
@@ -44,6 +41,7 @@ examples:
   citecheck check --format github content/   # annotations in CI (also json, sarif, junit)
   citecheck clean 'https://example.com/a?utm_source=x&id=7'
   citecheck archive https://example.org/report
+  citecheck audit --format csv citations.csv # every distinct URL of a list, once
   citecheck serve                            # the service CMSes call (needs CITECHECK_TOKEN)
 """
 
@@ -108,44 +106,17 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=d.OUTPUT_FORMATS, help=f"output format (default {d.FORMAT.default})")
     check.add_argument("--exit-zero", action="store_true", default=None, help="exit 0 even if findings remain")
     check.add_argument("--verbose", "-v", action="store_true", help="also list links that are fine or skipped")
-    _add_config_options(check, "use this configuration file (default: found upward)")
+    add_config_options(check, "use this configuration file (default: found upward)")
     check.add_argument("--stdin-filename", metavar="NAME", help="with '-': the name that decides the format")
     check.add_argument("--exclude", action="append", metavar="GLOB", help="also skip paths matching GLOB (repeatable)")
     check.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
     check.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 files with this encoding")
     _add_rule_options(check)
     network = check.add_argument_group("network (ignored with --offline)")
-    # Numbers arrive as text and are checked against the defaults table in _check_config, so a
-    # flag and the configuration file refuse the same value with the same message.
-    network.add_argument("--timeout", metavar="SECONDS", help=_about(d.TIMEOUT, "time for one attempt at one URL"))
-    network.add_argument("--concurrency", metavar="N", help=_about(d.CONCURRENCY, "requests in flight in all"))
-    network.add_argument(
-        "--host-concurrency", metavar="N", help=_about(d.HOST_CONCURRENCY, "requests in flight to one host")
-    )
-    network.add_argument("--host-interval", metavar="SECONDS", help=_about(d.HOST_INTERVAL, "spacing per host"))
-    network.add_argument("--retries", metavar="N", help=_about(d.RETRIES, "extra attempts on transient failures"))
-    network.add_argument(
-        "--method",
-        choices=d.METHOD.choices,
-        help=f"get: one request per link; head: HEAD first (default {d.METHOD.default})",
-    )
-    network.add_argument("--user-agent", metavar="TEXT", help="the User-Agent header to send")
-    network.add_argument(
-        "--header", action="append", metavar="'NAME: VALUE'", help="add a request header to link checks (repeatable)"
-    )
-    network.add_argument(
-        "--allow-private", action="store_true", default=None, help="also fetch private and local addresses"
-    )
-    network.add_argument(
-        "--allow-network", action="append", metavar="CIDR", help="fetch this private network (repeatable)"
-    )
-    network.add_argument("--fail-on", metavar="VERDICTS", help="comma-separated verdicts that exit 1")
+    add_network_options(network)
     network.add_argument(
         "--fix-redirects", action="store_true", default=None, help="--fix also follows permanent redirects"
     )
-    _add_store_options(network)
-    network.add_argument("--max-age", metavar="SECONDS", help=_about(d.MAX_AGE, "reuse stored results this young"))
-    network.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     network.add_argument(
         "--archive", action="store_true", default=None, help="also find each link's web-archive snapshot"
     )
@@ -182,8 +153,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     archive.add_argument("--access-date", metavar="YYYY-MM-DD", help="when the citations were read (UTC)")
     archive.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    _add_store_options(archive)
-    _add_config_options(archive)
+    add_store_options(archive)
+    add_config_options(archive)
+
+    from .audit import add_audit_parser
+
+    add_audit_parser(commands, _subcommand)
 
     serve = _subcommand(
         commands,
@@ -198,8 +173,8 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default=d.SERVE_HOST.default, help=f"address to listen on (default {d.SERVE_HOST.default})"
     )
-    serve.add_argument("--port", metavar="PORT", help=_about(d.SERVE_PORT, "port"))
-    _add_config_options(serve)
+    serve.add_argument("--port", metavar="PORT", help=about(d.SERVE_PORT, "port"))
+    add_config_options(serve)
     serve.add_argument("--no-auth", action="store_true", help="serve without a token (local development only)")
     serve.add_argument("--store", metavar="PATH", help="result store (default: the configuration's, else the cache)")
     return parser
@@ -212,18 +187,6 @@ def _subcommand(
     parser = commands.add_parser(name, help=summary, description=description)
     parser.set_defaults(command_parser=parser)
     return parser
-
-
-def _add_config_options(parser: argparse.ArgumentParser, about: str = "use this configuration file") -> None:
-    """``--config`` and ``--isolated``: every command that reads the configuration file has both."""
-    parser.add_argument("--config", metavar="PATH", help=about)
-    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
-
-
-def _add_store_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """``--store`` and ``--no-store``, alike for the commands that read and write the result store."""
-    parser.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
-    parser.add_argument("--no-store", action="store_true", help="do not read or write the result store")
 
 
 def _add_rule_options(parser: argparse.ArgumentParser) -> None:
@@ -366,94 +329,11 @@ def _clean_command(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _about(setting: Setting[object], text: str) -> str:
-    """A numeric flag's help: what it does, then the table's default and range."""
-    return f"{text}; default {setting.default_text()}, {setting.allowed()}"
-
-
-def _number(setting: Setting[T], text: str | None) -> T | None:
-    """A numeric flag's value, checked against the defaults table; None when not given."""
-    if text is None:
-        return None
-    try:
-        return setting.from_text(text)
-    except ConfigError:
-        raise UsageError(f"{setting.flag}: must be {setting.allowed()}, not {text!r}") from None
-
-
-def _check_config(args: argparse.Namespace) -> Config:
-    from ..core.config import load_config
-
-    if args.config and args.isolated:
-        raise UsageError("--config and --isolated contradict each other")
-    config = load_config(Path(args.config) if args.config else None, isolated=args.isolated)
-    config = config.merged(
-        format=args.format,
-        exit_zero=args.exit_zero,
-        fallback_encoding=args.fallback_encoding,
-        builtin_rules=False if args.no_builtin_rules else None,
-    )
-    if args.fallback_encoding:
-        import codecs
-
-        try:
-            codecs.lookup(args.fallback_encoding)
-        except LookupError as exc:
-            raise ConfigError(f"unknown encoding {args.fallback_encoding!r}") from exc
-    # The same checks as the file's, so the same messages, named by the flag.
-    fail_on = None
-    if args.fail_on is not None:
-        try:
-            fail_on = d.check_verdicts(v.strip() for v in args.fail_on.split(",") if v.strip())
-        except ConfigError as exc:
-            raise UsageError(f"--fail-on: {exc}") from None
-    headers = []
-    for header in args.header or ():
-        name, colon, value = header.partition(":")
-        try:
-            if not colon:
-                raise ConfigError(f"{header!r} is not 'Name: value'")
-            headers.append(d.check_header(name.strip(), value))
-        except ConfigError as exc:
-            raise UsageError(f"--header: {exc}") from None
-    for network in args.allow_network or ():
-        try:
-            d.check_network(network)
-        except ConfigError as exc:
-            raise UsageError(f"--allow-network: {exc}") from None
-    config = config.merged(
-        offline=args.offline,
-        timeout=_number(d.TIMEOUT, args.timeout),
-        concurrency=_number(d.CONCURRENCY, args.concurrency),
-        host_concurrency=_number(d.HOST_CONCURRENCY, args.host_concurrency),
-        host_interval=_number(d.HOST_INTERVAL, args.host_interval),
-        retries=_number(d.RETRIES, args.retries),
-        method=args.method,
-        user_agent=args.user_agent,
-        allow_private=args.allow_private,
-        fail_on=fail_on,
-        fix_redirects=args.fix_redirects,
-        store="" if args.no_store else args.store,
-        max_age=_number(d.MAX_AGE, args.max_age),
-        lookup_snapshots=args.archive,
-        archive_links=args.archive_links,
-        drift=args.drift,
-    )
-    return config.merged(
-        allow_networks=config.allow_networks + tuple(args.allow_network) if args.allow_network else None,
-        headers=config.headers + tuple(headers) if headers else None,
-        rules=config.rules + tuple(args.rules) if args.rules else None,
-        clearurls=config.clearurls + tuple(args.clearurls) if args.clearurls else None,
-        extend_exclude=config.extend_exclude + tuple(args.exclude) if args.exclude else None,
-        ignore_urls=config.ignore_urls + tuple(args.ignore_url) if args.ignore_url else None,
-    )
-
-
 def _check_command(args: argparse.Namespace, out: TextIO) -> int:
     from ..pipeline import Session, unified_diff
     from ..report import render, write as write_report
 
-    config = _check_config(args)
+    config = check_config(args)
     if args.fix and args.diff:
         raise UsageError("--fix and --diff do not go together: --diff shows what --fix would do")
     paths = args.paths or ["."]
@@ -462,7 +342,7 @@ def _check_command(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError("'-' (stdin) cannot be combined with other paths")
         return _check_stdin(args, config, out)
     with Session(config) as session:
-        report, changes = session.check_paths(paths, fix=args.fix, progress=_progress(args))
+        report, changes = session.check_paths(paths, fix=args.fix, progress=progress(args))
     if sys.stderr is not None and sys.stderr.isatty() and not args.quiet:
         sys.stderr.write("\r\033[K")
     if args.diff:
@@ -492,7 +372,7 @@ def _serve_command(args: argparse.Namespace) -> int:
         raise ConfigError("the service needs its extra: pip install 'citecheck[server]'") from exc
     if args.config and args.isolated:
         raise UsageError("--config and --isolated contradict each other")
-    port = _number(d.SERVE_PORT, args.port)
+    port = number(d.SERVE_PORT, args.port)
     config = load_config(Path(args.config) if args.config else None, isolated=args.isolated)
     config = config.merged(store=args.store)
     token = config.serve.token  # CITECHECK_TOKEN, read with the configuration
@@ -503,24 +383,6 @@ def _serve_command(args: argparse.Namespace) -> int:
     # Access logs show method and path only: never headers, so never the token.
     uvicorn.run(app, host=args.host, port=d.SERVE_PORT.default if port is None else port, log_level="info")
     return 0
-
-
-def _progress(args: argparse.Namespace) -> Callable[[int, int], None] | None:
-    """A one-line counter on stderr while links are checked, only for a person at a terminal."""
-    if args.quiet or sys.stderr is None or not sys.stderr.isatty():
-        return None
-    last = [0.0]
-
-    def show(done: int, total: int) -> None:
-        import time
-
-        now = time.monotonic()
-        if done == total or now - last[0] > 0.1:
-            last[0] = now
-            sys.stderr.write(f"\rchecking links: {done}/{total}")
-            sys.stderr.flush()
-
-    return show
 
 
 def _check_stdin(args: argparse.Namespace, config: Config, out: TextIO) -> int:
@@ -576,6 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .archive import archive_command
 
             return archive_command(args, out)
+        if args.command == "audit":
+            from .audit import audit_command
+
+            return audit_command(args, out)
         return _clean_command(args, out)
     except UsageError as exc:
         getattr(args, "command_parser", parser).print_usage(sys.stderr)

@@ -1,0 +1,166 @@
+"""``citecheck audit``: the command-line adapter over :mod:`citecheck.pipeline.audit`.
+
+Records are written as they are known (``jsonl`` and ``csv`` one line each, ``json`` one array
+member each), so the output costs no memory per URL; the summary goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..core.errors import UsageError
+from ..core.verdicts import FINDINGS
+from .options import add_config_options, add_network_options, check_config, progress
+
+if TYPE_CHECKING:
+    from ..pipeline.audit import AuditInput
+
+__all__ = ["AUDIT_SCHEMA_VERSION", "add_audit_parser", "audit_command"]
+
+#: Version of the ``--format json`` document (and of the record fields) of this command.
+AUDIT_SCHEMA_VERSION = 1
+
+_FORMATS = ("text", "json", "jsonl", "csv")
+_KINDS = ("auto", "urls", "csv", "articles")
+
+Subcommand = Callable[[Any, str, str, str], argparse.ArgumentParser]
+
+
+def add_audit_parser(commands: Any, subcommand: Subcommand) -> None:
+    """Register ``audit`` with the main parser (``subcommand`` makes a subcommand's parser)."""
+    audit = subcommand(
+        commands,
+        "audit",
+        "check every distinct URL of URL lists, CSV files or articles; one record per URL",
+        (
+            "Check every distinct URL cited by the sources, once each (cleaned first), and write every "
+            "result to the result store. SOURCE is a file of URLs (one a line; '-' reads stdin), a CSV "
+            "file with a 'url' column (the other columns are carried into the records), or article files "
+            "and directories. Rerun against the same store, an audit reuses every fresh result (within "
+            "max_age): an interrupted audit resumes where it stopped. Exit codes as for check."
+        ),
+    )
+    audit.add_argument("sources", nargs="+", metavar="SOURCE", help="URL lists, CSV files, articles or directories")
+    audit.add_argument(
+        "--input",
+        choices=_KINDS,
+        default="auto",
+        help="what the sources are (default auto: .csv is CSV, directories, Markdown and HTML are "
+        "articles, anything else a URL list)",
+    )
+    audit.add_argument(
+        "--format",
+        dest="audit_format",
+        choices=_FORMATS,
+        default="text",
+        help="text (findings only, default), or one record per URL: json, jsonl or csv",
+    )
+    audit.add_argument("--exit-zero", action="store_true", default=None, help="exit 0 even if findings remain")
+    add_config_options(audit, "use this configuration file (default: found upward)")
+    audit.add_argument("--exclude", action="append", metavar="GLOB", help="also skip paths matching GLOB (repeatable)")
+    audit.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
+    audit.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 articles with this encoding")
+    add_network_options(audit.add_argument_group("network"))
+    # What check_config reads that audit does not offer (yet): left to the configuration file.
+    audit.set_defaults(
+        format=None,
+        offline=None,
+        fix_redirects=None,
+        archive=None,
+        archive_links=None,
+        drift=None,
+        rules=[],
+        clearurls=[],
+        no_builtin_rules=False,
+    )
+
+
+class _Writer:
+    """Writes records in one format as they come, and counts verdicts for the summary."""
+
+    def __init__(self, out: TextIO, format: str, columns: list[str]) -> None:
+        from ..pipeline.audit import RESULT_FIELDS
+
+        self.out = out
+        self.format = format
+        self.verdicts: Counter[str] = Counter()
+        self.findings = 0
+        self.fields = [*RESULT_FIELDS, *columns]
+        self._csv = csv.writer(out, lineterminator="\n") if format == "csv" else None
+        self._first = True
+        if self._csv is not None:
+            self._csv.writerow(self.fields)
+        elif format == "json":
+            out.write(f'{{\n  "schema_version": {AUDIT_SCHEMA_VERSION},\n  "results": [')
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        self.verdicts[record["verdict"]] += 1
+        if self.format == "jsonl":
+            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif self._csv is not None:
+            self._csv.writerow(["" if record.get(f) is None else record.get(f) for f in self.fields])
+        elif self.format == "json":
+            self.out.write(("\n    " if self._first else ",\n    ") + json.dumps(record, ensure_ascii=False))
+            self._first = False
+        elif record["verdict"] in _FINDING_WORDS:
+            reason = f"  ({record['reason']})" if record["reason"] else ""
+            self.out.write(f"{record['verdict']:<12} {record['url']}{reason}\n")
+
+    def close(self, summary: dict[str, Any]) -> None:
+        if self.format == "json":
+            self.out.write(("\n  " if not self._first else "") + "],\n")
+            self.out.write(f'  "summary": {json.dumps(summary, ensure_ascii=False)}\n}}\n')
+        self.out.flush()
+
+
+_FINDING_WORDS = frozenset(v.value for v in FINDINGS)
+
+
+def audit_command(args: argparse.Namespace, out: TextIO) -> int:
+    import asyncio
+
+    from ..pipeline import AsyncSession
+    from ..pipeline.audit import read_inputs, run_audit
+
+    if args.sources.count("-") > 1:
+        raise UsageError("'-' (stdin) can be given once")
+    config = check_config(args)
+    show = progress(args)
+    fail_on = {v.value for v in config.fail_verdicts}
+
+    async def go() -> tuple[AuditInput, _Writer, tuple[str, ...], int]:
+        async with AsyncSession(config) as session:
+            found = read_inputs(session, args.sources, kind=args.input, stdin=sys.stdin)
+            for error in found.errors:
+                print(f"citecheck: error: {error}", file=sys.stderr)
+            writer = _Writer(out, args.audit_format, found.columns)
+            run = await run_audit(session, found, writer, progress=show)
+            reused = sum(result.from_cache for result in run.online.values())
+            return found, writer, session.notices, reused
+
+    found, writer, notices, reused = asyncio.run(go())
+    if show is not None:
+        sys.stderr.write("\r\033[K")
+    counts = dict(sorted(writer.verdicts.items()))
+    summary = {"urls": sum(counts.values()), "citations": found.citations, "reused": reused, "verdicts": counts}
+    writer.close(summary)
+    for notice in notices:
+        print(f"citecheck: {notice}", file=sys.stderr)
+    shown = ", ".join(f"{verdict} {count}" for verdict, count in counts.items()) or "nothing to check"
+    print(
+        f"citecheck: audited {summary['urls']} URLs ({found.citations} citations, {reused} fresh results "
+        f"reused from the store): {shown}",
+        file=sys.stderr,
+    )
+    if found.errors:
+        return 2
+    if config.exit_zero:
+        return 0
+    failing = fail_on & _FINDING_WORDS
+    return 1 if any(writer.verdicts[v] for v in failing) else 0
