@@ -146,9 +146,9 @@ def write_document(path: str | Path, document: Document, *, original: Document |
         info = target.stat()
     except OSError as exc:
         raise InputError(f"{path}: cannot stat before writing: {exc.strerror or exc}") from exc
-    if original is not None:
-        _refuse_if_changed(path, target, original.encode())
+    expected = None if original is None else original.encode()
     if info.st_nlink > 1:
+        _refuse_if_changed(path, target, expected)
         _write_in_place(path, target, data)
         return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".citecheck-tmp", dir=target.parent)
@@ -160,8 +160,7 @@ def write_document(path: str | Path, document: Document, *, original: Document |
         os.chmod(tmp, stat.S_IMODE(info.st_mode))
         with contextlib.suppress(OSError):
             os.chown(tmp, info.st_uid, info.st_gid)
-        if original is not None:
-            _refuse_if_changed(path, target, original.encode())  # once more, just before the swap
+        _refuse_if_changed(path, target, expected)  # read once, as late as can be: just before the swap
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -177,7 +176,9 @@ def write_document(path: str | Path, document: Document, *, original: Document |
             os.close(dir_fd)
 
 
-def _refuse_if_changed(path: str | Path, target: Path, expected: bytes) -> None:
+def _refuse_if_changed(path: str | Path, target: Path, expected: bytes | None) -> None:
+    if expected is None:
+        return
     try:
         current = target.read_bytes()
     except OSError as exc:
