@@ -66,15 +66,33 @@ def add_audit_parser(commands: Any, subcommand: Subcommand) -> None:
     audit.add_argument("--exclude", action="append", metavar="GLOB", help="also skip paths matching GLOB (repeatable)")
     audit.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
     audit.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 articles with this encoding")
-    add_network_options(audit.add_argument_group("network"))
-    # What check_config reads that audit does not offer (yet): left to the configuration file.
+    audit.add_argument(
+        "--access-date-column",
+        metavar="NAME",
+        help="the CSV column holding when each URL was read, for --archive (default: one named "
+        "access_date, accessdate, accessed, retrieved...)",
+    )
+    network = audit.add_argument_group("network")
+    add_network_options(network)
+    network.add_argument(
+        "--archive",
+        action="store_true",
+        default=None,
+        help="also find each URL's web-archive snapshot, for the date it was read (snapshot_* fields)",
+    )
+    network.add_argument(
+        "--drift",
+        action="store_true",
+        default=None,
+        help="also compare each live page's main text with its snapshot's (drift fields; implies --archive; "
+        "needs citecheck[drift])",
+    )
+    # What check_config reads that audit does not offer: left to the configuration file.
     audit.set_defaults(
         format=None,
         offline=None,
         fix_redirects=None,
-        archive=None,
         archive_links=None,
-        drift=None,
         rules=[],
         clearurls=[],
         no_builtin_rules=False,
@@ -84,14 +102,13 @@ def add_audit_parser(commands: Any, subcommand: Subcommand) -> None:
 class _Writer:
     """Writes records in one format as they come, and counts verdicts for the summary."""
 
-    def __init__(self, out: TextIO, format: str, columns: list[str]) -> None:
-        from ..pipeline.audit import RESULT_FIELDS
-
+    def __init__(self, out: TextIO, format: str, fields: list[str]) -> None:
         self.out = out
         self.format = format
         self.verdicts: Counter[str] = Counter()
-        self.findings = 0
-        self.fields = [*RESULT_FIELDS, *columns]
+        self.drift: Counter[str] = Counter()
+        self.snapshots = 0
+        self.fields = fields
         self._csv = csv.writer(out, lineterminator="\n") if format == "csv" else None
         self._first = True
         if self._csv is not None:
@@ -101,6 +118,9 @@ class _Writer:
 
     def __call__(self, record: dict[str, Any]) -> None:
         self.verdicts[record["verdict"]] += 1
+        self.snapshots += record.get("snapshot_url") is not None
+        if record.get("drift") is not None:
+            self.drift[record["drift"]] += 1
         if self.format == "jsonl":
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif self._csv is not None:
@@ -108,9 +128,14 @@ class _Writer:
         elif self.format == "json":
             self.out.write(("\n    " if self._first else ",\n    ") + json.dumps(record, ensure_ascii=False))
             self._first = False
-        elif record["verdict"] in _FINDING_WORDS:
-            reason = f"  ({record['reason']})" if record["reason"] else ""
-            self.out.write(f"{record['verdict']:<12} {record['url']}{reason}\n")
+        else:
+            if record["verdict"] in _FINDING_WORDS:
+                reason = f"  ({record['reason']})" if record["reason"] else ""
+                self.out.write(f"{record['verdict']:<12} {record['url']}{reason}\n")
+            if record.get("drift") == "changed":
+                similarity = record.get("drift_similarity")
+                shown = "" if similarity is None else f" (similarity {similarity:.2f})"
+                self.out.write(f"{'drifted':<12} {record['url']}{shown}: compare with {record['snapshot_url']}\n")
 
     def close(self, summary: dict[str, Any]) -> None:
         if self.format == "json":
@@ -126,21 +151,33 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
     from ..pipeline import AsyncSession
-    from ..pipeline.audit import read_inputs, run_audit
+    from ..pipeline.audit import read_inputs, record_fields, run_audit
 
     if args.sources.count("-") > 1:
         raise UsageError("'-' (stdin) can be given once")
     config = check_config(args)
     show = progress(args)
     fail_on = {v.value for v in config.fail_verdicts}
+    drift = bool(config.drift)
+    archive = bool(config.lookup_snapshots) or drift
 
     async def go() -> tuple[AuditInput, _Writer, tuple[str, ...], int]:
         async with AsyncSession(config) as session:
-            found = read_inputs(session, args.sources, kind=args.input, stdin=sys.stdin)
+            found = read_inputs(
+                session, args.sources, kind=args.input, stdin=sys.stdin, access_date_column=args.access_date_column
+            )
             for error in found.errors:
                 print(f"citecheck: error: {error}", file=sys.stderr)
-            writer = _Writer(out, args.audit_format, found.columns)
-            run = await run_audit(session, found, writer, progress=show)
+            if found.bad_date_count:
+                shown = "; ".join(found.bad_dates)
+                print(
+                    f"citecheck: {found.bad_date_count} access date(s) could not be read, so those URLs count as "
+                    f"read now: {shown}",
+                    file=sys.stderr,
+                )
+            fields = [*record_fields(archive=archive, drift=drift), *found.columns]
+            writer = _Writer(out, args.audit_format, fields)
+            run = await run_audit(session, found, writer, progress=show, archive=archive, drift=drift)
             reused = sum(result.from_cache for result in run.online.values())
             return found, writer, session.notices, reused
 
@@ -148,11 +185,24 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
     if show is not None:
         sys.stderr.write("\r\033[K")
     counts = dict(sorted(writer.verdicts.items()))
-    summary = {"urls": sum(counts.values()), "citations": found.citations, "reused": reused, "verdicts": counts}
+    summary: dict[str, Any] = {
+        "urls": sum(counts.values()),
+        "citations": found.citations,
+        "reused": reused,
+        "verdicts": counts,
+    }
+    if archive:
+        summary["snapshots"] = writer.snapshots
+    if drift:
+        summary["drift"] = dict(sorted(writer.drift.items()))
     writer.close(summary)
     for notice in notices:
         print(f"citecheck: {notice}", file=sys.stderr)
     shown = ", ".join(f"{verdict} {count}" for verdict, count in counts.items()) or "nothing to check"
+    if archive:
+        shown += f"; {writer.snapshots} with a snapshot"
+    if drift:
+        shown += f"; drift: {', '.join(f'{v} {n}' for v, n in summary['drift'].items()) or 'none compared'}"
     print(
         f"citecheck: audited {summary['urls']} URLs ({found.citations} citations, {reused} fresh results "
         f"reused from the store): {shown}",
@@ -163,4 +213,4 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
     if config.exit_zero:
         return 0
     failing = fail_on & _FINDING_WORDS
-    return 1 if any(writer.verdicts[v] for v in failing) else 0
+    return 1 if any(writer.verdicts[v] for v in failing) or writer.drift["changed"] else 0

@@ -8,11 +8,17 @@ session's per-host limits and written to the store as it arrives.
 
 A URL cited several times is checked once; its record carries where it was *first* seen (the
 source, the line, and a CSV row's other columns).
+
+With ``archive``, each URL's snapshot is chosen for the earliest date it was read: a CSV row's
+access date column, an article's modification time, else now. With ``drift``, its live main
+text is compared with that snapshot's. Those records are written once the snapshot (and the
+comparison) is known, so they come after the network checks.
 """
 
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,12 +36,31 @@ from ..fix.documents import Document, iter_article_paths, read_document
 from .run import Run, Source
 from .session import AsyncSession
 
-__all__ = ["KINDS", "RESULT_FIELDS", "AuditInput", "Cited", "input_kind", "read_inputs", "run_audit"]
+__all__ = [
+    "ACCESS_DATE_COLUMNS",
+    "ARCHIVE_FIELDS",
+    "DRIFT_FIELDS",
+    "KINDS",
+    "RESULT_FIELDS",
+    "AuditInput",
+    "Cited",
+    "input_kind",
+    "parse_access_date",
+    "read_inputs",
+    "record_fields",
+    "run_audit",
+]
 
 #: What a source can be; ``auto`` decides by the name (see :func:`input_kind`).
 KINDS = ("auto", "urls", "csv", "articles")
 #: The fields of every record, in order; a CSV source's other columns follow.
 RESULT_FIELDS = ("url", "verdict", "reason", "http_status", "final_url", "checked_at", "cited", "source", "line")
+#: Fields added with ``archive`` (the snapshot to cite) and with ``drift`` (the comparison with it).
+ARCHIVE_FIELDS = ("snapshot_url", "snapshot_at", "snapshot_archive")
+DRIFT_FIELDS = ("drift", "drift_similarity")
+#: CSV columns taken for the access date without ``access_date_column`` (compared lower-cased,
+#: ``-`` and spaces as ``_``): what citation templates and spreadsheets call it.
+ACCESS_DATE_COLUMNS = ("access_date", "accessdate", "accessed", "accessed_at", "retrieved", "retrieved_at")
 #: A line of a URL list longer than this is not a URL (it is reported as invalid, shortened).
 MAX_URL_CHARS = 65_536
 _SHOWN_CHARS = 200
@@ -68,6 +93,54 @@ class AuditInput:
     citations: int = 0
     #: Article files that could not be read (``path: why``); the others are audited.
     errors: list[str] = field(default_factory=list)
+    #: When each distinct cleaned URL was first read (its earliest access date), where known.
+    read_at: dict[str, datetime] = field(default_factory=dict)
+    #: Access dates that could not be read (``source:line: value``; the URL is read "now").
+    bad_dates: list[str] = field(default_factory=list)
+    bad_date_count: int = 0
+
+
+def parse_access_date(text: str) -> datetime | None:
+    """An access date as written in a CSV cell, as an aware UTC time (None: not a date).
+
+    ISO 8601 dates and times (a time without a zone is UTC) and the day-month-year and
+    month-day-year spellings citation templates use (``7 December 2026``, ``December 7, 2026``).
+
+    >>> parse_access_date("2019-01-01").isoformat()
+    '2019-01-01T00:00:00+00:00'
+    >>> parse_access_date("7 December 2026").date().isoformat()
+    '2026-12-07'
+    >>> parse_access_date("yesterday") is None
+    True
+    """
+    value = text.strip()
+    if not value or len(value) > 64:
+        return None
+    moment = _spelled_date(value)
+    if moment is None:
+        return None
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # a zone that pushes the year out of range
+        return None
+
+
+def _spelled_date(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        pass
+    for spelling in ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(value, spelling)
+        except ValueError:
+            continue
+    return None
+
+
+def record_fields(*, archive: bool = False, drift: bool = False) -> tuple[str, ...]:
+    """The fields of every record, in order, for an audit with or without snapshots and drift."""
+    return (*RESULT_FIELDS, *(ARCHIVE_FIELDS if archive or drift else ()), *(DRIFT_FIELDS if drift else ()))
 
 
 def input_kind(source: str) -> str:
@@ -117,11 +190,12 @@ def _place(cited: Cited) -> dict[str, Any]:
 
 
 class _Reader:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, access_date_column: str | None = None) -> None:
         self.session = session
         self.found = AuditInput()
+        self.access_date_column = access_date_column
 
-    def add(self, url: str, cited: Cited, *, quiet_if_not_http: bool = False) -> None:
+    def add(self, url: str, cited: Cited, *, quiet_if_not_http: bool = False, read_at: datetime | None = None) -> None:
         """Judge one cited URL offline and keep it (first citation wins) or record why not."""
         found = self.found
         found.citations += 1
@@ -135,6 +209,9 @@ class _Reader:
             if judged.cleaned not in found.links:
                 found.links[judged.cleaned] = judged
                 found.first[judged.cleaned] = cited
+            if read_at is not None:  # the earliest reading is the one to preserve
+                earliest = found.read_at.get(judged.cleaned)
+                found.read_at[judged.cleaned] = read_at if earliest is None else min(earliest, read_at)
             return
         if judged.reason is Reason.UNSUPPORTED_SCHEME:
             if quiet_if_not_http:  # mailto: and the like in an article: not a citation to audit
@@ -163,6 +240,7 @@ class _Reader:
                 shown = ", ".join(repr(n) for n in names) or "none"
                 raise InputError(f"{name}: the CSV file has no 'url' column (its columns: {shown})")
             at = lowered.index("url")
+            dated = self._date_column(name, names)
             carried = [(i, _column_name(n)) for i, n in enumerate(names) if i != at and n]
             for _, column in carried:
                 if column not in self.found.columns:
@@ -172,9 +250,32 @@ class _Reader:
                 if not text:
                     continue
                 columns = {column: row[i] if i < len(row) else "" for i, column in carried}
-                self.add(text, Cited(text, name, rows.line_num, columns))
+                read_at = None
+                if dated is not None and dated < len(row) and row[dated].strip():
+                    read_at = parse_access_date(row[dated])
+                    if read_at is None:
+                        self._bad_date(f"{name}:{rows.line_num}: {row[dated].strip()[:_SHOWN_CHARS]!r}")
+                self.add(text, Cited(text, name, rows.line_num, columns), read_at=read_at)
         except csv.Error as exc:
             raise InputError(f"{name}: line {rows.line_num}: not valid CSV: {exc}") from exc
+
+    def _date_column(self, name: str, names: list[str]) -> int | None:
+        """The index of the access date column: the one asked for (it must exist), else a usual name."""
+        normal = [n.lower().replace("-", "_").replace(" ", "_") for n in names]
+        if self.access_date_column is not None:
+            wanted = self.access_date_column.lower().replace("-", "_").replace(" ", "_")
+            if wanted not in normal:
+                shown = ", ".join(repr(n) for n in names)
+                raise InputError(
+                    f"{name}: the CSV file has no {self.access_date_column!r} column (its columns: {shown})"
+                )
+            return normal.index(wanted)
+        return next((i for i, n in enumerate(normal) if n in ACCESS_DATE_COLUMNS), None)
+
+    def _bad_date(self, where: str) -> None:
+        self.found.bad_date_count += 1
+        if len(self.found.bad_dates) < 5:
+            self.found.bad_dates.append(where)
 
     def articles(self, target: str) -> None:
         config = self.session.config
@@ -184,18 +285,41 @@ class _Reader:
             except CitecheckError as exc:
                 self.found.errors.append(str(exc))
                 continue
+            read_at = _modified_at(path)
             for link in extract_links(document.text, format_for_path(path)):
-                self.add(link.url, Cited(link.url, path, link.line), quiet_if_not_http=True)
+                self.add(link.url, Cited(link.url, path, link.line), quiet_if_not_http=True, read_at=read_at)
+
+
+_ALL_FIELDS = frozenset((*RESULT_FIELDS, *ARCHIVE_FIELDS, *DRIFT_FIELDS))
+
+
+def _modified_at(path: str) -> datetime | None:
+    """An article's modification time: when its author last read what it cites, at the latest."""
+    try:
+        return datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
+    except (OSError, OverflowError, ValueError):
+        return None
 
 
 def _column_name(name: str) -> str:
     """A CSV column's name in a record: as is, unless a record field has it (then ``input_NAME``)."""
-    return f"input_{name}" if name in RESULT_FIELDS else name
+    return f"input_{name}" if name in _ALL_FIELDS else name
 
 
-def read_inputs(session: AsyncSession, sources: list[str], *, kind: str = "auto", stdin: TextIO | None) -> AuditInput:
-    """Read every source (``-``: ``stdin``) and judge what it cites; raise InputError on bad input."""
-    reader = _Reader(session)
+def read_inputs(
+    session: AsyncSession,
+    sources: list[str],
+    *,
+    kind: str = "auto",
+    stdin: TextIO | None,
+    access_date_column: str | None = None,
+) -> AuditInput:
+    """Read every source (``-``: ``stdin``) and judge what it cites; raise InputError on bad input.
+
+    ``access_date_column`` names a CSV file's access date column (default: the first with a name
+    in :data:`ACCESS_DATE_COLUMNS`).
+    """
+    reader = _Reader(session, access_date_column=access_date_column)
     for source in sources:
         what = input_kind(source) if kind == "auto" else kind
         if what == "articles":
@@ -229,35 +353,75 @@ async def run_audit(
     emit: Callable[[dict[str, Any]], None],
     *,
     progress: Callable[[int, int], None] | None = None,
+    archive: bool = False,
+    drift: bool = False,
 ) -> Run:
     """Check every distinct URL of ``found``, calling ``emit`` with each record as it is known.
 
     The records of what cannot be checked come first; then one per URL in the order answers
-    arrive (stored fresh results first). Returns the finished run.
+    arrive (stored fresh results first). With ``archive`` or ``drift`` a record waits for its
+    snapshot (and comparison), so those come once the run is over. Returns the finished run.
     """
     for unchecked in found.unchecked:
         emit(unchecked)
     emitted: set[str] = set()
     run: Run | None = None
+    later = archive or drift
 
     def arrived(result: OnlineResult) -> None:
         cited = found.first.get(result.url)
-        if cited is not None and result.url not in emitted:
+        if not later and cited is not None and result.url not in emitted:
             emitted.add(result.url)
             emit(online_record(result, cited))
         if progress is not None and run is not None:
             progress(len(run.online), len(run.urls))
 
-    files = [FileResult(path="<audit>", format="text", links=tuple(found.links.values()))]
-    source = Source(Document(path="<audit>", text=""), "text", datetime.now(UTC))
-    run = session.start_judged([source], files, archive=False, drift=False, on_result=arrived)
+    sources, files = _by_reading(found, dated=later)
+    run = session.start_judged(sources, files, archive=archive, drift=drift, on_result=arrived)
     await run.wait()
-    for item in run.results()[0].links:  # offline, or a check that never answered
-        if item.cleaned not in emitted:
+    for result in run.results():  # offline, a check that never answered, or waiting for a snapshot
+        for item in result.links:
+            if item.cleaned in emitted:
+                continue
             emitted.add(item.cleaned)
             cited = found.first[item.cleaned]
             if item.online is not None:
-                emit(online_record(item.online, cited))
+                line = online_record(item.online, cited)
             else:
-                emit(record(item.cleaned, cited, verdict=item.verdict, reason=item.reason))
+                line = record(item.cleaned, cited, verdict=item.verdict, reason=item.reason)
+            emit(_with_extras(line, item, archive=archive, drift=drift))
     return run
+
+
+def _by_reading(found: AuditInput, *, dated: bool) -> tuple[list[Source], list[FileResult]]:
+    """The run's documents: one for the whole audit, or (``dated``) one per access date, so each
+    URL's snapshot is chosen for when it was read."""
+    now = datetime.now(UTC)
+    groups: dict[datetime, list[LinkResult]] = defaultdict(list)
+    for cleaned, judged in found.links.items():
+        groups[found.read_at.get(cleaned, now) if dated else now].append(judged)
+    sources, files = [], []
+    for read_at, links in groups.items():
+        sources.append(Source(Document(path="<audit>", text=""), "text", read_at))
+        files.append(FileResult(path="<audit>", format="text", links=tuple(links)))
+    return sources, files
+
+
+def _with_extras(line: dict[str, Any], item: LinkResult, *, archive: bool, drift: bool) -> dict[str, Any]:
+    """A record with the snapshot and drift fields its audit asked for (None where unknown)."""
+    if not (archive or drift):
+        return line
+    snapshot = item.snapshot
+    extras: dict[str, Any] = {
+        "snapshot_url": None if snapshot is None else snapshot.memento_url,
+        "snapshot_at": None if snapshot is None else snapshot.captured_at.isoformat(),
+        "snapshot_archive": None if snapshot is None else snapshot.archive,
+    }
+    if drift:
+        compared = item.drift
+        extras["drift"] = None if compared is None else compared.verdict.value
+        similarity = None if compared is None else compared.similarity
+        extras["drift_similarity"] = None if similarity is None else round(similarity, 4)
+    # The extras go before a CSV row's carried columns, as record_fields() orders them.
+    place = {key: line.pop(key) for key in list(line) if key not in RESULT_FIELDS}
+    return {**line, **extras, **place}
