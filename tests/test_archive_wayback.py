@@ -390,3 +390,46 @@ def test_retry_after_forms() -> None:
     assert retry_after_seconds("Mon, 01 Jan 2024 00:01:00 GMT", now=now) == 60
     assert retry_after_seconds("Sun, 31 Dec 2023 00:00:00 GMT", now=now) == 0
     assert retry_after_seconds("soon") is None
+
+
+# -- a busy URL's whole history ----------------------------------------------------------------
+
+
+def _history_answer(request: httpx.Request) -> httpx.Response:
+    """A URL captured every day from 2001 to 2024: limit=N is the oldest N rows, limit=-N the
+    newest, collapse=timestamp:6 the first capture of each month (as the CDX server answers)."""
+    params = dict(query(request))
+    days = [datetime(2001, 1, 1, tzinfo=UTC).toordinal() + n for n in range(8766)]
+    stamps = [datetime.fromordinal(day).strftime("%Y%m%d") + "120000" for day in days]
+    if params.get("collapse") == "timestamp:6":
+        stamps = [stamp for i, stamp in enumerate(stamps) if i == 0 or stamps[i - 1][:6] != stamp[:6]]
+    limit = int(params["limit"])
+    stamps = stamps[:limit] if limit >= 0 else stamps[limit:]
+    rows = [[stamp, "https://example.org/", "200", "text/html", f"D{stamp}", "1"] for stamp in stamps]
+    return httpx.Response(200, json=[HEADER, *rows])
+
+
+def test_a_busy_urls_history_covers_every_year_not_only_the_oldest_rows(httpx_mock: HTTPXMock, fake: FakeTime) -> None:
+    httpx_mock.add_callback(_history_answer, is_reusable=True)
+    found = run(lambda wb: wb.cdx_history("https://example.org/", filters=["statuscode:200"]), fake)
+    asked = [dict(query(request)) for request in httpx_mock.get_requests()]
+    assert sorted((a["limit"], a.get("collapse", "")) for a in asked) == [
+        ("-1000", ""),
+        ("1000", ""),
+        ("1000", "timestamp:6"),
+    ]
+    assert all(a["filter"] == "statuscode:200" for a in asked)
+    months = {snapshot.timestamp[:6] for snapshot in found}
+    assert len(months) == 24 * 12  # every month of every year
+    assert found[-1].timestamp.startswith("20241231")  # the newest day too
+    assert found[0].timestamp.startswith("20010101")
+    stamps = [snapshot.timestamp for snapshot in found]
+    assert stamps == sorted(set(stamps))  # merged without repeats, oldest first
+
+
+def test_a_quiet_urls_history_is_one_query(httpx_mock: HTTPXMock, fake: FakeTime) -> None:
+    rows = [["20200101000000", "https://example.org/", "200", "text/html", "D", "1"]]
+    httpx_mock.add_response(json=[HEADER, *rows])
+    found = run(lambda wb: wb.cdx_history("https://example.org/"), fake)
+    assert [snapshot.timestamp for snapshot in found] == ["20200101000000"]
+    assert len(httpx_mock.get_requests()) == 1

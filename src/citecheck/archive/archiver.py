@@ -396,7 +396,7 @@ class AsyncArchiver:
     def _sources(self) -> dict[str, Callable[[str], Awaitable[list[Snapshot]]]]:
         """Each source of captures by its name in the store: CDX, then each Memento archive's TimeMap."""
         sources: dict[str, Callable[[str], Awaitable[list[Snapshot]]]] = {
-            "cdx": partial(self.wayback.cdx, filters=("statuscode:20[036]",)),
+            "cdx": partial(self.wayback.cdx_history, filters=("statuscode:20[036]",)),
         }
         for archive in self.settings.memento:
             sources[f"timemap:{archive.name}"] = partial(self.memento.timemap, archive)

@@ -218,6 +218,33 @@ class WaybackClient:
         rows = await self._cdx_flights.run(key, lambda: self._cdx(url, key))
         return list(rows)
 
+    async def cdx_history(self, url: str, *, filters: Sequence[str] = (), limit: int = 1000) -> list[Snapshot]:
+        """Captures of ``url`` across its whole history, oldest first: what a choice for any date needs.
+
+        A CDX answer cut at ``limit`` rows holds the *oldest* captures only, so for a busy URL
+        every recent access date would get a capture years old. When the first answer is full,
+        two more queries fill it in: the newest ``limit`` captures (a negative limit), and one
+        capture a month over all years (``collapse=timestamp:6``), so any date finds one within
+        about a month, and recent dates one as close as the archive has. A quiet URL costs one
+        query, as before.
+        """
+        oldest = await self.cdx(url, limit=limit, filters=filters)
+        if len(oldest) < limit:
+            return oldest
+        newest, monthly = await asyncio.gather(
+            self.cdx(url, limit=-limit, filters=filters),
+            self._collapsed(url, filters=filters, limit=limit),
+        )
+        merged = {(snapshot.timestamp, snapshot.memento_url): snapshot for snapshot in (*oldest, *monthly, *newest)}
+        return sorted(merged.values(), key=lambda snapshot: snapshot.captured_at)
+
+    async def _collapsed(self, url: str, *, filters: Sequence[str], limit: int) -> list[Snapshot]:
+        params: list[tuple[str, str]] = [("url", url), ("output", "json"), ("fl", ",".join(CDX_FIELDS))]
+        params += [("collapse", "timestamp:6"), ("limit", str(limit))]
+        params.extend(("filter", expression) for expression in filters)
+        key = tuple(params)
+        return list(await self._cdx_flights.run(key, lambda: self._cdx(url, key)))
+
     async def _cdx(self, url: str, params: _Params) -> list[Snapshot]:
         what = "the Wayback CDX server"
         return self.parse_cdx(
