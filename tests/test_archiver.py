@@ -258,3 +258,33 @@ def test_window_limits_the_captures_chosen(httpx_mock: HTTPXMock) -> None:
     snapshot = _lookup("https://example.org/w", not_after=settings.not_after)
     assert snapshot is not None
     assert snapshot.timestamp == "20200101000000"
+
+
+def test_recall_chooses_from_the_stored_lists_and_asks_no_archive(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+    """What a distributed audit's client does: a worker learned the lists, the client reads them."""
+    httpx_mock.add_response(
+        url=CDX,
+        content=_rows(
+            ["20150101000000", "https://example.org/a", "200", "text/html", "D1", "10"],
+            ["20200101000000", "https://example.org/a", "200", "text/html", "D2", "10"],
+        ),
+    )
+    settings = ArchiveSettings(wayback_url=WAYBACK)
+
+    async def go() -> tuple[Any, Any, Any, int, int]:
+        with Store.open(tmp_path / "s.sqlite3") as store:
+            async with _archiver(settings, store) as worker:
+                await worker.lookup("https://example.org/a", at=AT)
+            asked = len(httpx_mock.get_requests())
+            async with _archiver(settings, store) as client:
+                early = await client.recall("https://example.org/a", at=datetime(2019, 1, 1, tzinfo=UTC))
+                late = await client.recall("https://example.org/a?utm_source=x", at=AT)
+                unknown = await client.recall("https://example.org/never-looked-up", at=AT)
+            return early, late, unknown, asked, len(httpx_mock.get_requests())
+
+    early, late, unknown, asked, after = asyncio.run(go())
+    assert early.timestamp == "20150101000000"
+    assert late.timestamp == "20200101000000"
+    assert late.original_url == "https://example.org/a?utm_source=x"  # as cited, looked up cleaned
+    assert unknown is None
+    assert after == asked  # recall sent nothing

@@ -233,6 +233,19 @@ class AsyncArchiver:
                 return chosen
         return None
 
+    async def recall(self, url: str, *, at: datetime | None = None) -> Snapshot | None:
+        """The snapshot :meth:`lookup` would choose from the capture lists already known (the store,
+        or this archiver's memory), asking no archive: how a distributed audit's client reads what
+        its workers learned. Lists past their freshness count too; they are facts, only older."""
+        moment = self._moment(at)
+        for candidate in self._candidates(url):
+            lists = await self._stored_lists(candidate)
+            found = [_expand(record, candidate, entry.learned_at) for entry in lists for record in entry.captures]
+            chosen = self._pick(found, url, candidate, at=moment)
+            if chosen is not None:
+                return chosen
+        return None
+
     def _candidates(self, url: str) -> list[str]:
         """The URL forms looked up, in turn: the cleaned one, then the one as cited."""
         return list(dict.fromkeys((self.cleaner.clean(url), url)))
