@@ -519,3 +519,26 @@ def test_retry_after_forms() -> None:
     later = datetime.now(UTC) + timedelta(seconds=100)
     assert 90 < (retry_after_seconds(http_date(later)) or 0) <= 100
     assert retry_after_seconds("Sat, 01 Jan 2000 00:00:00 GMT") == 0.0
+
+
+def test_urls_an_archive_names_that_cannot_be_urls_are_skipped_not_a_crash(
+    httpx_mock: HTTPXMock, harness: Harness
+) -> None:
+    """``http://[::1/`` makes urljoin raise ValueError: from a hostile archive it is its error."""
+    body = "\n".join(
+        [
+            f'<http://[::1/>; rel="memento"; datetime="{http_date(D1)}",',
+            '<http://[::1/page2>; rel="next",',
+            memento_line("https://web.archive.org/web/", D2).rstrip(","),
+        ]
+    )
+    httpx_mock.add_response(url=IA.timemap + URL, text=body, headers=LINK_FORMAT)
+    snapshots = harness.run(lambda client: client.timemap(IA, URL))
+    assert [s.captured_at for s in snapshots] == [D2]
+
+    # A 200-style TimeGate naming such a memento in Content-Location (a Location would already
+    # fail inside httpx, which prepares the redirect it does not follow).
+    headers = {"content-location": "http://[::1/", "memento-datetime": http_date(D2)}
+    httpx_mock.add_response(url=TODAY_GATE, status_code=200, headers=headers)
+    with pytest.raises(ArchiveError, match="not a URL"):
+        harness.run(lambda client: client.timegate(TODAY, URL, D4))

@@ -23,12 +23,12 @@ import random
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from urllib.parse import urljoin
 
 import httpx
 
 from ..core.settings import MementoArchive
 from ..core.snapshot import ArchiveError, Snapshot, SnapshotSource, parse_timestamp14, wayback_raw_url
+from ..core.urls import join_url
 from ..net.body import BodyTooLarge
 from ..net.limits import SHARED_LIMITERS, LimiterFactory, RateLimiter, Sleep
 from ..net.retry import BUSY, Reply, RetryPolicy, is_transient, polite_request
@@ -70,6 +70,14 @@ def parse_http_date(text: str) -> datetime | None:
     if moment.tzinfo is None:  # "-0000" or no zone: RFC 7231 dates are GMT
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _joined(base: str, reference: str, what: str) -> str:
+    """``reference`` against ``base``; an archive naming a URL that cannot be one is its error."""
+    joined = join_url(base, reference)
+    if joined is None:
+        raise ArchiveError(f"{what}: {base} pointed to {reference[:200]!r}, which is not a URL")
+    return joined
 
 
 def _snapshot(
@@ -232,14 +240,14 @@ class MementoClient:
                     if snapshot is not None:
                         snapshots.setdefault(snapshot.memento_url, snapshot)
                 elif ("timemap" in rels or "next" in rels) and "self" not in rels and link.target:
-                    target = urljoin(answer.url, link.target)
-                    if target not in seen:
+                    target = join_url(answer.url, link.target)
+                    if target is not None and target not in seen:
                         seen.add(target)
                         queue.append(target)
             # The page we asked for may be named differently in its own self link (or after a
             # redirect): remember those names too, so a link back to it is not followed.
             seen.add(answer.url)
-            seen.update(urljoin(answer.url, link.target) for link in links if "self" in link.rels)
+            seen.update(filter(None, (join_url(answer.url, link.target) for link in links if "self" in link.rels)))
         return list(snapshots.values())
 
     def _parse_timemap(self, answer: Reply, what: str) -> list[LinkValue]:
@@ -260,14 +268,15 @@ class MementoClient:
     def _memento(self, archive: MementoArchive, url: str, page_url: str, link: LinkValue) -> Snapshot | None:
         """A TimeMap entry as a Snapshot; None (and a log line) when it has no usable date."""
         captured = parse_http_date(link.params.get("datetime", ""))
-        if captured is None or not link.target:
-            log.info("%s: memento without a usable datetime skipped: %r", archive.name, link)
+        target = join_url(page_url, link.target) if link.target else None
+        if captured is None or target is None:
+            log.info("%s: memento without a usable datetime or URL skipped: %r", archive.name, link)
             return None
         status = link.params.get("status", "")
         return _snapshot(
             archive,
             url,
-            urljoin(page_url, link.target),
+            target,
             captured,
             SnapshotSource.TIMEMAP,
             status=int(status) if len(status) == 3 and status.isdigit() else None,
@@ -284,10 +293,10 @@ class MementoClient:
         links = self._link_header(answer)
         if answer.status == 200 and "memento-datetime" in answer.headers:
             # A 200-style TimeGate (RFC 7089 section 4.1.2): the answer is the memento itself.
-            memento_url = urljoin(answer.url, answer.headers.get("content-location", answer.url))
+            memento_url = _joined(answer.url, answer.headers.get("content-location", answer.url), what)
             captured = parse_http_date(answer.headers["memento-datetime"])
         elif 300 <= answer.status < 400 and "location" in answer.headers:
-            memento_url = urljoin(answer.url, answer.headers["location"])
+            memento_url = _joined(answer.url, answer.headers["location"], what)
             captured = self._datetime_from_links(links, answer.url, memento_url)
             if captured is None:
                 memento_url, captured = await self._memento_datetime(limiter, memento_url, what)
@@ -309,7 +318,7 @@ class MementoClient:
     @staticmethod
     def _datetime_from_links(links: list[LinkValue], base: str, memento_url: str) -> datetime | None:
         for link in links:
-            if "memento" in link.rels and urljoin(base, link.target) == memento_url:
+            if "memento" in link.rels and join_url(base, link.target) == memento_url:
                 return parse_http_date(link.params.get("datetime", ""))
         return None
 
