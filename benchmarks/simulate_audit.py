@@ -58,10 +58,11 @@ from pathlib import Path
 
 from citecheck.core.defaults import CONCURRENCY, HOST_CONCURRENCY, HOST_INTERVAL, TIMEOUT
 
-#: CPU seconds per URL for a worker (check + store write): the figure ``benchmarks/bench_audit.py``
-#: reports as "CPU per URL" (client and workers together). A placeholder until it is measured
-#: with the distributed engine; replace it by the measured value, or pass ``--cpu-per-url``.
-CPU_PER_URL_FROM_BENCH_AUDIT = 0.0004
+#: CPU seconds per URL (check, store write, the client's share): the figure ``benchmarks/bench_audit.py``
+#: reports as "CPU per URL" (client and workers together). Measured there in one process (20,000
+#: URLs, 2 cores, 0.76 ms); replace it by the ``--workers`` figure once the Dask engine has been
+#: measured, or pass ``--cpu-per-url``.
+CPU_PER_URL_FROM_BENCH_AUDIT = 0.00076
 
 DEFAULT_LINKS = (1_000_000, 20_000_000)
 DEFAULT_WORKERS = (1, 2, 4, 8, 16, 32, 64)
@@ -271,10 +272,14 @@ def schedule(shards: Sequence[Shard], workers: int, model: Model) -> float:
     limit = model.running_limit()
     events: list[tuple[float, int, int]] = []
     wall = 0.0
+    # At the start the queue is dealt round the workers, one shard each in turn, as a scheduler
+    # spreads ready tasks over idle workers; afterwards a worker takes the next as one ends.
+    for _ in range(limit):
+        for worker in pool:
+            if queue < len(shards):
+                worker.running.append([1.0, 0.0, float(queue)])
+                queue += 1
     for index, worker in enumerate(pool):
-        while queue < len(shards) and len(worker.running) < limit:
-            worker.running.append([1.0, 0.0, float(queue)])
-            queue += 1
         if worker.running:
             _rates(worker, shards, model)
             heapq.heappush(events, (_next_end(worker), index, worker.version))
