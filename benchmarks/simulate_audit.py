@@ -239,18 +239,21 @@ class _Worker:
         self.version = 0
 
 
-def _rates(worker: _Worker, shards: Sequence[Shard], model: Model) -> None:
-    """Set each running shard's rate (fraction per second) from the three bounds."""
-    running = [shards[int(r[2])] for r in worker.running]
-    paced = [1.0 / max(shard.politeness, 1e-9) for shard in running]
-    slots = _share(model.concurrency, [p * s.slot_seconds for p, s in zip(paced, running, strict=True)])
-    cores = _share(model.cores_per_worker, [p * s.cpu_seconds for p, s in zip(paced, running, strict=True)])
-    for run, shard, pace, slot, core in zip(worker.running, running, paced, slots, cores, strict=True):
+def _rates(worker: _Worker, demands: Sequence[tuple[float, float, float]], model: Model) -> None:
+    """Set each running shard's rate (fraction per second) from the three bounds.
+
+    ``demands[i]`` is shard ``i``'s pace alone (1 / politeness time) and the slots and cores it
+    would use at that pace; a shard given a share ``g`` of what it asks runs at ``pace * g``.
+    """
+    wanted = [demands[int(r[2])] for r in worker.running]
+    slots = _share(model.concurrency, [slot for _, slot, _ in wanted])
+    cores = _share(model.cores_per_worker, [core for _, _, core in wanted])
+    for run, (pace, slot_demand, core_demand), slot, core in zip(worker.running, wanted, slots, cores, strict=True):
         rate = pace
-        if shard.slot_seconds > 0:
-            rate = min(rate, slot / shard.slot_seconds)
-        if shard.cpu_seconds > 0:
-            rate = min(rate, core / shard.cpu_seconds)
+        if slot_demand > 0:
+            rate = min(rate, pace * slot / slot_demand)
+        if core_demand > 0:
+            rate = min(rate, pace * core / core_demand)
         run[1] = rate
 
 
@@ -268,6 +271,8 @@ def _next_end(worker: _Worker) -> float:
 def schedule(shards: Sequence[Shard], workers: int, model: Model) -> float:
     """Wall time of the fluid model: largest shards first, a worker takes the next as one ends."""
     pool = [_Worker() for _ in range(workers)]
+    paces = [1.0 / max(shard.politeness, 1e-9) for shard in shards]
+    demands = [(p, p * s.slot_seconds, p * s.cpu_seconds) for p, s in zip(paces, shards, strict=True)]
     queue = 0
     limit = model.running_limit()
     events: list[tuple[float, int, int]] = []
@@ -281,7 +286,7 @@ def schedule(shards: Sequence[Shard], workers: int, model: Model) -> float:
                 queue += 1
     for index, worker in enumerate(pool):
         if worker.running:
-            _rates(worker, shards, model)
+            _rates(worker, demands, model)
             heapq.heappush(events, (_next_end(worker), index, worker.version))
     while events:
         when, index, version = heapq.heappop(events)
@@ -296,7 +301,7 @@ def schedule(shards: Sequence[Shard], workers: int, model: Model) -> float:
             queue += 1
         worker.version += 1
         if worker.running:
-            _rates(worker, shards, model)
+            _rates(worker, demands, model)
             heapq.heappush(events, (_next_end(worker), index, worker.version))
     return wall
 
