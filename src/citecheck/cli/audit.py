@@ -11,7 +11,7 @@ import csv
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..core.errors import UsageError
@@ -19,6 +19,7 @@ from ..core.verdicts import FINDINGS
 from .options import add_config_options, add_network_options, check_config, progress
 
 if TYPE_CHECKING:
+    from ..core.config import Config
     from ..pipeline.audit import AuditInput
 
 __all__ = ["AUDIT_SCHEMA_VERSION", "add_audit_parser", "audit_command"]
@@ -67,6 +68,15 @@ def add_audit_parser(commands: Any, subcommand: Subcommand) -> None:
     audit.add_argument("--ignore-url", action="append", metavar="REGEX", help="skip cited URLs matching REGEX")
     audit.add_argument("--fallback-encoding", metavar="NAME", help="decode non-UTF-8 articles with this encoding")
     add_network_options(audit.add_argument_group("network"))
+    cluster = audit.add_argument_group("distributed (needs the extra: pip install 'citecheck[distributed]')")
+    where = cluster.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the audit on the Dask cluster of this scheduler (tcp://HOST:PORT); every worker "
+        "must reach the result store",
+    )
+    where.add_argument("--workers", metavar="N", help="run the audit on a local Dask cluster of N worker processes")
     # What check_config reads that audit does not offer (yet): left to the configuration file.
     audit.set_defaults(
         format=None,
@@ -131,8 +141,10 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
     if args.sources.count("-") > 1:
         raise UsageError("'-' (stdin) can be given once")
     config = check_config(args)
+    cluster = _cluster_flags(args)
     show = progress(args)
-    fail_on = {v.value for v in config.fail_verdicts}
+    if cluster is not None:
+        return _audit_on_cluster(args, config, out, cluster, show)
 
     async def go() -> tuple[AuditInput, _Writer, tuple[str, ...], int]:
         async with AsyncSession(config) as session:
@@ -145,6 +157,21 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
             return found, writer, session.notices, reused
 
     found, writer, notices, reused = asyncio.run(go())
+    return _finish(found, writer, notices, reused, config, show)
+
+
+def _finish(
+    found: AuditInput,
+    writer: _Writer,
+    notices: Sequence[str],
+    reused: int,
+    config: Config,
+    show: Callable[[int, int], None] | None,
+    *,
+    failed: Sequence[str] = (),
+) -> int:
+    """The summary (stderr, and the end of a JSON document) and the exit code."""
+    fail_on = {v.value for v in config.fail_verdicts}
     if show is not None:
         sys.stderr.write("\r\033[K")
     counts = dict(sorted(writer.verdicts.items()))
@@ -152,15 +179,74 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
     writer.close(summary)
     for notice in notices:
         print(f"citecheck: {notice}", file=sys.stderr)
+    for failure in failed:
+        print(f"citecheck: error: {failure}; its URLs are reported pending (rerun to resume)", file=sys.stderr)
     shown = ", ".join(f"{verdict} {count}" for verdict, count in counts.items()) or "nothing to check"
     print(
         f"citecheck: audited {summary['urls']} URLs ({found.citations} citations, {reused} fresh results "
         f"reused from the store): {shown}",
         file=sys.stderr,
     )
-    if found.errors:
+    if found.errors or failed:
         return 2
     if config.exit_zero:
         return 0
     failing = fail_on & _FINDING_WORDS
     return 1 if any(writer.verdicts[v] for v in failing) else 0
+
+
+_SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "ucx://")
+
+
+def _cluster_flags(args: argparse.Namespace) -> tuple[str | None, int | None] | None:
+    """``(scheduler, workers)`` when the audit is to run on a cluster, checked; None for one process."""
+    from ..pipeline.cluster import MAX_WORKERS
+
+    scheduler, workers = args.scheduler, args.workers
+    if scheduler is None and workers is None:
+        return None
+    if scheduler is not None:
+        scheduler = scheduler.strip()
+        host = scheduler.partition("://")[2]
+        if not scheduler.startswith(_SCHEMES) or not host or host.startswith(":"):
+            raise UsageError(f"--scheduler: expected an address like tcp://HOST:PORT, not {args.scheduler!r}")
+        return scheduler, None
+    try:
+        count = int(workers)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_WORKERS:
+        raise UsageError(f"--workers: must be a whole number from 1 to {MAX_WORKERS}, not {workers!r}")
+    return None, count
+
+
+def _audit_on_cluster(
+    args: argparse.Namespace,
+    config: Config,
+    out: TextIO,
+    cluster: tuple[str | None, int | None],
+    show: Callable[[int, int], None] | None,
+) -> int:
+    """``audit --scheduler`` / ``--workers``: read here, check on the cluster, read results back from the store."""
+    import asyncio
+
+    from ..pipeline import AsyncSession
+    from ..pipeline.audit import read_inputs
+    from ..pipeline.cluster import audit_on_cluster, connect, shared_store
+
+    scheduler, workers = cluster
+    config, notices = shared_store(config, local=workers is not None)
+    for notice in notices:
+        print(f"citecheck: {notice}", file=sys.stderr)
+
+    async def read() -> AuditInput:
+        async with AsyncSession(config) as session:
+            return read_inputs(session, args.sources, kind=args.input, stdin=sys.stdin)
+
+    found = asyncio.run(read())  # bad input stops the audit before any cluster is started
+    for error in found.errors:
+        print(f"citecheck: error: {error}", file=sys.stderr)
+    writer = _Writer(out, args.audit_format, found.columns)
+    with connect(scheduler=scheduler, workers=workers) as (client, slots):
+        audit = audit_on_cluster(client, config, found, writer, slots=slots, progress=show)
+    return _finish(found, writer, audit.notices, audit.reused, config, show, failed=audit.failed)
