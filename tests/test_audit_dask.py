@@ -85,9 +85,8 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             client.wait_for_workers(2, timeout=60)
         yield address
     finally:
-        for proc in reversed(procs):
-            proc.send_signal(signal.SIGINT)
-        for proc in reversed(procs):
+        for proc in reversed(procs):  # the workers first: without their scheduler they linger
+            proc.terminate()
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -340,7 +339,7 @@ def own_cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Client, str]]
         yield client, cluster.scheduler_address
 
 
-def _kill_a_busy_worker(client: Client, web: FakeWeb) -> None:
+def _kill_a_busy_worker(client: Client, web: FakeWeb) -> int:
     """SIGKILL a worker process while it runs a shard (some requests are in flight)."""
     pids = client.run(os.getpid)
     busy: list[str] = []
@@ -351,6 +350,7 @@ def _kill_a_busy_worker(client: Client, web: FakeWeb) -> None:
 
     _wait(running, "a shard in flight")
     os.kill(pids[busy[0]], signal.SIGKILL)
+    return int(pids[busy[0]])
 
 
 def _start_audit(address: str, urls: Path, store: Path) -> subprocess.Popen[str]:
@@ -376,12 +376,13 @@ def test_a_worker_killed_mid_run_loses_nothing(own_cluster: tuple[Client, str], 
         store = tmp_path / "store.sqlite3"
         proc = _start_audit(address, urls, store)
         try:
-            _kill_a_busy_worker(client, web)
+            killed = _kill_a_busy_worker(client, web)
             out, err = proc.communicate(timeout=180)
         finally:
             if proc.poll() is None:
                 proc.kill()
     assert proc.returncode == 0, err
+    assert killed not in client.run(os.getpid).values()  # the worker did die (its nanny started another)
     records = jsonl(out)
     assert sorted(record["url"] for record in records) == sorted(listed)
     assert {record["verdict"] for record in records} == {"ok"}
