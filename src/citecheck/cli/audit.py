@@ -248,5 +248,9 @@ def _audit_on_cluster(
         print(f"citecheck: error: {error}", file=sys.stderr)
     writer = _Writer(out, args.audit_format, found.columns)
     with connect(scheduler=scheduler, workers=workers) as (client, slots):
+        if not slots:
+            print(
+                f"citecheck: no Dask worker is connected to {scheduler} yet: the shards wait for one", file=sys.stderr
+            )
         audit = audit_on_cluster(client, config, found, writer, slots=slots, progress=show)
     return _finish(found, writer, audit.notices, audit.reused, config, show, failed=audit.failed)

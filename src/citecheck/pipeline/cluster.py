@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..check import AsyncLinkChecker
 from ..core.config import Config
 from ..core.errors import ConfigError, UsageError
 from ..core.evidence import OnlineResult
@@ -122,9 +123,40 @@ def check_shard(config: Config, urls: Sequence[str], index: int = 0) -> ShardSum
     return asyncio.run(_check_shard(config, list(urls), index))
 
 
+#: Seconds a worker process trusts what its earlier shards learned of the network (see :func:`_recall`).
+NETWORK_MEMORY = 600.0
+#: When a shard of this process last saw DNS resolve a name, and some host answer (monotonic).
+_seen: dict[str, float] = {}
+_clock = time.monotonic
+
+
+def _recall(checker: AsyncLinkChecker) -> None:
+    """Start a shard's checker with what this process's recent shards learned of the network.
+
+    One run tells a dead network from dead links by what it saw (a name resolved, a host
+    answered). A shard holds only some hosts: one of dead domains only would take their
+    NXDOMAIN answers for an offline machine, and record nothing. What another shard of this
+    worker saw minutes ago is as good a witness as another host of the same run.
+    """
+    now = _clock()
+    if now - _seen.get("dns", -NETWORK_MEMORY) < NETWORK_MEMORY:
+        checker.dns_works = True
+    if now - _seen.get("answered", -NETWORK_MEMORY) < NETWORK_MEMORY:
+        checker.network.hosts_answered = True
+
+
+def _learn(checker: AsyncLinkChecker) -> None:
+    now = _clock()
+    if checker.dns_works:
+        _seen["dns"] = now
+    if checker.hosts_answered:
+        _seen["answered"] = now
+
+
 async def _check_shard(config: Config, urls: list[str], index: int) -> ShardSummary:
     path = f"<shard {index}>"
     async with AsyncSession(config) as session:
+        _recall(session.checker)
         links = []
         for number, url in enumerate(urls, start=1):
             link = Link(url=url, raw=url, start=0, end=len(url), line=number, column=1, kind=LinkKind.BARE)
@@ -133,6 +165,7 @@ async def _check_shard(config: Config, urls: list[str], index: int) -> ShardSumm
         source = Source(Document(path=path, text=""), "text", datetime.now(UTC))
         run = session.start_judged([source], files, archive=False, drift=False)
         await run.wait()
+        _learn(session.checker)
         fresh = [result for result in run.online.values() if not result.from_cache]
         store = await session.store()
         recorded = store is not None and (not fresh or session.checker.offline_notice() is None)
@@ -183,7 +216,7 @@ def shared_store(config: Config, *, local: bool) -> tuple[Config, list[str]]:
 
 @contextlib.contextmanager
 def connect(*, scheduler: str | None = None, workers: int | None = None) -> Iterator[tuple[Client, int]]:
-    """A Dask client, and how many shards the cluster runs at once (at least 1).
+    """A Dask client, and how many shards the cluster can run at once now (0: no worker yet).
 
     ``scheduler``: the address of a running scheduler (``tcp://HOST:PORT``); ``workers``: start
     a local cluster of that many worker processes here, closed on exit. Raises ConfigError when
@@ -209,7 +242,7 @@ def connect(*, scheduler: str | None = None, workers: int | None = None) -> Iter
             f"cannot reach the Dask scheduler at {scheduler} (waited {CONNECT_TIMEOUT:g} s): {exc}"
         ) from exc
     with client:
-        yield client, max(1, sum(client.nthreads().values()))
+        yield client, sum(client.nthreads().values())
 
 
 def local_cluster(workers: int) -> LocalCluster:
@@ -261,7 +294,7 @@ def audit_on_cluster(
         for url, judged in found.links.items():
             emit(record(url, found.first[url], verdict=judged.verdict, reason=judged.reason))
         return audit
-    shards = make_shards(urls, target=shard_size or shard_size_for(len(urls), slots))
+    shards = make_shards(urls, target=shard_size or shard_size_for(len(urls), max(1, slots)))
     audit.shards = len(shards)
     if not shards:
         return audit
