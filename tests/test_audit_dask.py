@@ -150,6 +150,47 @@ def test_a_shard_without_results_reports_its_urls_pending() -> None:
     assert [r["verdict"] for r in stored_records(shard, first, {}, summary)] == ["pending", "pending"]
 
 
+def test_results_come_from_the_store_or_from_the_summary_when_unrecorded() -> None:
+    from datetime import UTC, datetime
+
+    from citecheck.core.evidence import OnlineResult
+    from citecheck.core.verdicts import Reason, Verdict
+    from citecheck.store.checks import stored_check
+
+    shard = Shard(index=0, hosts=("https://a.org",), urls=("https://a.org/1", "https://a.org/2", "https://a.org/3"))
+    first = {url: Cited(url, "list.txt", n) for n, url in enumerate(shard.urls, start=1)}
+    when = datetime(2026, 1, 2, tzinfo=UTC)
+    stored = OnlineResult(url="https://a.org/1", verdict=Verdict.OK, http_status=200, checked_at=when)
+    down = OnlineResult(url="https://a.org/2", verdict=Verdict.UNREACHABLE, reason=Reason.OFFLINE, checked_at=when)
+    summary = ShardSummary(index=0, urls=3, checked=2, reused=0, unrecorded=(down.to_dict(),))
+    records = list(stored_records(shard, first, {stored.url: stored_check(stored)}, summary))
+    assert [(r["verdict"], r["reason"], r["http_status"]) for r in records] == [
+        ("ok", None, 200),
+        ("unreachable", "offline", None),
+        ("pending", None, None),  # neither stored nor handed back
+    ]
+    assert records[0]["checked_at"] == when.isoformat()
+
+
+def test_the_store_of_a_distributed_audit_is_shared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from citecheck.core.config import Config
+    from citecheck.core.errors import UsageError
+
+    location = "postgresql://auditor@db.example/citecheck"
+    assert engine.shared_store(Config(store=location), local=False) == (Config(store=location), [])
+    monkeypatch.chdir(tmp_path)
+    config, notices = engine.shared_store(Config(store="results.sqlite3"), local=True)
+    assert (config.store, notices) == (str(tmp_path / "results.sqlite3"), [])  # absolute: workers start elsewhere
+    config, notices = engine.shared_store(Config(store="results.sqlite3"), local=False)
+    assert "every worker must open this same file" in notices[0]
+    config, _ = engine.shared_store(Config(), local=True)  # the default location, made explicit
+    assert config.store is not None
+    assert Path(config.store).is_absolute()
+    for unusable in ("", ":memory:"):
+        with pytest.raises(UsageError):
+            engine.shared_store(Config(store=unusable), local=True)
+
+
 def test_a_worker_remembers_for_a_while_that_its_network_works(monkeypatch: pytest.MonkeyPatch) -> None:
     """A shard of dead domains only is not taken for an offline machine when another shard of
     the same worker saw names resolve and hosts answer a moment ago."""
