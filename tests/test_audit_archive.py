@@ -165,3 +165,35 @@ def test_an_access_date_column_asked_for_must_exist(
 def test_access_dates_as_people_write_them(text: str, expected: str | None) -> None:
     parsed = parse_access_date(text)
     assert (None if parsed is None else parsed.isoformat()) == expected
+
+
+def test_a_distributed_audit_carries_the_same_snapshot_and_drift_fields(
+    tmp_path: Path, web: Web, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--workers 2``: workers look up and compare, the client reads both back from the store."""
+    pytest.importorskip("distributed")
+    captures = {"20150601000000": page(), "20200601000000": page()}
+    early = web.publish("/early", page(), captures)
+    rewritten = web.publish("/rewritten", page(REWRITTEN), {"20210301000000": page()})
+    missing = web.publish("/never-archived", page(), {})
+    table = tmp_path / "citations.csv"
+    table.write_text(f"url,accessed\n{early},2019-01-01\n{rewritten},2022-01-01\n{missing},2022-01-01\n", "utf-8")
+    store = str(tmp_path / "audit.sqlite3")
+    args = ["--drift", "--store", store, "--format", "jsonl", str(table)]
+    code, out, err = audit(capsys, "--workers", "2", *args)
+    assert code == 1, err
+    records = by_url(out)
+    assert records[early]["snapshot_url"] == f"{web.archive}/web/20150601000000/{early}"
+    assert (records[early]["drift"], records[early]["drift_similarity"]) == ("same", 1.0)
+    assert records[rewritten]["drift"] == "changed"
+    assert records[rewritten]["snapshot_url"] == f"{web.archive}/web/20210301000000/{rewritten}"
+    assert (records[missing]["snapshot_url"], records[missing]["drift"]) == (None, "unknown")
+    assert "drift: changed 1, same 1, unknown 1" in err
+    assert len(web.raw_fetches) == 2  # each capture fetched once, by a worker; the client asks nothing
+    # One process, same store: the same fields from what the workers stored (nothing fetched again).
+    code, again, _ = audit(capsys, *args)
+    assert code == 1
+    assert {url: (r["snapshot_url"], r["drift"]) for url, r in by_url(again).items()} == {
+        url: (r["snapshot_url"], r["drift"]) for url, r in records.items()
+    }
+    assert len(web.raw_fetches) == 2

@@ -11,7 +11,8 @@ import csv
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..core.errors import UsageError
@@ -19,6 +20,8 @@ from ..core.verdicts import FINDINGS
 from .options import add_config_options, add_network_options, check_config, progress
 
 if TYPE_CHECKING:
+    from ..core.config import Config
+    from ..pipeline import AsyncSession
     from ..pipeline.audit import AuditInput
 
 __all__ = ["AUDIT_SCHEMA_VERSION", "add_audit_parser", "audit_command"]
@@ -87,6 +90,15 @@ def add_audit_parser(commands: Any, subcommand: Subcommand) -> None:
         help="also compare each live page's main text with its snapshot's (drift fields; implies --archive; "
         "needs citecheck[drift])",
     )
+    cluster = audit.add_argument_group("distributed (needs the extra: pip install 'citecheck[distributed]')")
+    where = cluster.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the audit on the Dask cluster of this scheduler (tcp://HOST:PORT); every worker "
+        "must reach the result store",
+    )
+    where.add_argument("--workers", metavar="N", help="run the audit on a local Dask cluster of N worker processes")
     # What check_config reads that audit does not offer: left to the configuration file.
     audit.set_defaults(
         format=None,
@@ -151,37 +163,74 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
     import asyncio
 
     from ..pipeline import AsyncSession
-    from ..pipeline.audit import read_inputs, record_fields, run_audit
+    from ..pipeline.audit import run_audit
 
     if args.sources.count("-") > 1:
         raise UsageError("'-' (stdin) can be given once")
     config = check_config(args)
+    cluster = _cluster_flags(args)
     show = progress(args)
-    fail_on = {v.value for v in config.fail_verdicts}
-    drift = bool(config.drift)
-    archive = bool(config.lookup_snapshots) or drift
+    asked = _Asked(drift=bool(config.drift), archive=bool(config.lookup_snapshots) or bool(config.drift))
+    if cluster is not None:
+        return _audit_on_cluster(args, config, out, cluster, show, asked)
 
     async def go() -> tuple[AuditInput, _Writer, tuple[str, ...], int]:
         async with AsyncSession(config) as session:
-            found = read_inputs(
-                session, args.sources, kind=args.input, stdin=sys.stdin, access_date_column=args.access_date_column
-            )
-            for error in found.errors:
-                print(f"citecheck: error: {error}", file=sys.stderr)
-            if found.bad_date_count:
-                shown = "; ".join(found.bad_dates)
-                print(
-                    f"citecheck: {found.bad_date_count} access date(s) could not be read, so those URLs count as "
-                    f"read now: {shown}",
-                    file=sys.stderr,
-                )
-            fields = [*record_fields(archive=archive, drift=drift), *found.columns]
-            writer = _Writer(out, args.audit_format, fields)
-            run = await run_audit(session, found, writer, progress=show, archive=archive, drift=drift)
+            found = _read(session, args)
+            writer = _Writer(out, args.audit_format, _fields(found, asked))
+            run = await run_audit(session, found, writer, progress=show, archive=asked.archive, drift=asked.drift)
             reused = sum(result.from_cache for result in run.online.values())
             return found, writer, session.notices, reused
 
     found, writer, notices, reused = asyncio.run(go())
+    return _finish(found, writer, notices, reused, config, show, asked)
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What an audit adds to each record: the snapshot (``--archive``), the drift (``--drift``)."""
+
+    archive: bool
+    drift: bool
+
+
+def _fields(found: AuditInput, asked: _Asked) -> list[str]:
+    from ..pipeline.audit import record_fields
+
+    return [*record_fields(archive=asked.archive, drift=asked.drift), *found.columns]
+
+
+def _read(session: AsyncSession, args: argparse.Namespace) -> AuditInput:
+    """The sources, judged offline; what could not be read is said on stderr."""
+    from ..pipeline.audit import read_inputs
+
+    found = read_inputs(
+        session, args.sources, kind=args.input, stdin=sys.stdin, access_date_column=args.access_date_column
+    )
+    for error in found.errors:
+        print(f"citecheck: error: {error}", file=sys.stderr)
+    if found.bad_date_count:
+        print(
+            f"citecheck: {found.bad_date_count} access date(s) could not be read, so those URLs count as "
+            f"read now: {'; '.join(found.bad_dates)}",
+            file=sys.stderr,
+        )
+    return found
+
+
+def _finish(
+    found: AuditInput,
+    writer: _Writer,
+    notices: Sequence[str],
+    reused: int,
+    config: Config,
+    show: Callable[[int, int], None] | None,
+    asked: _Asked,
+    *,
+    failed: Sequence[str] = (),
+) -> int:
+    """The summary (stderr, and the end of a JSON document) and the exit code."""
+    fail_on = {v.value for v in config.fail_verdicts}
     if show is not None:
         sys.stderr.write("\r\033[K")
     counts = dict(sorted(writer.verdicts.items()))
@@ -191,26 +240,89 @@ def audit_command(args: argparse.Namespace, out: TextIO) -> int:
         "reused": reused,
         "verdicts": counts,
     }
-    if archive:
+    if asked.archive:
         summary["snapshots"] = writer.snapshots
-    if drift:
+    if asked.drift:
         summary["drift"] = dict(sorted(writer.drift.items()))
     writer.close(summary)
     for notice in notices:
         print(f"citecheck: {notice}", file=sys.stderr)
+    for failure in failed:
+        print(f"citecheck: error: {failure}; its URLs are reported pending (rerun to resume)", file=sys.stderr)
     shown = ", ".join(f"{verdict} {count}" for verdict, count in counts.items()) or "nothing to check"
-    if archive:
+    if asked.archive:
         shown += f"; {writer.snapshots} with a snapshot"
-    if drift:
+    if asked.drift:
         shown += f"; drift: {', '.join(f'{v} {n}' for v, n in summary['drift'].items()) or 'none compared'}"
     print(
         f"citecheck: audited {summary['urls']} URLs ({found.citations} citations, {reused} fresh results "
         f"reused from the store): {shown}",
         file=sys.stderr,
     )
-    if found.errors:
+    if found.errors or failed:
         return 2
     if config.exit_zero:
         return 0
     failing = fail_on & _FINDING_WORDS
     return 1 if any(writer.verdicts[v] for v in failing) or writer.drift["changed"] else 0
+
+
+_SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "ucx://")
+
+
+def _cluster_flags(args: argparse.Namespace) -> tuple[str | None, int | None] | None:
+    """``(scheduler, workers)`` when the audit is to run on a cluster, checked; None for one process."""
+    from ..pipeline.cluster import MAX_WORKERS
+
+    scheduler, workers = args.scheduler, args.workers
+    if scheduler is None and workers is None:
+        return None
+    if scheduler is not None:
+        scheduler = scheduler.strip()
+        host = scheduler.partition("://")[2]
+        if not scheduler.startswith(_SCHEMES) or not host or host.startswith(":"):
+            raise UsageError(f"--scheduler: expected an address like tcp://HOST:PORT, not {args.scheduler!r}")
+        return scheduler, None
+    try:
+        count = int(workers)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_WORKERS:
+        raise UsageError(f"--workers: must be a whole number from 1 to {MAX_WORKERS}, not {workers!r}")
+    return None, count
+
+
+def _audit_on_cluster(
+    args: argparse.Namespace,
+    config: Config,
+    out: TextIO,
+    cluster: tuple[str | None, int | None],
+    show: Callable[[int, int], None] | None,
+    asked: _Asked,
+) -> int:
+    """``audit --scheduler`` / ``--workers``: read here, check on the cluster, read results back from the store."""
+    import asyncio
+
+    from ..pipeline import AsyncSession
+    from ..pipeline.cluster import audit_on_cluster, connect, shared_store
+
+    scheduler, workers = cluster
+    config, notices = shared_store(config, local=workers is not None)
+    for notice in notices:
+        print(f"citecheck: {notice}", file=sys.stderr)
+
+    async def read() -> AuditInput:
+        async with AsyncSession(config) as session:
+            return _read(session, args)
+
+    found = asyncio.run(read())  # bad input stops the audit before any cluster is started
+    writer = _Writer(out, args.audit_format, _fields(found, asked))
+    with connect(scheduler=scheduler, workers=workers) as (client, slots):
+        if not slots:
+            print(
+                f"citecheck: no Dask worker is connected to {scheduler} yet: the shards wait for one", file=sys.stderr
+            )
+        audit = audit_on_cluster(
+            client, config, found, writer, slots=slots, progress=show, archive=asked.archive, drift=asked.drift
+        )
+    return _finish(found, writer, audit.notices, audit.reused, config, show, asked, failed=audit.failed)

@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..core.defaults import ARTICLE_SUFFIXES
+from ..core.drift import Drift
 from ..core.errors import CitecheckError, InputError
 from ..core.evidence import OnlineResult
 from ..core.links import Link, LinkKind
 from ..core.results import FileResult, LinkResult
+from ..core.snapshot import Snapshot
 from ..core.verdicts import Reason, Verdict
 from ..extract import extract_links, format_for_path
 from ..fix.documents import Document, iter_article_paths, read_document
@@ -44,11 +46,13 @@ __all__ = [
     "RESULT_FIELDS",
     "AuditInput",
     "Cited",
+    "audit_documents",
     "input_kind",
     "parse_access_date",
     "read_inputs",
     "record_fields",
     "run_audit",
+    "with_extras",
 ]
 
 #: What a source can be; ``auto`` decides by the name (see :func:`input_kind`).
@@ -376,7 +380,7 @@ async def run_audit(
         if progress is not None and run is not None:
             progress(len(run.online), len(run.urls))
 
-    sources, files = _by_reading(found, dated=later)
+    sources, files = audit_documents(found.links, found.read_at if later else None)
     run = session.start_judged(sources, files, archive=archive, drift=drift, on_result=arrived)
     await run.wait()
     for result in run.results():  # offline, a check that never answered, or waiting for a snapshot
@@ -389,36 +393,38 @@ async def run_audit(
                 line = online_record(item.online, cited)
             else:
                 line = record(item.cleaned, cited, verdict=item.verdict, reason=item.reason)
-            emit(_with_extras(line, item, archive=archive, drift=drift))
+            emit(with_extras(line, item.snapshot, item.drift, archive=archive, drift=drift))
     return run
 
 
-def _by_reading(found: AuditInput, *, dated: bool) -> tuple[list[Source], list[FileResult]]:
-    """The run's documents: one for the whole audit, or (``dated``) one per access date, so each
-    URL's snapshot is chosen for when it was read."""
+def audit_documents(
+    links: Mapping[str, LinkResult], read_at: Mapping[str, datetime] | None, *, path: str = "<audit>"
+) -> tuple[list[Source], list[FileResult]]:
+    """The documents a run of ``links`` (by cleaned URL) reads: one, read now, or, with
+    ``read_at``, one per access date, so each URL's snapshot is chosen for when it was read."""
     now = datetime.now(UTC)
     groups: dict[datetime, list[LinkResult]] = defaultdict(list)
-    for cleaned, judged in found.links.items():
-        groups[found.read_at.get(cleaned, now) if dated else now].append(judged)
+    for cleaned, judged in links.items():
+        groups[now if read_at is None else read_at.get(cleaned, now)].append(judged)
     sources, files = [], []
-    for read_at, links in groups.items():
-        sources.append(Source(Document(path="<audit>", text=""), "text", read_at))
-        files.append(FileResult(path="<audit>", format="text", links=tuple(links)))
+    for moment, grouped in groups.items():
+        sources.append(Source(Document(path=path, text=""), "text", moment))
+        files.append(FileResult(path=path, format="text", links=tuple(grouped)))
     return sources, files
 
 
-def _with_extras(line: dict[str, Any], item: LinkResult, *, archive: bool, drift: bool) -> dict[str, Any]:
+def with_extras(
+    line: dict[str, Any], snapshot: Snapshot | None, compared: Drift | None, *, archive: bool, drift: bool
+) -> dict[str, Any]:
     """A record with the snapshot and drift fields its audit asked for (None where unknown)."""
     if not (archive or drift):
         return line
-    snapshot = item.snapshot
     extras: dict[str, Any] = {
         "snapshot_url": None if snapshot is None else snapshot.memento_url,
         "snapshot_at": None if snapshot is None else snapshot.captured_at.isoformat(),
         "snapshot_archive": None if snapshot is None else snapshot.archive,
     }
     if drift:
-        compared = item.drift
         extras["drift"] = None if compared is None else compared.verdict.value
         similarity = None if compared is None else compared.similarity
         extras["drift_similarity"] = None if similarity is None else round(similarity, 4)

@@ -14,7 +14,7 @@ from ..core.drift import Drift, DriftVerdict
 from .records import encode_time
 from .sqlite import Store
 
-__all__ = ["record_drift", "reusable_drift"]
+__all__ = ["latest_drift", "record_drift", "reusable_drift"]
 
 
 def record_drift(store: Store, url: str, drift: Drift) -> None:
@@ -42,5 +42,15 @@ def reusable_drift(store: Store, url: str, memento_url: str, *, max_age: float) 
         "SELECT data FROM drift WHERE url = ? AND memento_url = ? AND compared_at > ? AND verdict != ?"
         " ORDER BY compared_at DESC, id DESC LIMIT 1",
         (url, memento_url, oldest, DriftVerdict.UNKNOWN.value),
+    )
+    return Drift.from_dict(json.loads(rows[0][0])) if rows else None
+
+
+def latest_drift(store: Store, url: str, memento_url: str) -> Drift | None:
+    """The newest comparison of ``url`` with this snapshot, whatever its verdict (``unknown`` too):
+    what a run that compared it said, read back by a distributed audit's client."""
+    rows = store._read(
+        "SELECT data FROM drift WHERE url = ? AND memento_url = ? ORDER BY compared_at DESC, id DESC LIMIT 1",
+        (url, memento_url),
     )
     return Drift.from_dict(json.loads(rows[0][0])) if rows else None
