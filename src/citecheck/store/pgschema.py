@@ -102,8 +102,13 @@ CREATE TABLE IF NOT EXISTS citecheck_schema (
 
 def pg_schema_version(conn: Connection) -> int:
     """The schema version of the database's current schema (0 when it holds no store yet)."""
-    (table,) = conn.execute("SELECT to_regclass('citecheck_schema')").fetchone()
-    if table is None:
+    # The catalog by a query, not to_regclass(): that may answer from a cache still saying "no
+    # such table" after another process, which we waited for, created it.
+    (exists,) = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables"
+        " WHERE schemaname = current_schema() AND tablename = 'citecheck_schema')"
+    ).fetchone()
+    if not exists:
         return 0
     row = conn.execute("SELECT version FROM citecheck_schema").fetchone()
     return 0 if row is None else int(row[0])
