@@ -237,8 +237,10 @@ class PostgresStore(BaseStore):
         A connection found broken (the server restarted since the last call) is opened again
         first: a long run survives a database restart between its writes.
         """
+        if self._closed:
+            raise RuntimeError(f"the citecheck store {self.where} is closed")
         for attempt in range(self._attempts):
-            if self._conn.broken and not self._closed:
+            if self._conn.broken:
                 self._conn.close()
                 self._conn = self._connect()
             try:
@@ -263,8 +265,6 @@ class PostgresStore(BaseStore):
                 f"lost the connection to the citecheck store {self.where}: {self._message(error)}"
             ) from error
         except psycopg.InterfaceError as error:
-            if self._closed:
-                raise
             raise StoreError(
                 f"the connection to the citecheck store {self.where} failed: {self._message(error)}"
             ) from error
