@@ -62,10 +62,10 @@ def redact(url: str) -> str:
         if parts.password is not None:
             user, _, host = netloc.rpartition("@")
             netloc = f"{user.partition(':')[0]}:***@{host}"
-        query = urlencode(
-            [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)],
-            safe="*",
-        )
+        query = parts.query
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(key == "password" for key, _ in pairs):
+            query = urlencode([(k, "***" if k == "password" else v) for k, v in pairs], safe="*")
         return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:
         return "the PostgreSQL store (its URL cannot be shown)"
