@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ..core.errors import ConfigError
+from ..core.setting import DATABASE_URL_SCHEMES
 from .base import BaseStore
 from .records import utc_now
 from .sqlite import ATTEMPTS, Store
@@ -21,7 +22,7 @@ from .sqlite import ATTEMPTS, Store
 __all__ = ["POSTGRES_SCHEMES", "is_postgres_url", "open_store"]
 
 #: URL schemes that select the PostgreSQL backend (libpq's two spellings).
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+POSTGRES_SCHEMES = DATABASE_URL_SCHEMES
 
 
 def is_postgres_url(location: object) -> bool:
