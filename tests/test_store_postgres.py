@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -180,6 +181,22 @@ def test_prune_and_judgement_agree_with_sqlite(postgres_dsn: str) -> None:
             store.record_many(history)
             answers.append((store.judgement("https://example.org/"), store.prune(timedelta(days=6))))
     assert answers[0] == answers[1]
+
+
+def test_the_cli_reports_an_unreachable_store_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres_dsn: str
+) -> None:
+    from citecheck.cli.main import main
+
+    article = tmp_path / "post.md"
+    article.write_text(f"[a](http://127.0.0.1:{_closed_port()}/)\n", "utf-8")  # nothing leaves this machine
+    closed = f"postgresql://cite:hunter2@127.0.0.1:{_closed_port()}/cites"
+    code = main(["check", "--isolated", "--allow-network", "127.0.0.0/8", "--store", closed, str(article)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cannot open the citecheck store postgresql://cite:***@127.0.0.1:" in err
+    assert "hunter2" not in err
+    assert "Traceback" not in err
 
 
 def _closed_port() -> int:
