@@ -15,6 +15,7 @@ converts them to and from :class:`~citecheck.store.records.StoredCheck`, a plain
 ``data`` holds the full evidence as JSON.
 
 >>> from datetime import UTC, datetime, timedelta
+>>> from citecheck.store.records import StoredCheck
 >>> with Store.open(":memory:", clock=lambda: datetime(2024, 5, 4, tzinfo=UTC)) as store:
 ...     store.record(StoredCheck(url="https://example.org/", checked_at=datetime(2024, 5, 3, tzinfo=UTC),
 ...                              verdict="ok", http_status=200))
