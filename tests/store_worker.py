@@ -1,7 +1,8 @@
 """A separate process for the store's concurrency tests (run as a script by ``test_store.py``).
 
-Real processes, not threads, because what must hold is SQLite's file locking between
-processes, each with its own connection. Every worker opens its store, prints ``ready``, then
+Real processes, not threads, because what must hold is the database's locking between
+processes, each with its own connection (an SQLite file's, or a PostgreSQL server's: DB is
+a path or a ``postgresql://`` URL). Every worker opens its store, prints ``ready``, then
 waits for a "go" file so that all of them start writing at the same moment.
 
     python store_worker.py write DB GO WORKER COUNT   # COUNT records, some in batches
@@ -13,13 +14,12 @@ Each prints one JSON line with what it saw when done.
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from citecheck.store import Store, StoredCheck
+from citecheck.store import BaseStore, StoredCheck, open_store
 
 
 def make_check(worker: int, index: int) -> StoredCheck:
@@ -43,7 +43,7 @@ def _wait_for(go: Path) -> None:
         time.sleep(0.001)
 
 
-def write(store: Store, worker: int, count: int) -> dict[str, int]:
+def write(store: BaseStore, worker: int, count: int) -> dict[str, int]:
     """Mostly single records (one transaction each: the most contention), some batches."""
     index = 0
     while index < count:
@@ -56,12 +56,11 @@ def write(store: Store, worker: int, count: int) -> dict[str, int]:
     return {"worker": worker, "written": index}
 
 
-def read(store: Store, database: Path, target: int) -> dict[str, int]:
+def read(store: BaseStore, target: int) -> dict[str, int]:
     """Read while the writers write: counts never go down and every row read is whole."""
-    counts = sqlite3.connect(database, timeout=10)
     reads, last, deadline = 0, 0, time.monotonic() + 60
     while last < target and time.monotonic() < deadline:
-        (count,) = counts.execute("SELECT COUNT(*) FROM checks").fetchone()
+        ((count,),) = store._read("SELECT COUNT(*) FROM checks", ())
         if count < last:
             raise SystemExit(f"row count went down: {last} -> {count}")
         last = count
@@ -78,19 +77,18 @@ def read(store: Store, database: Path, target: int) -> dict[str, int]:
                     raise SystemExit(f"torn data: {check}")
             store.judgement(f"https://example.org/w{worker}/0")
             reads += 1
-    counts.close()
     return {"reads": reads, "last_count": last}
 
 
 def main(argv: list[str]) -> int:
-    mode, database, go = argv[0], Path(argv[1]), Path(argv[2])
-    with Store.open(database) as store:
+    mode, database, go = argv[0], argv[1], Path(argv[2])
+    with open_store(database) as store:
         print("ready", flush=True)
         _wait_for(go)
         if mode == "write":
             print(json.dumps(write(store, int(argv[3]), int(argv[4]))), flush=True)
         else:
-            print(json.dumps(read(store, database, int(argv[3]))), flush=True)
+            print(json.dumps(read(store, int(argv[3]))), flush=True)
     return 0
 
 

@@ -18,6 +18,7 @@ from citecheck.archive.memento import MementoArchive
 from citecheck.core.errors import ConfigError
 from citecheck.core.snapshot import ArchiveError, SnapshotSource
 from citecheck.net.limits import Limiters
+from citecheck.store import BaseStore, open_store
 from citecheck.store.sqlite import Store
 
 pytestmark = pytest.mark.httpx_mock(assert_all_responses_were_requested=False, can_send_already_matched_responses=True)
@@ -32,7 +33,7 @@ async def _no_sleep(_: float) -> None:
     return None
 
 
-def _archiver(settings: ArchiveSettings, store: Store | None = None) -> AsyncArchiver:
+def _archiver(settings: ArchiveSettings, store: BaseStore | None = None) -> AsyncArchiver:
     """An archiver with its own limiters (none left over from another test) and no jitter."""
     return AsyncArchiver(settings, store=store, sleep=_no_sleep, limiters=Limiters())
 
@@ -41,7 +42,7 @@ def _rows(*rows: list[str]) -> bytes:
     return json.dumps([HEADER, *rows]).encode()
 
 
-def _lookup(url: str, store: Store | None = None, **settings: Any) -> Any:
+def _lookup(url: str, store: BaseStore | None = None, **settings: Any) -> Any:
     async def go() -> Any:
         async with _archiver(ArchiveSettings(wayback_url=WAYBACK, **settings), store) as archiver:
             return await archiver.lookup(url, at=AT)
@@ -115,11 +116,11 @@ def test_memento_archive_captures_count_when_ia_has_none(httpx_mock: HTTPXMock) 
     assert snapshot.source is SnapshotSource.TIMEMAP
 
 
-def test_answers_are_remembered_negative_ones_too(httpx_mock: HTTPXMock, tmp_path: Path) -> None:
+def test_answers_are_remembered_negative_ones_too(httpx_mock: HTTPXMock, store_location: str) -> None:
     httpx_mock.add_response(
         url=CDX, content=_rows(["20240501000000", "https://example.org/s", "200", "text/html", "D", "1"])
     )
-    with Store.open(tmp_path / "s.sqlite3") as store:
+    with open_store(store_location) as store:
         first = _lookup("https://example.org/s", store=store)
         again = _lookup("https://example.org/s", store=store)
         assert first is not None
@@ -127,7 +128,7 @@ def test_answers_are_remembered_negative_ones_too(httpx_mock: HTTPXMock, tmp_pat
         assert len(httpx_mock.get_requests()) == 1
     httpx_mock.reset()
     httpx_mock.add_response(url=CDX, content=b"[]")
-    with Store.open(tmp_path / "n.sqlite3") as store:
+    with open_store(store_location) as store:
         assert _lookup("https://example.org/none", store=store) is None
         assert _lookup("https://example.org/none", store=store) is None
         assert len(httpx_mock.get_requests()) == 1  # the fresh negative answer was reused

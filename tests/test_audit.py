@@ -185,11 +185,12 @@ def test_csv_and_json_outputs_carry_the_documented_fields(
 
 
 def test_a_rerun_against_the_same_store_sends_no_request(
-    tmp_path: Path, web: FakeWeb, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, web: FakeWeb, capsys: pytest.CaptureFixture[str], store_location: str
 ) -> None:
+    """Against an SQLite file and a PostgreSQL database alike (``--store postgresql://...``)."""
     urls = tmp_path / "urls.txt"
     urls.write_text(f"{web.url(0, '/a')}\n{web.url(0, '/b')}\n{web.url(0, '/gone')}\n", "utf-8")
-    store = str(tmp_path / "store.sqlite3")
+    store = store_location
     code, first, err = audit(capsys, "--store", store, "--format", "jsonl", str(urls))
     assert code == 1
     assert web.requests > 0
@@ -262,7 +263,7 @@ def test_the_kind_of_a_source_follows_its_name(name: str, kind: str) -> None:
     assert input_kind(name) == kind
 
 
-def test_an_interrupted_audit_resumes_where_it_stopped(tmp_path: Path, web: FakeWeb) -> None:
+def test_an_interrupted_audit_resumes_where_it_stopped(tmp_path: Path, web: FakeWeb, store_location: str) -> None:
     """Ctrl-C while one URL is still being checked: what had arrived is in the store, and the
     rerun asks the network only for what was left."""
     import signal
@@ -271,7 +272,7 @@ def test_an_interrupted_audit_resumes_where_it_stopped(tmp_path: Path, web: Fake
     web.route("/slow", delay(60, ok(PAGE)))
     urls = tmp_path / "urls.txt"
     urls.write_text(f"{web.url(0, '/a')}\n{web.url(0, '/b')}\n{web.url(0, '/slow')}\n", "utf-8")
-    store = str(tmp_path / "store.sqlite3")
+    store = store_location
     command = [sys.executable, "-m", "citecheck", *BASE, "--store", store, "--timeout", "90", str(urls)]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")}
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=env)

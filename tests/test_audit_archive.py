@@ -168,7 +168,7 @@ def test_access_dates_as_people_write_them(text: str, expected: str | None) -> N
 
 
 def test_a_distributed_audit_carries_the_same_snapshot_and_drift_fields(
-    tmp_path: Path, web: Web, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_location: str, web: Web, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--workers 2``: workers look up and compare, the client reads both back from the store."""
     pytest.importorskip("distributed")
@@ -178,8 +178,7 @@ def test_a_distributed_audit_carries_the_same_snapshot_and_drift_fields(
     missing = web.publish("/never-archived", page(), {})
     table = tmp_path / "citations.csv"
     table.write_text(f"url,accessed\n{early},2019-01-01\n{rewritten},2022-01-01\n{missing},2022-01-01\n", "utf-8")
-    store = str(tmp_path / "audit.sqlite3")
-    args = ["--drift", "--store", store, "--format", "jsonl", str(table)]
+    args = ["--drift", "--store", store_location, "--format", "jsonl", str(table)]
     code, out, err = audit(capsys, "--workers", "2", *args)
     assert code == 1, err
     records = by_url(out)

@@ -31,7 +31,7 @@ from citecheck.pipeline import cluster as engine
 from citecheck.pipeline.audit import Cited
 from citecheck.pipeline.cluster import ShardSummary, local_cluster, stored_records
 from citecheck.pipeline.shards import Shard, make_shards, shard_size_for
-from citecheck.store.sqlite import Store
+from citecheck.store import open_store
 from fakeweb import FakeWeb, delay, ok, status
 
 PAGE = "<html><head><title>A report</title></head><body><p>The report itself, at length.</p></body></html>"
@@ -103,8 +103,8 @@ def web() -> Iterator[FakeWeb]:
         yield server
 
 
-def rows(store: Path, urls: list[str]) -> dict[str, Any]:
-    with Store.open(store) as opened:
+def rows(store: Path | str, urls: list[str]) -> dict[str, Any]:
+    with open_store(store) as opened:
         return opened.latest_many(urls, max_age=timedelta(days=1))
 
 
@@ -224,18 +224,21 @@ def test_a_worker_remembers_for_a_while_that_its_network_works(monkeypatch: pyte
 # -- the distributed audit -------------------------------------------------------------------------
 
 
-def test_politeness_holds_across_two_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_politeness_holds_across_two_workers(
+    tmp_path: Path, store_location: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Four hosts of twelve slow URLs on a local cluster of two workers: never more than
-    host_concurrency requests in flight at one host, and every URL fetched once."""
+    host_concurrency requests in flight at one host, and every URL fetched once (the results
+    in an SQLite file, and in PostgreSQL)."""
     with FakeWeb.threaded(hosts=4) as web:
         paths = [f"/p{n}" for n in range(12)]
         for path in paths:
             web.route(path, delay(0.2, ok(PAGE)))
         urls = tmp_path / "urls.txt"
         urls.write_text("".join(f"{web.url(h, p)}\n" for p in paths for h in range(4)), "utf-8")
-        store = tmp_path / "store.sqlite3"
+        store = store_location
         code, out, err = audit(
-            capsys, "--workers", "2", "--host-concurrency", "2", "--store", str(store), "--format", "jsonl", str(urls)
+            capsys, "--workers", "2", "--host-concurrency", "2", "--store", store, "--format", "jsonl", str(urls)
         )
         assert code == 0, err
         records = jsonl(out)
@@ -309,12 +312,11 @@ def test_articles_through_the_cluster(
 
 
 def test_a_rerun_resumes_from_the_store_without_a_request(
-    scheduler: str, tmp_path: Path, web: FakeWeb, capsys: pytest.CaptureFixture[str]
+    scheduler: str, tmp_path: Path, store_location: str, web: FakeWeb, capsys: pytest.CaptureFixture[str]
 ) -> None:
     urls = tmp_path / "urls.txt"
     urls.write_text("".join(f"{web.url(h, p)}\n" for h in range(3) for p in ("/a", "/b", "/gone")), "utf-8")
-    store = tmp_path / "store.sqlite3"
-    args = ("--scheduler", scheduler, "--store", str(store), "--format", "jsonl")
+    args = ("--scheduler", scheduler, "--store", store_location, "--format", "jsonl")
     code, first, err = audit(capsys, *args, str(urls))
     assert code == 1, err
     assert "0 fresh results reused" in err
@@ -423,7 +425,7 @@ def _kill_a_busy_worker(client: Client, web: FakeWeb) -> int:
     return int(pids[busy[0]])
 
 
-def _start_audit(address: str, urls: Path, store: Path) -> subprocess.Popen[str]:
+def _start_audit(address: str, urls: Path, store: Path | str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "citecheck", *BASE, "--host-concurrency", "2", "--scheduler", address]
     command += ["--store", str(store), "--format", "jsonl", str(urls)]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
@@ -439,11 +441,13 @@ def _slow_urls(web: FakeWeb, tmp_path: Path) -> tuple[Path, list[str]]:
     return urls, listed
 
 
-def test_a_worker_killed_mid_run_loses_nothing(own_cluster: tuple[Client, str], tmp_path: Path) -> None:
+def test_a_worker_killed_mid_run_loses_nothing(
+    own_cluster: tuple[Client, str], tmp_path: Path, store_location: str
+) -> None:
     client, address = own_cluster
     with FakeWeb.threaded(hosts=4) as web:
         urls, listed = _slow_urls(web, tmp_path)
-        store = tmp_path / "store.sqlite3"
+        store = store_location
         proc = _start_audit(address, urls, store)
         try:
             killed = _kill_a_busy_worker(client, web)

@@ -48,6 +48,20 @@ def test_pyproject_table_found_upward(tmp_path: Path) -> None:
     assert config.source == str(tmp_path / "pyproject.toml")
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("cache/store.sqlite3", "{dir}/cache/store.sqlite3"),  # a file: relative to the configuration file
+        ("postgresql://cite:pw@db.example:5432/cites", "postgresql://cite:pw@db.example:5432/cites"),
+        ("postgres://db.example/cites?sslmode=require", "postgres://db.example/cites?sslmode=require"),
+        ("", ""),
+    ],
+)
+def test_the_store_is_a_path_or_a_database_url_taken_as_written(tmp_path: Path, written: str, expected: str) -> None:
+    (tmp_path / "citecheck.toml").write_text(f"store = {written!r}\n", "utf-8")
+    assert load_config(search_from=tmp_path).store == expected.format(dir=tmp_path)
+
+
 def test_pyproject_without_our_table_is_passed_over(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', "utf-8")
     inner = tmp_path / "inner"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -21,7 +20,7 @@ from citecheck.drift import maintext
 from citecheck.fix.documents import Document
 from citecheck.pipeline.session import AsyncSession, Source
 from citecheck.server.app import ServiceSettings, create_app
-from citecheck.store import Store
+from citecheck.store import open_store
 from citecheck.store.drifts import reusable_drift
 from drift_pages import OTHER_ARTICLE, REWRITTEN, page
 from drift_web import Web, fake_archive
@@ -112,9 +111,9 @@ def test_drift_off_leaves_links_without_it(web: Web) -> None:
     assert result.links[0].drifted
 
 
-def test_comparisons_are_remembered_and_reused(web: Web, tmp_path: Path) -> None:
+def test_comparisons_are_remembered_and_reused(web: Web, store_location: str) -> None:
     url = web.publish("/kept", page(REWRITTEN), {"20210301000000": page()})
-    store = str(tmp_path / "store.sqlite3")
+    store = store_location
     first = _drifts(web, [url], store=store)[url]
     assert first is not None
     assert first.verdict is DriftVerdict.CHANGED
@@ -123,13 +122,13 @@ def test_comparisons_are_remembered_and_reused(web: Web, tmp_path: Path) -> None
     assert again is not None
     assert again.to_dict() == first.to_dict()  # from the store: the same result, compared_at included
     assert web.raw_fetches == fetched  # no second fetch of the capture
-    with Store.open(store) as opened:
+    with open_store(store) as opened:
         assert reusable_drift(opened, url, first.snapshot or "", max_age=3600) == again
         assert reusable_drift(opened, url, "https://archive.example/web/1/other", max_age=3600) is None
     # An unknown answer is recorded but not reused: it is tried again next time.
     missing = web.publish("/missing", page(), {})
     _drifts(web, [missing], store=store)
-    with Store.open(store) as opened:
+    with open_store(store) as opened:
         rows = opened._read("SELECT verdict FROM drift WHERE url = ?", (missing,))
     assert rows == [("unknown",)]
 

@@ -251,7 +251,8 @@ def test_per_host_limit_is_never_exceeded() -> None:
     assert web.max_in_flight <= 5
 
 
-def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
+def test_cli_checks_online_with_an_allowed_network(tmp_path: Path, store_location: str) -> None:
+    """With an SQLite file and a PostgreSQL database alike as ``--store``."""
     with FakeWeb.threaded(hosts=2) as web:
         web.route("/ok.pdf", ok("pdf", PDF), host=0)
         web.route("/gone", status(404), host=0)
@@ -263,7 +264,7 @@ def test_cli_checks_online_with_an_allowed_network(tmp_path: Path) -> None:
             "utf-8",
         )
         command = [sys.executable, "-m", "citecheck", "check", "--isolated", "--format", "json"]
-        base = [*command, "--allow-network", "127.0.0.0/8", "--store", str(tmp_path / "store.sqlite3")]
+        base = [*command, "--allow-network", "127.0.0.0/8", "--store", store_location]
         done = subprocess.run([*base, str(article)], capture_output=True, timeout=120, cwd=tmp_path)
         assert done.returncode == 1, done.stderr
         links = json.loads(done.stdout)["links"]

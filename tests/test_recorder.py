@@ -20,7 +20,7 @@ from citecheck.core.verdicts import Reason, Verdict
 from citecheck.fix.documents import Document
 from citecheck.pipeline import Source, recorder
 from citecheck.pipeline.recorder import Recorder
-from citecheck.store import AsyncStore, Store
+from citecheck.store import AsyncStore, BaseStore, Store
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -36,7 +36,7 @@ def result(index: int, verdict: Verdict = Verdict.OK) -> OnlineResult:
     )
 
 
-def _count(store: Store) -> int:
+def _count(store: BaseStore) -> int:
     # Every URL of these tests is distinct: one history entry per row recorded.
     return sum(len(store.history(result(index).url)) for index in range(400))
 
@@ -46,6 +46,7 @@ class Transactions:
 
     def __init__(self, store: AsyncStore) -> None:
         self.count = 0
+        assert isinstance(store.store, Store)  # SQLite's trace callback counts them
         store.store._conn.set_trace_callback(self._seen)
 
     def _seen(self, statement: str) -> None:

@@ -19,11 +19,13 @@ import pytest
 from citecheck.core.errors import CitecheckError, ConfigError
 from citecheck.store import (
     MIGRATIONS,
+    BaseStore,
     DeadJudgement,
     Store,
     StoreBusyError,
     StoredCheck,
     default_store_path,
+    open_store,
 )
 from citecheck.store.sqlite import FILENAME
 
@@ -59,8 +61,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    with Store.open(tmp_path / "store.sqlite3", clock=clock) as opened:
+def store(store_location: str, clock: Clock) -> Iterator[BaseStore]:
+    """A new store of each backend (the tests taking it run against SQLite and PostgreSQL)."""
+    with open_store(store_location, clock=clock) as opened:
         yield opened
 
 
@@ -244,7 +247,7 @@ def test_default_path_per_platform(platform: str, env: dict[str, str], expected:
 # --- records ------------------------------------------------------------------------------
 
 
-def test_record_round_trips_exactly(store: Store) -> None:
+def test_record_round_trips_exactly(store: BaseStore) -> None:
     eastern = timezone(timedelta(hours=-5))
     record = StoredCheck(
         url=URL,
@@ -267,7 +270,7 @@ def test_record_round_trips_exactly(store: Store) -> None:
     assert back == record
     assert back.checked_at.tzinfo is UTC
     assert back.checked_at.microsecond == 123456
-    assert rows(store.path or Path())[0][1] == "2024-05-01T09:00:00.123456+00:00"
+    assert store._read("SELECT checked_at FROM checks", ()) == [("2024-05-01T09:00:00.123456+00:00",)]
 
 
 def test_to_dict_is_json_ready_and_reversible() -> None:
@@ -286,7 +289,7 @@ def test_to_dict_is_json_ready_and_reversible() -> None:
     assert hash(record) == hash(check(T0 + timedelta(microseconds=1), "broken"))  # data is not hashed
 
 
-def test_naive_times_are_refused(store: Store) -> None:
+def test_naive_times_are_refused(store: BaseStore) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         StoredCheck(url=URL, checked_at=datetime(2024, 5, 1), verdict="ok")
     naive = Store.open(":memory:", clock=lambda: datetime(2024, 5, 1))
@@ -295,7 +298,7 @@ def test_naive_times_are_refused(store: Store) -> None:
     naive.close()
 
 
-def test_data_that_is_not_json_is_refused_before_writing(store: Store) -> None:
+def test_data_that_is_not_json_is_refused_before_writing(store: BaseStore) -> None:
     with pytest.raises(TypeError, match="not JSON-able"):
         store.record_many([check(T0), check(T0, when=T0)])
     with pytest.raises(TypeError, match="not JSON-able"):
@@ -303,7 +306,7 @@ def test_data_that_is_not_json_is_refused_before_writing(store: Store) -> None:
     assert store.history(URL) == []  # record_many is all or nothing
 
 
-def test_latest_honours_max_age(store: Store, clock: Clock) -> None:
+def test_latest_honours_max_age(store: BaseStore, clock: Clock) -> None:
     assert store.latest(URL, max_age=timedelta(days=1)) is None
     store.record(check(T0 - timedelta(hours=30), "broken"))
     store.record(check(T0 - timedelta(hours=2)))
@@ -318,7 +321,7 @@ def test_latest_honours_max_age(store: Store, clock: Clock) -> None:
         store.latest(URL, max_age=timedelta(-1))
 
 
-def test_history_is_newest_first_and_limited(store: Store) -> None:
+def test_history_is_newest_first_and_limited(store: BaseStore) -> None:
     checks = [check(T0 + timedelta(hours=h), "ok" if h % 2 else "broken", n=h) for h in range(10)]
     store.record_many(reversed(checks))  # insertion order does not matter, time does
     store.record(check(T0, url="https://example.org/other"))
@@ -329,7 +332,7 @@ def test_history_is_newest_first_and_limited(store: Store) -> None:
         store.history(URL, limit=0)
 
 
-def test_same_instant_later_insert_wins(store: Store) -> None:
+def test_same_instant_later_insert_wins(store: BaseStore) -> None:
     store.record(check(T0, "broken", n=1))
     store.record(check(T0, "ok", n=2))
     assert [c.data["n"] for c in store.history(URL)] == [2, 1]
@@ -339,22 +342,22 @@ def test_same_instant_later_insert_wins(store: Store) -> None:
 # --- judgement ----------------------------------------------------------------------------
 
 
-def judge(store: Store, *steps: tuple[float, str]) -> DeadJudgement:
+def judge(store: BaseStore, *steps: tuple[float, str]) -> DeadJudgement:
     """Record checks at (days after T0, verdict) and judge the URL."""
     store.record_many(check(T0 + timedelta(days=days), verdict) for days, verdict in steps)
     return store.judgement(URL)
 
 
-def test_never_checked_is_unknown(store: Store) -> None:
+def test_never_checked_is_unknown(store: BaseStore) -> None:
     assert store.judgement(URL) == DeadJudgement(state="unknown")
     assert store.judgement(URL).label == "unknown"
 
 
-def test_alive(store: Store) -> None:
+def test_alive(store: BaseStore) -> None:
     assert judge(store, (0, "broken"), (1, "ok")) == DeadJudgement(state="alive")
 
 
-def test_failing_once(store: Store) -> None:
+def test_failing_once(store: BaseStore) -> None:
     judgement = judge(store, (0, "ok"), (1, "broken"))
     assert judgement == DeadJudgement(
         state="failing", first_failure=T0 + timedelta(days=1), failures=1, span=timedelta(0)
@@ -363,24 +366,24 @@ def test_failing_once(store: Store) -> None:
     assert not judgement.is_dead
 
 
-def test_three_failures_within_a_day_are_still_failing(store: Store) -> None:
+def test_three_failures_within_a_day_are_still_failing(store: BaseStore) -> None:
     judgement = judge(store, (0, "broken"), (0.4, "broken"), (0.9, "broken"))
     assert (judgement.state, judgement.failures, judgement.first_failure) == ("failing", 3, T0)
     assert judgement.span == timedelta(days=0.9)
 
 
-def test_three_failures_over_four_days_are_dead(store: Store) -> None:
+def test_three_failures_over_four_days_are_dead(store: BaseStore) -> None:
     judgement = judge(store, (-5, "ok"), (0, "broken"), (2, "broken"), (4, "broken"))
     assert judgement == DeadJudgement(state="dead", first_failure=T0, failures=3, span=timedelta(days=4))
     assert judgement.is_dead
     assert judgement.label == "dead, confirmed"
 
 
-def test_two_failures_over_a_week_are_not_enough(store: Store) -> None:
+def test_two_failures_over_a_week_are_not_enough(store: BaseStore) -> None:
     assert judge(store, (0, "broken"), (7, "broken")).state == "failing"
 
 
-def test_a_success_resets_the_streak(store: Store) -> None:
+def test_a_success_resets_the_streak(store: BaseStore) -> None:
     judgement = judge(store, (0, "broken"), (2, "broken"), (4, "broken"), (5, "ok"), (6, "broken"))
     assert judgement == DeadJudgement(
         state="failing", first_failure=T0 + timedelta(days=6), failures=1, span=timedelta(0)
@@ -389,26 +392,26 @@ def test_a_success_resets_the_streak(store: Store) -> None:
     assert store.judgement(URL).is_dead
 
 
-def test_more_failures_never_undo_a_confirmed_death(store: Store) -> None:
+def test_more_failures_never_undo_a_confirmed_death(store: BaseStore) -> None:
     """Judged over the whole streak: three quick reruns after days of failure stay dead."""
     judgement = judge(store, (0, "broken"), (2, "broken"), (4, "broken"), (9, "broken"), (9.001, "broken"))
     assert (judgement.state, judgement.failures, judgement.first_failure) == ("dead", 5, T0)
 
 
-def test_inconclusive_checks_neither_extend_nor_end_a_streak(store: Store) -> None:
+def test_inconclusive_checks_neither_extend_nor_end_a_streak(store: BaseStore) -> None:
     assert judge(store, (0, "unreachable"), (1, "blocked")).state == "unknown"
     judgement = judge(store, (2, "broken"), (3, "unreachable"), (4, "broken"), (5, "blocked"), (6, "broken"))
     assert (judgement.state, judgement.failures, judgement.first_failure) == ("dead", 3, T0 + timedelta(days=2))
 
 
-def test_unverified_checks_neither_extend_nor_end_a_streak(store: Store) -> None:
+def test_unverified_checks_neither_extend_nor_end_a_streak(store: BaseStore) -> None:
     """A page that looks like the site's page for a missing path is no failure, and no sign of life."""
     assert judge(store, (0, "unverified")).state == "unknown"
     judgement = judge(store, (1, "broken"), (2, "unverified"), (3, "broken"), (4, "unverified"), (5, "broken"))
     assert (judgement.state, judgement.failures, judgement.first_failure) == ("dead", 3, T0 + timedelta(days=1))
 
 
-def test_judgement_thresholds_are_parameters(store: Store) -> None:
+def test_judgement_thresholds_are_parameters(store: BaseStore) -> None:
     judge(store, (0, "broken"), (1, "http_410"))
     assert store.judgement(URL).state == "alive"  # an unknown verdict is a sign of life by default
     custom = store.judgement(URL, min_checks=2, min_span=timedelta(days=1), failures={"broken", "http_410"})
@@ -417,7 +420,7 @@ def test_judgement_thresholds_are_parameters(store: Store) -> None:
         store.judgement(URL, min_checks=0)
 
 
-def test_judgement_is_per_url(store: Store) -> None:
+def test_judgement_is_per_url(store: BaseStore) -> None:
     judge(store, (0, "broken"), (2, "broken"), (4, "broken"))
     store.record(check(T0 + timedelta(days=5), url="https://example.org/other"))
     assert store.judgement(URL).is_dead
@@ -427,7 +430,7 @@ def test_judgement_is_per_url(store: Store) -> None:
 # --- prune --------------------------------------------------------------------------------
 
 
-def test_prune_deletes_old_checks_but_keeps_the_newest_per_url(store: Store, clock: Clock) -> None:
+def test_prune_deletes_old_checks_but_keeps_the_newest_per_url(store: BaseStore, clock: Clock) -> None:
     other, gone = "https://example.org/other", "https://example.org/gone"
     store.record_many(check(T0 - timedelta(days=d), "ok", n=d) for d in (1, 10, 20, 30))
     store.record_many(check(T0 - timedelta(days=d), "broken", url=other) for d in (40, 50))
@@ -445,7 +448,7 @@ def test_prune_deletes_old_checks_but_keeps_the_newest_per_url(store: Store, clo
 # --- concurrency --------------------------------------------------------------------------
 
 
-def test_threads_can_share_one_store(store: Store) -> None:
+def test_threads_can_share_one_store(store: BaseStore) -> None:
     def work(n: int) -> None:
         for i in range(50):
             store.record(check(T0 + timedelta(seconds=i), url=f"https://example.org/t{n}", i=i))
@@ -459,7 +462,7 @@ def test_threads_can_share_one_store(store: Store) -> None:
     assert [len(store.history(f"https://example.org/t{n}", limit=1000)) for n in range(4)] == [50] * 4
 
 
-def test_threads_sharing_one_store_write_checks_and_snapshots_at_once(tmp_path: Path) -> None:
+def test_threads_sharing_one_store_write_checks_and_snapshots_at_once(store_location: str) -> None:
     """Every write and explicit read transaction takes the store's lock.
 
     One connection has one transaction at a time: a method that began its own without the lock
@@ -468,7 +471,7 @@ def test_threads_sharing_one_store_write_checks_and_snapshots_at_once(tmp_path: 
     """
     writes, workers = 200, 2
     errors: list[BaseException] = []
-    with Store.open(tmp_path / "store.sqlite3") as store:
+    with open_store(store_location) as store:
         start = threading.Barrier(3 * workers)
 
         def run(action: Callable[[int], object], n: int) -> None:
@@ -506,8 +509,7 @@ def test_threads_sharing_one_store_write_checks_and_snapshots_at_once(tmp_path: 
         assert errors == []
         stored = [c.data["i"] for n in range(10) for c in store.history(f"{URL}/{n}", limit=10_000)]
         assert sorted(stored) == list(range(workers * writes))
-    with closing(sqlite3.connect(tmp_path / "store.sqlite3")) as conn:
-        urls = [url for (url,) in conn.execute("SELECT lookup_url FROM snapshots")]
+        urls = [url for (url,) in store._read("SELECT lookup_url FROM snapshots", ())]
     assert sorted(urls) == sorted(f"https://example.org/s/{i}" for i in range(workers * writes))
 
 
@@ -558,9 +560,10 @@ def _spawn(*args: object) -> subprocess.Popen[str]:
     )
 
 
-def test_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
-    """4 writer processes x 200 checks into one new file, all at once, and a reader meanwhile."""
-    path, go = tmp_path / "cache" / "store.sqlite3", tmp_path / "go"
+def test_processes_writing_at_once_lose_nothing(tmp_path: Path, store_backend: str, store_location: str) -> None:
+    """4 writer processes x 200 checks into one new store, all at once, and a reader meanwhile."""
+    go = tmp_path / "go"
+    path = str(tmp_path / "cache" / "store.sqlite3") if store_backend == "sqlite" else store_location
     workers, per_worker = 4, 200
     # No store exists yet: the processes race to create and migrate it too.
     writers = [_spawn("write", path, go, n, per_worker) for n in range(workers)]
@@ -589,7 +592,8 @@ def test_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         from store_worker import make_check
     finally:
         sys.path.remove(str(WORKER.parent))
-    stored = rows(path)
+    with open_store(path) as store:
+        stored = store._read("SELECT url, checked_at, verdict, data FROM checks ORDER BY id", ())
     assert len(stored) == workers * per_worker
     seen = set()
     for url, _, verdict, data in stored:
@@ -604,11 +608,11 @@ def test_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         )
         seen.add((fields["worker"], fields["index"]))
     assert seen == {(w, i) for w in range(workers) for i in range(per_worker)}
-    with Store.open(path) as store:
+    with open_store(path) as store:
         assert len(store.history("https://example.org/w0/0", limit=1000)) == per_worker // 10
 
 
-def test_snapshot_records_positive_negative_and_pending(clock: Clock) -> None:
+def test_snapshot_records_positive_negative_and_pending(store: BaseStore) -> None:
     snap = {
         "archive": "ia",
         "memento_url": "https://web.archive.org/web/20240101000000/https://example.org/",
@@ -617,41 +621,38 @@ def test_snapshot_records_positive_negative_and_pending(clock: Clock) -> None:
         "job_id": None,
         "job_status": None,
     }
-    with Store.open(":memory:", clock=clock) as store:
-        assert store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1)) == (
-            False,
-            None,
-        )
-        store.record_snapshot(lookup_url=URL, original_url=URL + "?utm_source=x", snapshot=None)
-        fresh_negative = store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1))
-        assert fresh_negative == (True, None)
-        store.record_snapshot(lookup_url=URL, original_url=URL, snapshot=snap)
-        known, record = store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1))
-        assert known
-        assert record == snap
-        pending = {**snap, "job_id": "spn2-abc", "job_status": "pending"}
-        store.record_snapshot(
-            lookup_url="https://other.example/", original_url="https://other.example/", snapshot=pending
-        )
-        assert [p["job_id"] for p in store.pending_snapshots()] == ["spn2-abc"]
-        done = {**pending, "job_status": "success"}
-        store.record_snapshot(lookup_url="https://other.example/", original_url="https://other.example/", snapshot=done)
-        assert store.pending_snapshots() == []
+    assert store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1)) == (
+        False,
+        None,
+    )
+    store.record_snapshot(lookup_url=URL, original_url=URL + "?utm_source=x", snapshot=None)
+    fresh_negative = store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1))
+    assert fresh_negative == (True, None)
+    store.record_snapshot(lookup_url=URL, original_url=URL, snapshot=snap)
+    known, record = store.latest_snapshot(URL, max_age=timedelta(days=7), negative_max_age=timedelta(days=1))
+    assert known
+    assert record == snap
+    pending = {**snap, "job_id": "spn2-abc", "job_status": "pending"}
+    store.record_snapshot(lookup_url="https://other.example/", original_url="https://other.example/", snapshot=pending)
+    assert [p["job_id"] for p in store.pending_snapshots()] == ["spn2-abc"]
+    done = {**pending, "job_status": "success"}
+    store.record_snapshot(lookup_url="https://other.example/", original_url="https://other.example/", snapshot=done)
+    assert store.pending_snapshots() == []
 
 
-def test_snapshot_records_from_several_processes_at_once(tmp_path: Path) -> None:
+def test_snapshot_records_from_several_processes_at_once(store_location: str) -> None:
     """A CMS service, a CLI run and a hook may record snapshots together: nothing is lost."""
     import subprocess
     import sys
     import textwrap
 
-    path = tmp_path / "shared.sqlite3"
+    path = store_location
     script = textwrap.dedent(
         """
         import sys
-        from citecheck.store import Store
+        from citecheck.store import open_store
         worker = int(sys.argv[1])
-        with Store.open(sys.argv[2]) as store:
+        with open_store(sys.argv[2]) as store:
             for i in range(100):
                 url = f"https://example.org/w{worker}/{i}"
                 snapshot = {"archive": "ia", "memento_url": "https://web.archive.org/web/2024/" + url,
@@ -666,18 +667,17 @@ def test_snapshot_records_from_several_processes_at_once(tmp_path: Path) -> None
     for worker in workers:
         _, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
-    conn = sqlite3.connect(path)
-    assert conn.execute("SELECT COUNT(*) FROM snapshots").fetchone() == (400,)
-    assert conn.execute("SELECT COUNT(*) FROM snapshots WHERE archive IS NULL").fetchone() == (100,)
-    assert conn.execute("SELECT COUNT(DISTINCT lookup_url) FROM snapshots").fetchone() == (400,)
-    conn.close()
+    with open_store(path) as store:
+        assert store._read("SELECT COUNT(*) FROM snapshots", ()) == [(400,)]
+        assert store._read("SELECT COUNT(*) FROM snapshots WHERE archive IS NULL", ()) == [(100,)]
+        assert store._read("SELECT COUNT(DISTINCT lookup_url) FROM snapshots", ()) == [(400,)]
 
 
-def test_latest_many_answers_like_latest_for_each_url(tmp_path: Path) -> None:
+def test_latest_many_answers_like_latest_for_each_url(store_location: str) -> None:
     from datetime import UTC, datetime, timedelta
 
     now = datetime(2024, 5, 4, tzinfo=UTC)
-    with Store.open(tmp_path / "s.sqlite3", clock=lambda: now) as store:
+    with open_store(store_location, clock=lambda: now) as store:
         urls = [f"https://example.org/{i}" for i in range(1200)]  # more than one query's worth
         for age_days, verdict in ((3, "broken"), (1, "ok")):
             store.record_many(

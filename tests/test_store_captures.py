@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from citecheck.store import AsyncStore, CaptureList, Store
+from citecheck.store import PG_MIGRATIONS, AsyncStore, CaptureList, Store, open_store
 from citecheck.store.schema import MIGRATIONS
 
 T0 = datetime(2024, 6, 1, tzinfo=UTC)
@@ -37,8 +35,8 @@ def _list(source: str, *stamps: str, fresh: timedelta = timedelta(days=7)) -> Ca
     )
 
 
-def test_lists_are_kept_per_source_and_replaced_by_newer_answers(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "c.sqlite3") as store:
+def test_lists_are_kept_per_source_and_replaced_by_newer_answers(store_location: str) -> None:
+    with open_store(store_location) as store:
         assert store.capture_lists("https://example.org/") == []
         store.record_captures([_list("cdx", "20150101"), _list("timemap:a", fresh=timedelta(days=1))])
         store.record_captures([_list("cdx", "20150101", "20200101")])
@@ -51,8 +49,8 @@ def test_lists_are_kept_per_source_and_replaced_by_newer_answers(tmp_path: Path)
     assert lists["cdx"].learned_at == T0
 
 
-def test_added_captures_accumulate_sorted_and_bounded(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "c.sqlite3") as store:
+def test_added_captures_accumulate_sorted_and_bounded(store_location: str) -> None:
+    with open_store(store_location) as store:
         for stamp in ("20240103", "20240101", "20240102", "20240101"):
             store.add_capture("https://example.org/", "save", _capture(stamp), learned_at=T0, fresh_until=T0, keep=2)
         (saves,) = store.capture_lists("https://example.org/")
@@ -61,12 +59,12 @@ def test_added_captures_accumulate_sorted_and_bounded(tmp_path: Path) -> None:
         Store.open(":memory:").add_capture("u", "save", {}, learned_at=T0, fresh_until=T0, keep=0)
 
 
-def test_concurrent_additions_are_all_kept(tmp_path: Path) -> None:
-    path = tmp_path / "c.sqlite3"
-    Store.open(path).close()
+def test_concurrent_additions_are_all_kept(store_location: str) -> None:
+    path = store_location
+    open_store(path).close()
 
     def add(day: int) -> None:
-        with Store.open(path) as store:
+        with open_store(path) as store:  # a connection each, as separate processes would have
             store.add_capture(
                 "https://example.org/", "save", _capture(f"202401{day:02d}"), learned_at=T0, fresh_until=T0, keep=100
             )
@@ -76,17 +74,18 @@ def test_concurrent_additions_are_all_kept(tmp_path: Path) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    with Store.open(path) as store:
+    with open_store(path) as store:
         (saves,) = store.capture_lists("https://example.org/")
     assert len(saves.captures) == 20
 
 
-def test_the_migration_keeps_old_snapshot_records(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    with Store.open(path, migrations=MIGRATIONS[:2]) as old:
+def test_the_migration_keeps_old_snapshot_records(store_backend: str, store_location: str) -> None:
+    path = store_location
+    history = MIGRATIONS if store_backend == "sqlite" else PG_MIGRATIONS
+    with open_store(path, migrations=history[:2]) as old:
         old.record_snapshot(lookup_url="https://example.org/", original_url="https://example.org/", snapshot=None)
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (2,)
-    with Store.open(path) as store:
+        assert old.schema_version == 2
+    with open_store(path) as store:
         assert store.schema_version == len(MIGRATIONS)
         known, record = store.latest_snapshot(
             "https://example.org/", max_age=timedelta(days=3650), negative_max_age=timedelta(days=3650)
@@ -105,9 +104,9 @@ def test_lists_must_be_json_and_times_aware() -> None:
         )
 
 
-def test_the_async_store_offers_the_same_calls(tmp_path: Path) -> None:
+def test_the_async_store_offers_the_same_calls(store_location: str) -> None:
     async def go() -> list[CaptureList]:
-        async with await AsyncStore.open(tmp_path / "a.sqlite3") as store:
+        async with await AsyncStore.open(store_location) as store:
             await store.record_captures([_list("cdx", "20150101")])
             await store.add_capture(
                 "https://example.org/", "save", _capture("20240101"), learned_at=T0, fresh_until=T0, keep=5

@@ -10,7 +10,7 @@ import pytest
 
 from citecheck.core.evidence import Hop, OnlineResult
 from citecheck.core.verdicts import Reason, Verdict
-from citecheck.store import Store, StoredCheck, remember_results, reusable_results
+from citecheck.store import BaseStore, Store, StoredCheck, open_store, remember_results, reusable_results
 from citecheck.store.checks import online_result, stored_check
 
 URL = "https://example.org/article"
@@ -32,8 +32,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(clock: Clock) -> Iterator[Store]:
-    with Store.open(":memory:", clock=clock) as opened:
+def store(clock: Clock, store_location: str) -> Iterator[BaseStore]:
+    """A new store of each backend (the tests taking it run against SQLite and PostgreSQL)."""
+    with open_store(store_location, clock=clock) as opened:
         yield opened
 
 
@@ -74,7 +75,7 @@ def test_a_result_round_trips_through_its_row() -> None:
     assert online_result(StoredCheck(url=URL, checked_at=T0, verdict="ok")) is None
 
 
-def test_reusable_results_are_young_enough_and_marked_from_cache(store: Store, clock: Clock) -> None:
+def test_reusable_results_are_young_enough_and_marked_from_cache(store: BaseStore, clock: Clock) -> None:
     other, never = "https://example.org/other", "https://example.org/never"
     fresh, old = result(at=T0 - timedelta(hours=2)), result(Verdict.BROKEN, url=other, at=T0 - timedelta(days=2))
     store.record_many([stored_check(fresh), stored_check(old)])
@@ -88,18 +89,18 @@ def test_reusable_results_are_young_enough_and_marked_from_cache(store: Store, c
 
 
 @pytest.mark.parametrize("max_age", [0, -1.0])
-def test_no_max_age_reuses_nothing(store: Store, max_age: float) -> None:
+def test_no_max_age_reuses_nothing(store: BaseStore, max_age: float) -> None:
     store.record(stored_check(result(at=T0)))
     assert reusable_results(store, [URL], max_age=max_age) == {}
 
 
 @pytest.mark.parametrize("verdict", [Verdict.UNREACHABLE, Verdict.BLOCKED])
-def test_network_trouble_is_checked_again(store: Store, verdict: Verdict) -> None:
+def test_network_trouble_is_checked_again(store: BaseStore, verdict: Verdict) -> None:
     store.record(stored_check(result(verdict, at=T0 - timedelta(minutes=1))))
     assert reusable_results(store, [URL], max_age=DAY) == {}
 
 
-def test_unverified_results_are_reused(store: Store) -> None:
+def test_unverified_results_are_reused(store: BaseStore) -> None:
     """How a site is built (one page for every path) does not change within the reuse window."""
     store.record(stored_check(result(Verdict.UNVERIFIED, at=T0 - timedelta(minutes=1))))
     reused = reusable_results(store, [URL], max_age=DAY)
@@ -107,19 +108,19 @@ def test_unverified_results_are_reused(store: Store) -> None:
     assert reused[URL].from_cache
 
 
-def test_only_the_latest_stored_check_counts(store: Store) -> None:
+def test_only_the_latest_stored_check_counts(store: BaseStore) -> None:
     """An older success does not stand in for a newer network failure."""
     store.record(stored_check(result(at=T0 - timedelta(hours=3))))
     store.record(stored_check(result(Verdict.UNREACHABLE, at=T0 - timedelta(hours=1))))
     assert reusable_results(store, [URL], max_age=DAY) == {}
 
 
-def test_rows_without_online_data_are_not_reused(store: Store) -> None:
+def test_rows_without_online_data_are_not_reused(store: BaseStore) -> None:
     store.record(StoredCheck(url=URL, checked_at=T0 - timedelta(hours=1), verdict="ok", data={"other": 1}))
     assert reusable_results(store, [URL], max_age=DAY) == {}
 
 
-def test_remember_records_every_result_and_labels_the_broken(store: Store) -> None:
+def test_remember_records_every_result_and_labels_the_broken(store: BaseStore) -> None:
     other = "https://example.org/other"
     fresh = [result(), result(Verdict.BROKEN, url=other), result(Verdict.UNREACHABLE, url="https://example.org/x")]
     labelled = remember_results(store, fresh, dead_after_checks=3, dead_after_days=3)
@@ -129,7 +130,7 @@ def test_remember_records_every_result_and_labels_the_broken(store: Store) -> No
     assert len(store.history("https://example.org/x")) == 1
 
 
-def test_remember_confirms_a_death_by_the_given_thresholds(store: Store) -> None:
+def test_remember_confirms_a_death_by_the_given_thresholds(store: BaseStore) -> None:
     for day in (0, 2):
         remember_results(
             store, [result(Verdict.BROKEN, at=T0 + timedelta(days=day))], dead_after_checks=3, dead_after_days=3
@@ -142,22 +143,24 @@ def test_remember_confirms_a_death_by_the_given_thresholds(store: Store) -> None
     assert remember_results(store, [last], dead_after_checks=2, dead_after_days=0.5)[URL].history == ("dead, confirmed")
 
 
-def test_remember_nothing(store: Store) -> None:
+def test_remember_nothing(store: BaseStore) -> None:
     assert remember_results(store, [], dead_after_checks=3, dead_after_days=3) == {}
     assert store.history(URL) == []
 
 
-def test_remember_is_one_write_transaction_however_many_are_broken(store: Store) -> None:
+def test_remember_is_one_write_transaction_however_many_are_broken(clock: Clock) -> None:
     statements: list[str] = []
+    store = Store.open(":memory:", clock=clock)  # SQLite's trace callback shows the transactions
     store._conn.set_trace_callback(statements.append)
     fresh = [result(Verdict.BROKEN, url=f"{URL}/{n}") if n % 2 else result(url=f"{URL}/{n}") for n in range(40)]
     labelled = remember_results(store, fresh, dead_after_checks=3, dead_after_days=3)
     assert len(labelled) == 20
     assert [s for s in statements if s.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
     assert [s for s in statements if s == "COMMIT"] == ["COMMIT"]
+    store.close()
 
 
-def test_record_judged_judges_as_judgement_does_and_sees_its_own_rows(store: Store) -> None:
+def test_record_judged_judges_as_judgement_does_and_sees_its_own_rows(store: BaseStore) -> None:
     store.record(stored_check(result(Verdict.OK, at=T0 - timedelta(days=9))))
     failures = [stored_check(result(Verdict.BROKEN, at=T0 - timedelta(days=d))) for d in (8, 4, 0)]
     judged = store.record_judged(failures, [URL, URL, "https://example.org/never"], min_checks=3)
@@ -172,7 +175,7 @@ def test_record_judged_judges_as_judgement_does_and_sees_its_own_rows(store: Sto
         store.record_judged([], [URL], min_checks=0)
 
 
-def test_recall_returns_the_newest_of_a_long_history(store: Store) -> None:
+def test_recall_returns_the_newest_of_a_long_history(store: BaseStore) -> None:
     store.record_many(stored_check(result(Verdict.OK, at=T0 - timedelta(minutes=m))) for m in range(50, 0, -1))
     newest = result(Verdict.REDIRECTED, at=T0 - timedelta(seconds=1))
     store.record(stored_check(newest))

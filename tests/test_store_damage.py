@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from citecheck.core.errors import StoreError
-from citecheck.store import Store
+from citecheck.store import Store, open_store
+from citecheck.store.dbapi import Connection
 from citecheck.store.records import StoredCheck
 from fakeweb import FakeWeb, ok
 
@@ -30,14 +31,17 @@ def _check(url: str, reason: str | None = None) -> StoredCheck:
     return StoredCheck(url=url, checked_at=NOW, verdict="ok", reason=reason, data={"online": online})
 
 
-def test_unreadable_rows_are_skipped_and_counted(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite3"
-    with Store.open(path, clock=lambda: NOW + timedelta(minutes=1)) as store:
+def test_unreadable_rows_are_skipped_and_counted(store_location: str) -> None:
+    path = store_location
+    with open_store(path, clock=lambda: NOW + timedelta(minutes=1)) as store:
         store.record_many([_check("https://a.example/"), _check("https://b.example/"), _check("https://c.example/")])
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE checks SET data = '{not json' WHERE url = 'https://a.example/'")
-        conn.execute("UPDATE checks SET checked_at = 'yesterday' WHERE url = 'https://b.example/'")
-    with Store.open(path, clock=lambda: NOW + timedelta(minutes=1)) as store:
+
+        def damage(conn: Connection) -> None:  # as a newer citecheck, or a disk, might leave them
+            conn.execute("UPDATE checks SET data = '{not json' WHERE url = 'https://a.example/'")
+            conn.execute("UPDATE checks SET checked_at = 'yesterday' WHERE url = 'https://b.example/'")
+
+        store._transact(damage)
+    with open_store(path, clock=lambda: NOW + timedelta(minutes=1)) as store:
         found = store.latest_many(
             ["https://a.example/", "https://b.example/", "https://c.example/"], max_age=timedelta(days=9999)
         )

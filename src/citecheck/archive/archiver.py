@@ -48,7 +48,7 @@ from .save import SaveClient
 from .wayback import WaybackClient
 
 if TYPE_CHECKING:
-    from ..store.sqlite import Store
+    from ..store.base import BaseStore
 
 __all__ = [
     "MAX_STORED_CAPTURES",
@@ -151,7 +151,7 @@ class AsyncArchiver:
         settings: ArchiveSettings | None = None,
         *,
         client: httpx.AsyncClient | None = None,
-        store: Store | None = None,
+        store: BaseStore | None = None,
         cleaner: Cleaner | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -526,7 +526,7 @@ class ArchiverArguments(TypedDict, total=False):
     """What :class:`AsyncArchiver` takes besides its settings, typed for the synchronous twin."""
 
     client: httpx.AsyncClient | None
-    store: Store | None
+    store: BaseStore | None
     cleaner: Cleaner | None
     sleep: Callable[[float], Awaitable[None]] | None
     clock: Callable[[], datetime] | None

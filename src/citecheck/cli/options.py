@@ -41,7 +41,11 @@ def add_config_options(parser: argparse.ArgumentParser, about: str = "use this c
 
 def add_store_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """``--store`` and ``--no-store``, alike for the commands that read and write the result store."""
-    parser.add_argument("--store", metavar="PATH", help="result store (default: the user's cache directory)")
+    parser.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="result store: an SQLite file or a postgresql:// URL (default: the user's cache directory)",
+    )
     parser.add_argument("--no-store", action="store_true", help="do not read or write the result store")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from . import defaults as d
 from .defaults import OUTPUT_FORMATS, VERDICT_NAMES, Setting, check_network, check_verdicts
 from .errors import ConfigError
+from .setting import DATABASE_URL_SCHEMES
 from .settings import ArchiveSettings, Environment, ServeSettings, read_environment
 from .verdicts import Verdict
 
@@ -307,6 +308,8 @@ def _value(setting: Setting[object], raw_key: str, value: object, base: Path) ->
         return value
     if not isinstance(value, str):
         raise ConfigError(f"{raw_key!r} must be a string")
-    if kind == "path":
+    if kind == "store" and value.lower().startswith(DATABASE_URL_SCHEMES):
+        return value  # a PostgreSQL URL, taken as written
+    if kind in ("path", "store"):
         return str(base / value) if value else value
     return value

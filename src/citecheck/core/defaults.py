@@ -209,10 +209,13 @@ FIX_REDIRECTS = Setting(
 STORE: Setting[str | None] = Setting(
     name="store",
     default=None,
-    kind="path",
+    kind="store",
     flag="--store",
     shown="the user's cache directory",
-    help='The result store (SQLite), relative to the configuration file; `""` disables it.',
+    help=(
+        "The result store: an SQLite file (relative to the configuration file) or a `postgresql://` URL "
+        '(needs `citecheck[postgres]`); `""` disables it.'
+    ),
 )
 MAX_AGE = Setting(
     name="max_age",

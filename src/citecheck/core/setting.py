@@ -26,6 +26,7 @@ Kind = Literal[
     "string",
     "encoding",
     "path",
+    "store",
     "paths",
     "globs",
     "suffixes",
@@ -41,11 +42,15 @@ Kind = Literal[
     "headers",
 ]
 
+#: URL schemes of a database store (kind ``store``): such a value is a URL, never a relative path.
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
+
 _KIND_WORDS = {
     "bool": "true or false",
     "string": "a string",
     "encoding": "an encoding name",
     "path": "a path",
+    "store": "a path or a `postgresql://` URL",
     "paths": "a list of paths",
     "globs": "a list of globs",
     "suffixes": "a list of file suffixes",

@@ -23,8 +23,8 @@ from ..core.snapshot import Snapshot
 from ..drift.fetch import DriftFetcher, FetchCache
 from ..fix.documents import Document
 from ..store.aio import AsyncStore
+from ..store.base import BaseStore
 from ..store.checks import reusable_results
-from ..store.sqlite import Store
 from .drifting import compare_link, with_drift
 from .judge import Judge, archive_wanted, online_urls, with_online, with_pending, with_snapshots
 from .recorder import Recorder
@@ -323,5 +323,5 @@ class Run:
             self._lookups[url] = self.session.keep(asyncio.ensure_future(lookup(url)))
 
 
-def _unreadable_rows(store: Store) -> int:
+def _unreadable_rows(store: BaseStore) -> int:
     return store.unreadable_rows

@@ -68,7 +68,7 @@ class AsyncSession:
         self._checker: AsyncLinkChecker | None = None
         self._archiver: AsyncArchiver | None = None
         self._drift_fetcher: DriftFetcher | None = None
-        # SQLite (with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
+        # The store (either backend, with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
         self._store: AsyncStore | None = None
         self._store_opened = False
         self._store_lock = asyncio.Lock()

@@ -1,7 +1,7 @@
-"""The store for async callers: every SQLite call runs in one worker thread, off the event loop.
+"""The store for async callers: every store call runs in one worker thread, off the event loop.
 
-A :class:`~citecheck.store.sqlite.Store` call blocks: on disk I/O, on another process's lock
-(the busy timeout), and in the sleeps between retries. On an event loop that would stall every
+A store call (SQLite's or PostgreSQL's) blocks: on disk I/O or the network, on another
+process's lock (the busy timeout), and in the sleeps between retries. On an event loop that would stall every
 other task (the HTTP service's requests, the pipeline's checks), so :class:`AsyncStore` hands
 each call to one dedicated thread. One thread, not a pool: calls run in the order they were
 made, and the store's lock is never contended by its own callers.
@@ -32,8 +32,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
+from .base import BaseStore
+from .opening import open_store
 from .records import StoredCheck
-from .sqlite import Store
 
 __all__ = ["AsyncStore"]
 
@@ -45,7 +46,7 @@ THREAD_NAME = "citecheck-store"
 
 
 def _offloaded(
-    method: Callable[Concatenate[Store, _P], _T],
+    method: Callable[Concatenate[BaseStore, _P], _T],
 ) -> Callable[Concatenate[AsyncStore, _P], Coroutine[Any, Any, _T]]:
     """``method`` of :class:`Store` as a coroutine method of :class:`AsyncStore` taking the same arguments."""
 
@@ -57,11 +58,11 @@ def _offloaded(
     return offloaded
 
 
-def _opened(opener: Callable[_P, Store]) -> Callable[_P, Coroutine[Any, Any, AsyncStore]]:
-    """``opener`` (:meth:`Store.open`) run in a thread, its store wrapped in an :class:`AsyncStore`."""
+def _opened(opener: Callable[_P, BaseStore]) -> Callable[_P, Coroutine[Any, Any, AsyncStore]]:
+    """``opener`` (:func:`~citecheck.store.open_store`) run in a thread, its store wrapped in an :class:`AsyncStore`."""
 
     async def open(*args: _P.args, **kwargs: _P.kwargs) -> AsyncStore:
-        """Open the store as :meth:`Store.open` does, in a thread: opening may migrate and wait."""
+        """Open the store as :func:`~citecheck.store.open_store` does, in a thread: opening may wait."""
         # Before the wrapper exists nothing can be queued behind the opening: any thread will do.
         return AsyncStore(await asyncio.to_thread(opener, *args, **kwargs))
 
@@ -75,22 +76,22 @@ class AsyncStore:
     or open one off the loop with :meth:`open`. Close with :meth:`aclose`, or use ``async with``.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: BaseStore) -> None:
         self._store = store
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._closed = False
 
-    #: :meth:`Store.open` (the same arguments) run in a thread, its store wrapped.
-    open = staticmethod(_opened(Store.open))
+    #: :func:`~citecheck.store.open_store` (the same arguments, either backend) run in a thread, its store wrapped.
+    open = staticmethod(_opened(open_store))
 
     @property
-    def store(self) -> Store:
+    def store(self) -> BaseStore:
         """The wrapped store, for code that runs in a thread of its own; never call it on the loop."""
         return self._store
 
     @property
     def path(self) -> Path | None:
-        """The database file, or None for an in-memory store."""
+        """The database file, or None for a store that is not a file (in memory, PostgreSQL)."""
         return self._store.path
 
     @property
@@ -98,7 +99,7 @@ class AsyncStore:
         """Whether :meth:`aclose` was called."""
         return self._closed
 
-    async def call(self, function: Callable[Concatenate[Store, _P], _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    async def call(self, function: Callable[Concatenate[BaseStore, _P], _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """``function(store, *args, **kwargs)`` in the worker thread, in turn with the other calls.
 
         For several store calls that belong together, or a helper taking a store, such as
@@ -137,20 +138,20 @@ class AsyncStore:
         """See :attr:`Store.schema_version`."""
         return await self.call(lambda store: store.schema_version)
 
-    record = _offloaded(Store.record)
+    record = _offloaded(BaseStore.record)
 
     async def record_many(self, checks: Iterable[StoredCheck]) -> None:
         """See :meth:`Store.record_many`; ``checks`` is read here, on the caller's side."""
-        await self.call(Store.record_many, list(checks))
+        await self.call(BaseStore.record_many, list(checks))
 
-    latest = _offloaded(Store.latest)
-    latest_many = _offloaded(Store.latest_many)
-    history = _offloaded(Store.history)
-    judgement = _offloaded(Store.judgement)
-    prune = _offloaded(Store.prune)
-    record_snapshot = _offloaded(Store.record_snapshot)
-    latest_snapshot = _offloaded(Store.latest_snapshot)
-    pending_snapshots = _offloaded(Store.pending_snapshots)
-    record_captures = _offloaded(Store.record_captures)
-    add_capture = _offloaded(Store.add_capture)
-    capture_lists = _offloaded(Store.capture_lists)
+    latest = _offloaded(BaseStore.latest)
+    latest_many = _offloaded(BaseStore.latest_many)
+    history = _offloaded(BaseStore.history)
+    judgement = _offloaded(BaseStore.judgement)
+    prune = _offloaded(BaseStore.prune)
+    record_snapshot = _offloaded(BaseStore.record_snapshot)
+    latest_snapshot = _offloaded(BaseStore.latest_snapshot)
+    pending_snapshots = _offloaded(BaseStore.pending_snapshots)
+    record_captures = _offloaded(BaseStore.record_captures)
+    add_capture = _offloaded(BaseStore.add_capture)
+    capture_lists = _offloaded(BaseStore.capture_lists)

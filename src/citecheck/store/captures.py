@@ -7,22 +7,32 @@ reaches the connection only through the store's ``_transact`` and ``_read``.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from .dbapi import Connection
 from .records import CaptureList, decode_time, encode_time
 
 __all__ = ["CaptureLists"]
 
 _T = TypeVar("_T")
 
+#: One (URL, source) list written whole, replacing any before it (SQLite and PostgreSQL alike).
+_UPSERT = (
+    "INSERT INTO captures (lookup_url, source, learned_at, fresh_until, reported, captures)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lookup_url, source) DO UPDATE SET"
+    " learned_at = excluded.learned_at, fresh_until = excluded.fresh_until,"
+    " reported = excluded.reported, captures = excluded.captures"
+)
+
 
 class CaptureLists:
     """:class:`~citecheck.store.sqlite.Store`'s calls on the ``captures`` table."""
 
-    def _transact(self, work: Callable[[sqlite3.Connection], _T], *, begin: str = "BEGIN IMMEDIATE") -> _T:
+    def _transact(
+        self, work: Callable[[Connection], _T], *, write: bool = True, consistent: bool = False, key: str | None = None
+    ) -> _T:
         raise NotImplementedError  # pragma: no cover (the store's)
 
     def _read(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
@@ -36,15 +46,7 @@ class CaptureLists:
         """
         rows = [_capture_row(entry) for entry in lists]
         if rows:
-            self._transact(
-                lambda conn: conn.executemany(
-                    "INSERT INTO captures (lookup_url, source, learned_at, fresh_until, reported, captures)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (lookup_url, source) DO UPDATE SET"
-                    " learned_at = excluded.learned_at, fresh_until = excluded.fresh_until,"
-                    " reported = excluded.reported, captures = excluded.captures",
-                    rows,
-                )
-            )
+            self._transact(lambda conn: conn.executemany(_UPSERT, rows))
 
     def add_capture(
         self,
@@ -58,13 +60,14 @@ class CaptureLists:
     ) -> None:
         """Add one capture to a source's list (a save that succeeded), keeping the newest ``keep``.
 
-        Read and written in one ``BEGIN IMMEDIATE`` transaction, so concurrent additions are
-        all kept. The list stays sorted by ``captured_at`` and without duplicate memento URLs.
+        Read and written in one transaction that no other addition to the same list overlaps,
+        so concurrent additions are all kept. The list stays sorted by ``captured_at`` and
+        without duplicate memento URLs.
         """
         if keep < 1:
             raise ValueError(f"keep must be at least 1, got {keep}")
 
-        def add(conn: sqlite3.Connection) -> None:
+        def add(conn: Connection) -> None:
             row = conn.execute(
                 "SELECT captures, reported FROM captures WHERE lookup_url = ? AND source = ?", (lookup_url, source)
             ).fetchone()
@@ -80,12 +83,11 @@ class CaptureLists:
                 reported=len(merged),
             )
             conn.execute(
-                "INSERT OR REPLACE INTO captures (lookup_url, source, learned_at, fresh_until, reported, captures)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                _UPSERT,
                 _capture_row(entry),
             )
 
-        self._transact(add)
+        self._transact(add, key=f"captures {lookup_url} {source}")
 
     def capture_lists(self, lookup_url: str) -> list[CaptureList]:
         """Every source's list of captures of ``lookup_url``, fresh or not (the caller decides)."""

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from ..core.evidence import OnlineResult
 from ..core.verdicts import Verdict
+from .base import BaseStore
 from .records import StoredCheck
-from .sqlite import Store
 
 __all__ = ["online_result", "remember_results", "reusable_results", "stored_check"]
 
@@ -44,7 +44,7 @@ def online_result(stored: StoredCheck) -> OnlineResult | None:
     return replace(OnlineResult.from_dict(online), from_cache=True)
 
 
-def reusable_results(store: Store, urls: Sequence[str], *, max_age: float) -> dict[str, OnlineResult]:
+def reusable_results(store: BaseStore, urls: Sequence[str], *, max_age: float) -> dict[str, OnlineResult]:
     """Stored results of ``urls`` younger than ``max_age`` seconds, by URL, to use instead of fetching.
 
     ``max_age <= 0`` reuses nothing. Network trouble (``unreachable``, ``blocked``) is never
@@ -72,7 +72,7 @@ def reusable_results(store: Store, urls: Sequence[str], *, max_age: float) -> di
 
 
 def remember_results(
-    store: Store, results: Sequence[OnlineResult], *, dead_after_checks: int, dead_after_days: float
+    store: BaseStore, results: Sequence[OnlineResult], *, dead_after_checks: int, dead_after_days: float
 ) -> dict[str, OnlineResult]:
     """Record fresh ``results``, and return the broken ones labelled with what their history says.
 

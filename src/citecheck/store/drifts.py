@@ -11,13 +11,13 @@ import json
 from datetime import timedelta
 
 from ..core.drift import Drift, DriftVerdict
+from .base import BaseStore
 from .records import encode_time
-from .sqlite import Store
 
 __all__ = ["latest_drift", "record_drift", "reusable_drift"]
 
 
-def record_drift(store: Store, url: str, drift: Drift) -> None:
+def record_drift(store: BaseStore, url: str, drift: Drift) -> None:
     """Append one comparison of ``url`` (as cited)."""
     row = (
         url,
@@ -35,7 +35,7 @@ def record_drift(store: Store, url: str, drift: Drift) -> None:
     )
 
 
-def reusable_drift(store: Store, url: str, memento_url: str, *, max_age: float) -> Drift | None:
+def reusable_drift(store: BaseStore, url: str, memento_url: str, *, max_age: float) -> Drift | None:
     """The newest definite comparison of ``url`` with this snapshot, if younger than ``max_age`` seconds."""
     oldest = encode_time(store._now() - timedelta(seconds=max_age))
     rows = store._read(
@@ -46,7 +46,7 @@ def reusable_drift(store: Store, url: str, memento_url: str, *, max_age: float) 
     return Drift.from_dict(json.loads(rows[0][0])) if rows else None
 
 
-def latest_drift(store: Store, url: str, memento_url: str) -> Drift | None:
+def latest_drift(store: BaseStore, url: str, memento_url: str) -> Drift | None:
     """The newest comparison of ``url`` with this snapshot, whatever its verdict (``unknown`` too):
     what a run that compared it said, read back by a distributed audit's client."""
     rows = store._read(

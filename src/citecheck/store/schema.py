@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from ..core.errors import ConfigError
 
-__all__ = ["MIGRATIONS", "Migration", "apply_migrations", "schema_version", "statements"]
+__all__ = ["MIGRATIONS", "Migration", "apply_migrations", "schema_version", "statements", "too_new"]
 
 #: A migration: SQL statements (a script, split on complete statements) or a function given
 #: the connection. It runs inside the migrating transaction and must not commit.
@@ -118,6 +118,15 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return version
 
 
+def too_new(where: str, version: int, known: int, otherwise: str) -> str:
+    """The message refusing a store written by a newer citecheck (either backend's)."""
+    return (
+        f"the citecheck store {where} has schema version {version}, but this citecheck "
+        f"knows only up to version {known}: it was written by a newer citecheck. "
+        f"Upgrade citecheck, or {otherwise} to start a new store"
+    )
+
+
 def apply_migrations(conn: sqlite3.Connection, migrations: Sequence[Migration], *, where: str) -> None:
     """Apply the missing ``migrations``, inside the caller's write transaction.
 
@@ -126,11 +135,7 @@ def apply_migrations(conn: sqlite3.Connection, migrations: Sequence[Migration], 
     """
     version = schema_version(conn)
     if version > len(migrations):
-        raise ConfigError(
-            f"the citecheck store {where} has schema version {version}, but this citecheck "
-            f"knows only up to version {len(migrations)}: it was written by a newer citecheck. "
-            "Upgrade citecheck, or move the file away to start a new store"
-        )
+        raise ConfigError(too_new(where, version, len(migrations), "move the file away"))
     if version == 0:
         tables = conn.execute("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
         if tables:
