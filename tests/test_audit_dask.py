@@ -499,3 +499,33 @@ def test_a_shard_that_fails_for_good_is_reported_pending_with_exit_2(tmp_path: P
         fetched = {web.url(h, seen.path) for h, host in enumerate(web.hosts) for seen in host.seen}
         assert fetched & set(pending)
         assert not fetched & done_before  # only what was left is fetched again
+
+
+def test_a_resumed_audit_sends_the_workers_only_what_is_left(scheduler: str, tmp_path: Path, web: FakeWeb) -> None:
+    """Results the store holds are the client's to write: no shard goes out for them."""
+    import asyncio
+
+    from citecheck import Config
+    from citecheck.pipeline import AsyncSession
+    from citecheck.pipeline.audit import read_inputs
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"{web.url(h, p)}\n" for h in range(3) for p in ("/a", "/gone")), "utf-8")
+    config = Config(store=str(tmp_path / "store.sqlite3"), allow_networks=("127.0.0.0/8",), retries=0)
+
+    async def read() -> Any:
+        async with AsyncSession(config) as session:
+            return read_inputs(session, [str(urls)], stdin=None)
+
+    found = asyncio.run(read())
+    first: list[dict[str, Any]] = []
+    again: list[dict[str, Any]] = []
+    with Client(scheduler, set_as_default=False) as client:
+        done = engine.audit_on_cluster(client, config, found, first.append, slots=2)
+        assert (done.shards >= 1, done.checked, done.reused) == (True, 6, 0)
+        urls.write_text(urls.read_text("utf-8") + f"{web.url(0, '/b')}\n", "utf-8")
+        found = asyncio.run(read())
+        resumed = engine.audit_on_cluster(client, config, found, again.append, slots=2)
+    assert (resumed.shards, resumed.checked, resumed.reused) == (1, 1, 6)
+    assert sorted(r["url"] for r in again) == sorted([*(r["url"] for r in first), web.url(0, "/b")])
+    assert again[-1]["url"] == web.url(0, "/b")  # the stored ones are written first

@@ -42,7 +42,7 @@ from ..core.evidence import OnlineResult
 from ..core.links import Link, LinkKind
 from ..core.verdicts import Verdict
 from ..store.aio import AsyncStore
-from ..store.checks import online_result
+from ..store.checks import online_result, reusable_results
 from ..store.records import StoredCheck
 from ..store.sqlite import default_store_path
 from .audit import AuditInput, Cited, audit_documents, online_record, record, with_extras
@@ -310,10 +310,6 @@ def audit_on_cluster(
         for url, judged in found.links.items():
             emit(record(url, found.first[url], verdict=judged.verdict, reason=judged.reason))
         return audit
-    shards = make_shards(urls, target=shard_size or shard_size_for(len(urls), max(1, slots)))
-    audit.shards = len(shards)
-    if not shards:
-        return audit
     started = time.monotonic()
     archive = archive or drift
     now = datetime.now(UTC)
@@ -321,6 +317,11 @@ def audit_on_cluster(
         store = runner.run(AsyncStore.open(config.store))  # opened (and migrated) once, before any worker
         recaller = Recaller(config, store, drift=drift) if archive else None
         try:
+            if not archive:  # resuming: what the store knows is written now, and never sent to a worker
+                urls = _recalled(runner.run(store.call(reusable_results, urls, max_age=config.max_age)), found, emit)
+                audit.reused = len(found.links) - len(urls)
+            shards = make_shards(urls, target=shard_size or shard_size_for(len(urls), max(1, slots)))
+            audit.shards = len(shards)
             run_id = uuid.uuid4().hex[:12]
             futures = {
                 client.submit(
@@ -338,7 +339,9 @@ def audit_on_cluster(
                 ): shard
                 for shard in shards
             }
-            done = 0
+            done = audit.reused
+            if progress is not None and done:
+                progress(done, len(found.links))
             for future in as_completed(futures, loop=client.loop):
                 shard = futures[future]
                 summary: ShardSummary | None = None
@@ -362,13 +365,25 @@ def audit_on_cluster(
                         audit.note(notice)
                 done += len(shard)
                 if progress is not None:
-                    progress(done, len(urls))
+                    progress(done, len(found.links))
                 future.release()
         finally:
             if recaller is not None:
                 runner.run(recaller.aclose())
             runner.run(store.aclose())
     return audit
+
+
+def _recalled(known: dict[str, OnlineResult], found: AuditInput, emit: Callable[[dict[str, Any]], None]) -> list[str]:
+    """Emit the record of every URL with a reusable stored result; the URLs left to check."""
+    left = []
+    for url in found.links:
+        result = known.get(url)
+        if result is None:
+            left.append(url)
+        else:
+            emit(online_record(result, found.first[url]))
+    return left
 
 
 def stored_records(
