@@ -202,6 +202,7 @@ class ModeResult:
     cpu_ms_per_url: float = 0.0
     store_bytes: int | None = None
     store_rows: int | None = None
+    store_kind: str = "SQLite"
     stderr_tail: str = ""
 
 
@@ -283,6 +284,17 @@ def fresh_postgres(dsn: str, name: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def postgres_size(dsn: str) -> tuple[int | None, int | None]:
+    """The checks table's size on disk (heap, TOAST and indexes) and its rows."""
+    try:
+        import psycopg
+    except ImportError:
+        return None, None
+    with psycopg.connect(dsn) as db:
+        row = db.execute("SELECT pg_total_relation_size('checks'), (SELECT count(*) FROM checks)").fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else (None, None)
+
+
 def sqlite_size(path: Path) -> tuple[int, int | None]:
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     rows = None
@@ -324,6 +336,9 @@ def run_mode(mode: str, web: FakeWeb, urls_file: Path, count: int, store: str | 
                 started = time.perf_counter()
                 code = subprocess.run(command, stdout=out, stderr=err, env=env, check=False).returncode
                 result.wall = time.perf_counter() - started
+            if target.startswith("postgres"):
+                result.store_bytes, result.store_rows = postgres_size(target)
+                result.store_kind = "PostgreSQL"
         except Exception as error:  # a mode that cannot even start is reported, not fatal
             result.stderr_tail = f"{type(error).__name__}: {error}"
             return result
@@ -383,7 +398,7 @@ def report(results: list[ModeResult], count: int, hosts: int, latency: float) ->
         )
         if r.store_bytes is not None and r.store_rows:
             say(
-                f"SQLite store       {r.store_bytes:,} bytes, {r.store_rows:,} rows, "
+                f"{r.store_kind + ' store':<19}{r.store_bytes:,} bytes, {r.store_rows:,} rows, "
                 f"{r.store_bytes / r.store_rows:.0f} B/row"
             )
 
