@@ -529,3 +529,21 @@ def test_a_resumed_audit_sends_the_workers_only_what_is_left(scheduler: str, tmp
     assert (resumed.shards, resumed.checked, resumed.reused) == (1, 1, 6)
     assert sorted(r["url"] for r in again) == sorted([*(r["url"] for r in first), web.url(0, "/b")])
     assert again[-1]["url"] == web.url(0, "/b")  # the stored ones are written first
+
+
+def test_progress_counts_shards_on_a_terminal(
+    scheduler: str, tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"{web.url(h, '/a')}\n" for h in range(3)), "utf-8")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    store = str(tmp_path / "store.sqlite3")
+    assert main([*BASE, "--scheduler", scheduler, "--store", store, "--format", "jsonl", str(urls)]) == 0
+    assert "\rchecking links: 3/3" in terminal.getvalue()
