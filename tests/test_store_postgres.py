@@ -7,7 +7,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -135,6 +135,29 @@ def test_a_lost_connection_is_a_store_error_and_the_next_call_reconnects(postgre
             store.record(_check("https://example.org/2"))
         store.record(_check("https://example.org/3"))  # a new connection
         assert [c.url for c in store.history("https://example.org/3")] == ["https://example.org/3"]
+
+
+def test_a_statement_that_hangs_is_cut_off_and_the_store_stays_usable(
+    postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server stuck mid-query costs a bounded time (statement_timeout), then a clear StoreError."""
+    import citecheck.store.postgres as backend
+
+    monkeypatch.setattr(backend, "STATEMENT_TIMEOUT", 0.2)
+    with open_store(postgres_dsn) as store:
+        with pytest.raises(StoreError, match="took too long to answer"):
+            store._read("SELECT pg_sleep(5)", ())
+        store.record(_check())
+        assert len(store.history(_check().url)) == 1
+    # Set in the URL's options, the server's own limit wins over ours.
+    with open_store(postgres_dsn) as store:
+        assert store._read("SHOW statement_timeout", ()) == [("200ms",)]
+    parts = urlsplit(postgres_dsn)
+    query = dict(parse_qsl(parts.query))
+    query["options"] = f"{query.get('options', '')} -c statement_timeout=7s".strip()
+    with open_store(urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))) as store:
+        assert store._read("SHOW statement_timeout", ()) == [("7s",)]
+        assert store._read("SELECT count(*) FROM checks", ()) == [(1,)]  # the test's own schema still
 
 
 def test_a_store_blocked_by_a_lock_reports_busy(postgres_dsn: str) -> None:

@@ -46,6 +46,14 @@ _T = TypeVar("_T")
 #: Seconds to wait for the server to accept a connection, unless the URL says (``connect_timeout``).
 CONNECT_TIMEOUT = 10
 
+#: Seconds one statement may run before the server cancels it (unless the URL's ``options`` set
+#: ``statement_timeout``): the store's statements take milliseconds, so a server that hangs
+#: mid-query costs a run minutes at most, never forever. Generous for ``prune`` on a big table.
+STATEMENT_TIMEOUT = 300.0
+#: TCP keepalives (libpq's, unless the URL sets them): a server that vanished without closing the
+#: connection (a crashed host, a dropped route) is noticed in about a minute, not hours.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+
 #: Errors that say "try again": another transaction was in the way, not that anything is wrong.
 _TRANSIENT = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
 
@@ -169,12 +177,19 @@ class PostgresStore(BaseStore):
 
     def _connect(self) -> psycopg.Connection[Any]:
         options: dict[str, Any] = {"autocommit": True, "application_name": "citecheck"}
-        if "connect_timeout" not in psycopg.conninfo.conninfo_to_dict(self._url):
+        given = psycopg.conninfo.conninfo_to_dict(self._url)
+        if "connect_timeout" not in given:
             options["connect_timeout"] = CONNECT_TIMEOUT
+        options.update((name, value) for name, value in KEEPALIVES.items() if name not in given)
         conn = psycopg.connect(self._url, **options)
         try:
             # A lock held longer than this is "busy", as SQLite's busy timeout: retried, then reported.
             conn.execute(b"SELECT set_config('lock_timeout', %s, false)", (f"{max(1, round(self._timeout * 1000))}ms",))
+            if "statement_timeout" not in str(given.get("options", "")):
+                conn.execute(
+                    b"SELECT set_config('statement_timeout', %s, false)",
+                    (f"{max(1, round(STATEMENT_TIMEOUT * 1000))}ms",),
+                )
         except BaseException:
             conn.close()
             raise
@@ -260,6 +275,11 @@ class PostgresStore(BaseStore):
         mistakes (bad SQL, constraints, values the database cannot hold) stay loud."""
         try:
             yield
+        except errors.QueryCanceled as error:
+            raise StoreError(
+                f"the citecheck store {self.where} took too long to answer ({self._message(error)}): "
+                "the database server may be overloaded or stuck"
+            ) from error
         except psycopg.OperationalError as error:
             raise StoreError(
                 f"lost the connection to the citecheck store {self.where}: {self._message(error)}"
