@@ -22,7 +22,7 @@ subprocess of this script, with the project's default limits (a newcomer's run):
 
 ``--max-age 0`` makes sure no mode reuses another's results. The modes: ``one`` (one process),
 ``workers`` (``--workers 2``: a local Dask cluster the CLI starts) and ``scheduler`` (a
-``dask scheduler`` and two ``dask worker --no-nanny --nthreads 1`` processes this script starts
+``dask scheduler`` and two ``dask worker --no-nanny --nthreads 64`` processes this script starts
 before the run and stops after it). A mode that fails (e.g. before the Dask engine exists:
 "unrecognized arguments") is reported with the tail of its stderr, and the others still run.
 
@@ -252,7 +252,7 @@ def dask_cluster(env: dict[str, str], workdir: Path, workers: int = 2) -> Iterat
                 raise RuntimeError("the dask scheduler did not start (see dask.log)")
             time.sleep(0.2)
         for _ in range(workers):
-            worker = [address, "--no-nanny", "--nthreads", "1", "--no-dashboard", "--local-directory", str(workdir)]
+            worker = [address, "--no-nanny", "--nthreads", "64", "--no-dashboard", "--local-directory", str(workdir)]
             started.append(
                 subprocess.Popen([*python, "distributed.cli.dask_worker", *worker], env=env, stdout=log, stderr=log)
             )

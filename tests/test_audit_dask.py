@@ -521,11 +521,11 @@ def test_a_resumed_audit_sends_the_workers_only_what_is_left(scheduler: str, tmp
     first: list[dict[str, Any]] = []
     again: list[dict[str, Any]] = []
     with Client(scheduler, set_as_default=False) as client:
-        done = engine.audit_on_cluster(client, config, found, first.append, slots=2)
+        done = engine.audit_on_cluster(client, config, found, first.append, workers=2)
         assert (done.shards >= 1, done.checked, done.reused) == (True, 6, 0)
         urls.write_text(urls.read_text("utf-8") + f"{web.url(0, '/b')}\n", "utf-8")
         found = asyncio.run(read())
-        resumed = engine.audit_on_cluster(client, config, found, again.append, slots=2)
+        resumed = engine.audit_on_cluster(client, config, found, again.append, workers=2)
     assert (resumed.shards, resumed.checked, resumed.reused) == (1, 1, 6)
     assert sorted(r["url"] for r in again) == sorted([*(r["url"] for r in first), web.url(0, "/b")])
     assert again[-1]["url"] == web.url(0, "/b")  # the stored ones are written first
@@ -547,3 +547,42 @@ def test_progress_counts_shards_on_a_terminal(
     store = str(tmp_path / "store.sqlite3")
     assert main([*BASE, "--scheduler", scheduler, "--store", store, "--format", "jsonl", str(urls)]) == 0
     assert "\rchecking links: 3/3" in terminal.getvalue()
+
+
+def test_a_worker_runs_several_shards_at_once_within_the_host_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One worker, three hosts (three shards): the shards share the worker's session and run
+    together, so the worker keeps more than one host busy, each within its limit."""
+    with FakeWeb.threaded(hosts=3) as web:
+        paths = [f"/q{n}" for n in range(8)]
+        for path in paths:
+            web.route(path, delay(0.3, ok(PAGE)))
+        urls = tmp_path / "urls.txt"
+        urls.write_text("".join(f"{web.url(h, p)}\n" for h in range(3) for p in paths), "utf-8")
+        store = str(tmp_path / "store.sqlite3")
+        code, out, err = audit(
+            capsys, "--workers", "1", "--host-concurrency", "2", "--store", store, "--format", "jsonl", str(urls)
+        )
+        assert code == 0, err
+        assert len(jsonl(out)) == 24
+        assert all(host.max_in_flight <= 2 for host in web.hosts)
+        assert web.max_in_flight > 2  # several hosts' shards at once on the one worker
+
+
+def test_archive_rates_are_shared_out_among_the_workers() -> None:
+    from dataclasses import replace as copy
+
+    from citecheck import Config
+
+    config = Config()
+    config = config.merged(archive=copy(config.archive, save_per_minute=12.0))
+    shared = engine._archive_rates_shared(config, 4)
+    assert shared.archive.cdx_per_minute == config.archive.cdx_per_minute / 4
+    assert shared.archive.timemap_per_minute == config.archive.timemap_per_minute / 4
+    assert shared.archive.availability_per_second == config.archive.availability_per_second / 4
+    assert shared.archive.verify_per_minute == config.archive.verify_per_minute / 4
+    assert shared.archive.save_per_minute == 3.0
+    assert engine._archive_rates_shared(config, 1) is config
+    assert engine.shards_at_once(Config()) == 64
+    assert engine.shards_at_once(Config(concurrency=8, host_concurrency=4)) == 2

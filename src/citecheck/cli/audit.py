@@ -304,7 +304,7 @@ def _audit_on_cluster(
     import asyncio
 
     from ..pipeline import AsyncSession
-    from ..pipeline.cluster import audit_on_cluster, connect, shared_store
+    from ..pipeline.cluster import audit_on_cluster, connect, shards_at_once, shared_store
 
     scheduler, workers = cluster
     config, notices = shared_store(config, local=workers is not None)
@@ -317,12 +317,12 @@ def _audit_on_cluster(
 
     found = asyncio.run(read())  # bad input stops the audit before any cluster is started
     writer = _Writer(out, args.audit_format, _fields(found, asked))
-    with connect(scheduler=scheduler, workers=workers) as (client, slots):
-        if not slots:
+    with connect(scheduler=scheduler, workers=workers, threads=shards_at_once(config)) as (client, count):
+        if not count:
             print(
                 f"citecheck: no Dask worker is connected to {scheduler} yet: the shards wait for one", file=sys.stderr
             )
         audit = audit_on_cluster(
-            client, config, found, writer, slots=slots, progress=show, archive=asked.archive, drift=asked.drift
+            client, config, found, writer, workers=count, progress=show, archive=asked.archive, drift=asked.drift
         )
     return _finish(found, writer, audit.notices, audit.reused, config, show, asked, failed=audit.failed)

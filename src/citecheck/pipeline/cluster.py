@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import pickle
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,16 +61,20 @@ __all__ = [
     "MAX_WORKERS",
     "ClusterAudit",
     "ShardSummary",
+    "WorkerSessions",
     "audit_on_cluster",
     "check_shard",
     "connect",
     "local_cluster",
+    "shards_at_once",
     "shared_store",
     "stored_records",
 ]
 
 #: Seconds to reach a scheduler given by address before giving up.
 CONNECT_TIMEOUT = 10.0
+#: The most shards one worker runs at once (see :func:`shards_at_once`).
+MAX_SHARDS_AT_ONCE = 64
 #: The most local worker processes ``--workers`` starts.
 MAX_WORKERS = 256
 #: Extra seconds a stored result may be older than the audit's window when it is read back
@@ -127,11 +134,74 @@ def check_shard(
     order of ``urls``; None: now), and with ``drift`` compare the live page with it: the capture
     lists and comparisons go to the store too, where the client reads them.
 
-    Runs in a Dask worker (a thread of it: it has an event loop of its own). Idempotent: fresh
-    stored results are reused, so a shard run again after a lost worker fetches only the rest.
+    Runs in a Dask worker thread, which waits while the worker's one event loop does the work
+    (:class:`WorkerSessions`): the shards a worker runs at once share one session, so
+    ``concurrency`` counts for the whole worker. Idempotent: fresh stored results are reused, so a
+    shard run again after a lost worker fetches only the rest.
     """
     dates = {url: at for url, at in zip(urls, read_at or (), strict=False) if at is not None}
-    return asyncio.run(_check_shard(config, list(urls), index, dates, archive=archive or drift, drift=drift))
+    return WORKER.run(config, list(urls), index, dates, archive=archive or drift, drift=drift)
+
+
+class WorkerSessions:
+    """A worker process's event loop (in a thread of its own) and its sessions, one per configuration.
+
+    A Dask worker runs as many shards at once as it has threads. Were each to run its own loop
+    and session, every shard would open its own connection pool and store connection, and
+    ``concurrency`` would count per shard; here the shards of a worker share one checker (its
+    ``concurrency``, its DNS and its knowledge of which hosts answer) and one store connection.
+    A session lives as long as the worker; what a shard checked is written before it returns.
+    """
+
+    #: Sessions kept for configurations no longer in use (a long-lived cluster serving audits
+    #: with other settings); the oldest idle one is closed past this.
+    KEEP = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sessions: OrderedDict[bytes, AsyncSession] = OrderedDict()
+        self._users: dict[bytes, int] = {}
+
+    def run(
+        self, config: Config, urls: list[str], index: int, read_at: dict[str, datetime], *, archive: bool, drift: bool
+    ) -> ShardSummary:
+        """Check one shard on the worker's loop; block this (Dask's) thread until it is done."""
+        work = self._shard(config, urls, index, read_at, archive=archive, drift=drift)
+        return asyncio.run_coroutine_threadsafe(work, self._running_loop()).result()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="citecheck-shards", daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    async def _shard(
+        self, config: Config, urls: list[str], index: int, read_at: dict[str, datetime], *, archive: bool, drift: bool
+    ) -> ShardSummary:
+        key = pickle.dumps(config)
+        session = self._sessions.get(key)
+        if session is None:
+            session = self._sessions[key] = AsyncSession(config)
+        self._sessions.move_to_end(key)
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            return await _check_shard(session, urls, index, read_at, archive=archive, drift=drift)
+        finally:
+            self._users[key] -= 1
+            await self._close_idle()
+
+    async def _close_idle(self) -> None:
+        idle = [key for key in self._sessions if not self._users.get(key)]
+        for key in idle[: max(0, len(self._sessions) - self.KEEP)]:
+            self._users.pop(key, None)
+            await self._sessions.pop(key).aclose()
+
+
+#: The sessions of this worker process.
+WORKER = WorkerSessions()
 
 
 #: Seconds a worker process trusts what its earlier shards learned of the network (see :func:`_recall`).
@@ -165,22 +235,21 @@ def _learn(checker: AsyncLinkChecker) -> None:
 
 
 async def _check_shard(
-    config: Config, urls: list[str], index: int, read_at: dict[str, datetime], *, archive: bool, drift: bool
+    session: AsyncSession, urls: list[str], index: int, read_at: dict[str, datetime], *, archive: bool, drift: bool
 ) -> ShardSummary:
     path = f"<shard {index}>"
-    async with AsyncSession(config) as session:
-        _recall(session.checker)
-        links = {}
-        for number, url in enumerate(urls, start=1):
-            link = Link(url=url, raw=url, start=0, end=len(url), line=number, column=1, kind=LinkKind.BARE)
-            links[url] = session.judge.link(link, path=path)
-        sources, files = audit_documents(links, read_at if archive else None, path=path)
-        run = session.start_judged(sources, files, archive=archive, drift=drift)
-        await run.wait()
-        _learn(session.checker)
-        fresh = [result for result in run.online.values() if not result.from_cache]
-        store = await session.store()
-        recorded = store is not None and (not fresh or session.checker.offline_notice() is None)
+    _recall(session.checker)
+    links = {}
+    for number, url in enumerate(urls, start=1):
+        link = Link(url=url, raw=url, start=0, end=len(url), line=number, column=1, kind=LinkKind.BARE)
+        links[url] = session.judge.link(link, path=path)
+    sources, files = audit_documents(links, read_at if archive else None, path=path)
+    run = session.start_judged(sources, files, archive=archive, drift=drift)
+    await run.wait()
+    _learn(session.checker)
+    fresh = [result for result in run.online.values() if not result.from_cache]
+    store = await session.store()
+    recorded = store is not None and (not fresh or session.checker.offline_notice() is None)
     return ShardSummary(
         index=index,
         urls=len(urls),
@@ -226,12 +295,21 @@ def shared_store(config: Config, *, local: bool) -> tuple[Config, list[str]]:
     return config.merged(store=str(path)), notices
 
 
+def shards_at_once(config: Config) -> int:
+    """How many shards one worker runs at once: as many as its ``concurrency`` can keep busy when
+    each shard is one host at its ``host_concurrency`` (a big host is a shard alone)."""
+    return max(1, min(MAX_SHARDS_AT_ONCE, config.concurrency // max(1, config.host_concurrency)))
+
+
 @contextlib.contextmanager
-def connect(*, scheduler: str | None = None, workers: int | None = None) -> Iterator[tuple[Client, int]]:
-    """A Dask client, and how many shards the cluster can run at once now (0: no worker yet).
+def connect(
+    *, scheduler: str | None = None, workers: int | None = None, threads: int = 1
+) -> Iterator[tuple[Client, int]]:
+    """A Dask client, and how many worker processes the cluster has now (0: no worker yet).
 
     ``scheduler``: the address of a running scheduler (``tcp://HOST:PORT``); ``workers``: start
-    a local cluster of that many worker processes here, closed on exit. Raises ConfigError when
+    a local cluster of that many worker processes here, each running ``threads`` shards at once
+    (:func:`shards_at_once`), closed on exit. Raises ConfigError when
     Dask is not installed or the scheduler cannot be reached within :data:`CONNECT_TIMEOUT`.
     """
     if (scheduler is None) == (workers is None):
@@ -243,7 +321,7 @@ def connect(*, scheduler: str | None = None, workers: int | None = None) -> Iter
     if workers is not None:
         if not 1 <= workers <= MAX_WORKERS:
             raise UsageError(f"--workers: must be from 1 to {MAX_WORKERS}, not {workers}")
-        with local_cluster(workers) as cluster, Client(cluster, set_as_default=False) as client:
+        with local_cluster(workers, threads) as cluster, Client(cluster, set_as_default=False) as client:
             yield client, workers
         return
     assert scheduler is not None
@@ -254,11 +332,12 @@ def connect(*, scheduler: str | None = None, workers: int | None = None) -> Iter
             f"cannot reach the Dask scheduler at {scheduler} (waited {CONNECT_TIMEOUT:g} s): {exc}"
         ) from exc
     with client:
-        yield client, sum(client.nthreads().values())
+        yield client, len(client.nthreads())
 
 
-def local_cluster(workers: int) -> LocalCluster:
-    """A Dask cluster of ``workers`` processes (one thread each) on this machine, reachable from it only.
+def local_cluster(workers: int, threads: int = 1) -> LocalCluster:
+    """A Dask cluster of ``workers`` processes (``threads`` shards at once each) on this machine,
+    reachable from it only.
 
     No dashboard, and the scheduler's other HTTP routes on a free port: no fixed port to collide.
     Close it (``with``) when done.
@@ -269,7 +348,7 @@ def local_cluster(workers: int) -> LocalCluster:
         raise ConfigError(f"a distributed audit needs Dask: {_INSTALL}") from exc
     return LocalCluster(
         n_workers=workers,
-        threads_per_worker=1,
+        threads_per_worker=threads,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
@@ -283,7 +362,7 @@ def audit_on_cluster(
     found: AuditInput,
     emit: Callable[[dict[str, Any]], None],
     *,
-    slots: int = 1,
+    workers: int = 1,
     shard_size: int | None = None,
     retries: int = 2,
     progress: Callable[[int, int], None] | None = None,
@@ -294,7 +373,9 @@ def audit_on_cluster(
 
     ``config.store`` must be shared by every worker (see :func:`shared_store`). The records of
     what cannot be checked come first, then each shard's as it finishes (in its URLs' order).
-    ``slots`` (how many shards run at once) sizes the shards when ``shard_size`` is not given;
+    ``workers`` (how many worker processes there are) sizes the shards when ``shard_size`` is not
+    given: a few per worker, small hosts packed together (a worker's threads are for running
+    big one-host shards side by side, not a reason to cut the rest finer);
     ``retries`` is how often a shard whose task raised is run again (a lost worker is handled by
     Dask itself). ``progress`` is called with (URLs known, URLs in all) as shards finish.
     With ``archive`` (``drift``), the workers also look up snapshots (and compare), and the
@@ -312,6 +393,8 @@ def audit_on_cluster(
         return audit
     started = time.monotonic()
     archive = archive or drift
+    if archive:
+        config = _archive_rates_shared(config, max(1, len(client.nthreads())))
     now = datetime.now(UTC)
     with asyncio.Runner() as runner:
         store = runner.run(AsyncStore.open(config.store))  # opened (and migrated) once, before any worker
@@ -320,7 +403,7 @@ def audit_on_cluster(
             if not archive:  # resuming: what the store knows is written now, and never sent to a worker
                 urls = _recalled(runner.run(store.call(reusable_results, urls, max_age=config.max_age)), found, emit)
                 audit.reused = len(found.links) - len(urls)
-            shards = make_shards(urls, target=shard_size or shard_size_for(len(urls), max(1, slots)))
+            shards = make_shards(urls, target=shard_size or shard_size_for(len(urls), max(1, workers)))
             audit.shards = len(shards)
             run_id = uuid.uuid4().hex[:12]
             futures = {
@@ -372,6 +455,25 @@ def audit_on_cluster(
                 runner.run(recaller.aclose())
             runner.run(store.aclose())
     return audit
+
+
+def _archive_rates_shared(config: Config, workers: int) -> Config:
+    """``config`` with each archive rate limit divided among ``workers``: every worker paces
+    itself, so together they ask an archive no faster than one process would."""
+    if workers <= 1:
+        return config
+    settings = config.archive
+    save = settings.save_per_minute
+    return config.merged(
+        archive=replace(
+            settings,
+            cdx_per_minute=settings.cdx_per_minute / workers,
+            timemap_per_minute=settings.timemap_per_minute / workers,
+            availability_per_second=settings.availability_per_second / workers,
+            verify_per_minute=settings.verify_per_minute / workers,
+            save_per_minute=None if save is None else save / workers,
+        )
+    )
 
 
 def _recalled(known: dict[str, OnlineResult], found: AuditInput, emit: Callable[[dict[str, Any]], None]) -> list[str]:
