@@ -289,6 +289,7 @@ def test_an_interrupted_audit_resumes_where_it_stopped(tmp_path: Path, web: Fake
             proc.kill()
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
+    assert b"interrupted; the results received so far are in the store" in err
     web.route("/slow", ok(PAGE))
     web.reset_stats()
     done = subprocess.run([*command[:-1], "--format", "jsonl", str(urls)], capture_output=True, timeout=120, env=env)

@@ -160,17 +160,39 @@ _FINDING_WORDS = frozenset(v.value for v in FINDINGS)
 
 
 def audit_command(args: argparse.Namespace, out: TextIO) -> int:
-    import asyncio
-
-    from ..pipeline import AsyncSession
-    from ..pipeline.audit import run_audit
-
     if args.sources.count("-") > 1:
         raise UsageError("'-' (stdin) can be given once")
     config = check_config(args)
     cluster = _cluster_flags(args)
     show = progress(args)
     asked = _Asked(drift=bool(config.drift), archive=bool(config.lookup_snapshots) or bool(config.drift))
+    try:
+        return _audit(args, config, out, cluster, show, asked)
+    except KeyboardInterrupt:
+        if show is not None:
+            sys.stderr.write("\r\033[K")
+        if config.store != "":
+            print(
+                "citecheck: interrupted; the results received so far are in the store: run the same command "
+                "again to resume",
+                file=sys.stderr,
+            )
+        raise
+
+
+def _audit(
+    args: argparse.Namespace,
+    config: Config,
+    out: TextIO,
+    cluster: tuple[str | None, int | None] | None,
+    show: Callable[[int, int], None] | None,
+    asked: _Asked,
+) -> int:
+    import asyncio
+
+    from ..pipeline import AsyncSession
+    from ..pipeline.audit import run_audit
+
     if cluster is not None:
         return _audit_on_cluster(args, config, out, cluster, show, asked)
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import pickle
 import threading
 import time
@@ -349,6 +350,9 @@ def local_cluster(workers: int, threads: int = 1) -> LocalCluster:
     return LocalCluster(
         n_workers=workers,
         threads_per_worker=threads,
+        # Dask's own warnings (a task cancelled by an interrupted audit, a worker killed at the
+        # end) are not the user's to read; errors still show.
+        silence_logs=logging.ERROR,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
