@@ -102,3 +102,24 @@ def test_github_annotates_a_changed_page_as_a_warning(web: Web, tmp_path: Path) 
     assert line.startswith("::warning file=")
     assert ",line=1,col=11,title=citecheck%3A content drift::page changed since the snapshot: " in line
     assert f"compare with {web.archive}/web/20210301000000/" in line
+
+
+def test_sarif_lists_a_changed_page_as_a_content_drift_warning(web: Web, tmp_path: Path) -> None:
+    from test_report import check_sarif
+
+    same = web.publish("/same", page(template="b"), {"20210301000000": page()})
+    rewritten = web.publish("/rewritten", page(REWRITTEN), {"20210301000000": page()})
+    article = _article(tmp_path, same, rewritten)
+    done = check(web, tmp_path, "--format", "sarif", str(article))
+    assert done.returncode == 1, done.stderr
+    log = json.loads(done.stdout)
+    check_sarif(log)
+    (run,) = log["runs"]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["content_drift"]
+    assert run["tool"]["driver"]["rules"][0]["shortDescription"]["text"] == "Page changed since the snapshot"
+    (result,) = run["results"]
+    snapshot = f"{web.archive}/web/20210301000000/{rewritten}"
+    assert (result["ruleId"], result["level"]) == ("content_drift", "warning")
+    assert result["message"]["text"].endswith(f"{rewritten}; compare with {snapshot}")
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == snapshot

@@ -70,6 +70,12 @@ _RULES: dict[str, RuleInfo] = {
     ),
     "unsupported_scheme": RuleInfo("Not an http(s) URL", "The link is not an http(s) URL and is not checked."),
     "excluded": RuleInfo("Excluded", "The link is excluded from checking by configuration."),
+    "content_drift": RuleInfo(
+        "Page changed since the snapshot",
+        "The cited page's main text is no longer what its web-archive snapshot holds (content "
+        "drift): the link works, but it may not say what was cited. Compare the two, and cite the "
+        "snapshot (or another source) if the claim is gone.",
+    ),
     "same_as_missing_page": RuleInfo(
         "Could not be verified",
         "The server answers the cited URL with the same page as a path that does not exist, and "

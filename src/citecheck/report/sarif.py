@@ -2,14 +2,17 @@
 
 Only what the schema needs plus what viewers use: one run, a rule per reason that occurs (the
 rule id is the stable ``Reason`` value), one result per finding with its region, a fix for
-fixable links (spelled by the same ``encode_url`` that ``--fix`` uses), and file errors and run notices as
-tool execution notifications. Columns count code points, as citecheck's do, so the run says
-``columnKind: unicodeCodePoints`` (the SARIF default would be UTF-16 code units).
+fixable links (spelled by the same ``encode_url`` that ``--fix`` uses), a ``content_drift``
+warning per cited page that changed since its snapshot (``--drift``; the snapshot is the related
+location), and file errors and run notices as tool execution notifications. Columns count code
+points, as citecheck's do, so the run says ``columnKind: unicodeCodePoints`` (the SARIF
+default would be UTF-16 code units).
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import PurePath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -21,12 +24,14 @@ from ..extract import encode_url
 from ._common import code, level, rule_info, short_message
 from .jsonstream import Lazy, Nested, write_json
 
-__all__ = ["SARIF_SCHEMA", "artifact_uri", "render", "write"]
+__all__ = ["DRIFT_RULE", "SARIF_SCHEMA", "artifact_uri", "render", "write"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/citecheck/"
 
 _REASON_ORDER = {reason.value: index for index, reason in enumerate(Reason)}
+#: The rule of a drifted page: not a ``Reason`` (the link itself may be fine), listed after them.
+DRIFT_RULE = "content_drift"
 
 
 def artifact_uri(path: str) -> str:
@@ -74,6 +79,30 @@ def _result(result: LinkResult, rule_index: int) -> dict[str, Any]:
     return entry
 
 
+def _drift_result(result: LinkResult, rule_index: int) -> dict[str, Any]:
+    """A page changed since its snapshot: a warning at the link, the snapshot as related location."""
+    drift = result.drift
+    assert drift is not None
+    similarity = "" if drift.similarity is None else f" (similarity {drift.similarity:.2f})"
+    entry: dict[str, Any] = {
+        "ruleId": DRIFT_RULE,
+        "ruleIndex": rule_index,
+        "level": "warning",
+        "message": {"text": f"page changed since the snapshot{similarity}: {result.link.url}"},
+        "locations": [_location(artifact_uri(result.path), _region(result.link))],
+    }
+    if drift.snapshot:
+        entry["message"]["text"] += f"; compare with {drift.snapshot}"
+        entry["relatedLocations"] = [
+            {
+                "id": 1,
+                "physicalLocation": {"artifactLocation": {"uri": drift.snapshot}},
+                "message": {"text": "snapshot"},
+            }
+        ]
+    return entry
+
+
 def _spelling(result: LinkResult) -> str | None:
     """Exactly what ``--fix`` would write, so a viewer applying the fix gets the same file."""
     try:
@@ -105,9 +134,12 @@ def write(report: CheckReport, out: TextIO, *, verbose: bool = False) -> None:
     """The SARIF log as indented JSON, one result at a time (memory does not grow with the
     number of findings). Fixed, ok and skipped links are not results."""
     findings = [r for r in report.links if r.is_finding]
+    drifted = [r for r in report.links if r.drifted]
     levels: dict[str, str] = {}
     for result in findings:
         levels.setdefault(code(result), level(result))
+    if drifted:
+        levels[DRIFT_RULE] = "warning"
     rule_ids = sorted(levels, key=lambda rule_id: (_REASON_ORDER.get(rule_id, len(_REASON_ORDER)), rule_id))
     index = {rule_id: position for position, rule_id in enumerate(rule_ids)}
 
@@ -133,7 +165,12 @@ def write(report: CheckReport, out: TextIO, *, verbose: bool = False) -> None:
             },
             "columnKind": "unicodeCodePoints",
             "invocations": [invocation],
-            "results": Lazy(_result(result, index[code(result)]) for result in findings),
+            "results": Lazy(
+                itertools.chain(
+                    (_result(result, index[code(result)]) for result in findings),
+                    (_drift_result(result, index[DRIFT_RULE]) for result in drifted),
+                )
+            ),
         }
     )
     write_json(out, Nested({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}))
