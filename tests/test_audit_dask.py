@@ -586,3 +586,26 @@ def test_archive_rates_are_shared_out_among_the_workers() -> None:
     assert engine._archive_rates_shared(config, 1) is config
     assert engine.shards_at_once(Config()) == 64
     assert engine.shards_at_once(Config(concurrency=8, host_concurrency=4)) == 2
+
+
+def test_a_worker_session_that_failed_is_replaced_for_the_next_shard(tmp_path: Path, web: FakeWeb) -> None:
+    """A store that cannot be opened fails the shard (Dask retries it); the retry gets a fresh
+    session and, the store now usable, records everything."""
+    from citecheck import Config
+    from citecheck.core.errors import ConfigError
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", "utf-8")
+    store = blocker / "store.sqlite3"
+    config = Config(store=str(store), allow_networks=("127.0.0.0/8",), retries=0)
+    urls = [web.url(0, "/a"), web.url(1, "/b")]
+    sessions = engine.WorkerSessions()
+    try:
+        with pytest.raises(ConfigError, match="cannot create the directory"):
+            sessions.run(config, urls, 0, {}, archive=False, drift=False)
+        blocker.unlink()
+        summary = sessions.run(config, urls, 0, {}, archive=False, drift=False)
+    finally:
+        sessions.close()
+    assert (summary.checked, summary.unrecorded) == (2, ())
+    assert set(rows(store, urls)) == set(urls)

@@ -162,7 +162,9 @@ class WorkerSessions:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sessions: OrderedDict[bytes, AsyncSession] = OrderedDict()
-        self._users: dict[bytes, int] = {}
+        #: Shards running on each session (by ``id``), and sessions no longer handed out.
+        self._users: dict[int, int] = {}
+        self._retired: list[AsyncSession] = []
 
     def run(
         self, config: Config, urls: list[str], index: int, read_at: dict[str, datetime], *, archive: bool, drift: bool
@@ -170,6 +172,24 @@ class WorkerSessions:
         """Check one shard on the worker's loop; block this (Dask's) thread until it is done."""
         work = self._shard(config, urls, index, read_at, archive=archive, drift=drift)
         return asyncio.run_coroutine_threadsafe(work, self._running_loop()).result()
+
+    def close(self) -> None:
+        """Close every session and stop the loop (a worker shutting down, a test ending)."""
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is None:
+            return
+
+        async def shut() -> None:
+            sessions = [*self._sessions.values(), *self._retired]
+            self._sessions.clear()
+            self._retired.clear()
+            self._users.clear()
+            for session in sessions:
+                await session.aclose()
+
+        asyncio.run_coroutine_threadsafe(shut(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -187,18 +207,30 @@ class WorkerSessions:
         if session is None:
             session = self._sessions[key] = AsyncSession(config)
         self._sessions.move_to_end(key)
-        self._users[key] = self._users.get(key, 0) + 1
+        self._users[id(session)] = self._users.get(id(session), 0) + 1
         try:
             return await _check_shard(session, urls, index, read_at, archive=archive, drift=drift)
+        except BaseException:
+            # A session that failed (its store could not be opened, say) is not handed to the next
+            # shard, which starts afresh; it is closed once the shards still using it are done.
+            if self._sessions.get(key) is session:
+                del self._sessions[key]
+                self._retired.append(session)
+            raise
         finally:
-            self._users[key] -= 1
+            self._users[id(session)] -= 1
             await self._close_idle()
 
     async def _close_idle(self) -> None:
-        idle = [key for key in self._sessions if not self._users.get(key)]
+        for session in [s for s in self._retired if not self._users.get(id(s))]:
+            self._retired.remove(session)
+            self._users.pop(id(session), None)
+            await session.aclose()
+        idle = [key for key, session in self._sessions.items() if not self._users.get(id(session))]
         for key in idle[: max(0, len(self._sessions) - self.KEEP)]:
-            self._users.pop(key, None)
-            await self._sessions.pop(key).aclose()
+            session = self._sessions.pop(key)
+            self._users.pop(id(session), None)
+            await session.aclose()
 
 
 #: The sessions of this worker process.
