@@ -169,3 +169,30 @@ def test_stdin_fix_adds_archive_links(tmp_path: Path, web: FakeWeb, monkeypatch:
     assert code == 0
     assert f"[the report]({web.url(0, '/ok.pdf')})" in fixed  # the tracker is gone...
     assert "/web/20230101000000/" in fixed  # ...and the snapshot to cite sits next to the link
+
+
+def test_a_store_that_failed_to_open_is_tried_again_later_not_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived session (the service, a Dask worker) must not run storeless for good
+    because the store was down once: the failure is repeated at once for a while, then retried."""
+    import citecheck.pipeline.session as sessions
+    from citecheck.core.errors import ConfigError
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", "utf-8")
+    config = Config(store=str(blocker / "store.sqlite3"))
+
+    async def go() -> None:
+        async with AsyncSession(config) as session:
+            with pytest.raises(ConfigError, match="cannot create the directory"):
+                await session.store()
+            blocker.unlink()
+            with pytest.raises(ConfigError, match="cannot create the directory"):
+                await session.store()  # within STORE_RETRY_AFTER: the same failure, not asked again
+            monkeypatch.setattr(sessions, "STORE_RETRY_AFTER", 0.0)
+            store = await session.store()
+            assert store is not None
+            assert session.recorder is not None
+
+    asyncio.run(go())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -43,6 +44,9 @@ __all__ = ["AsyncSession", "ResultCallback", "Run", "Source"]
 
 _T = TypeVar("_T")
 
+#: Seconds a store that failed to open is not asked again (the failure is raised again at once).
+STORE_RETRY_AFTER = 30.0
+
 
 class AsyncSession:
     """Run the pipeline with one configuration. Use as ``async with AsyncSession(config) as s:``.
@@ -71,6 +75,7 @@ class AsyncSession:
         # The store (either backend, with its sleeping retries) never runs on the event loop: AsyncStore's thread does.
         self._store: AsyncStore | None = None
         self._store_opened = False
+        self._store_failure: tuple[float, CitecheckError] | None = None
         self._store_lock = asyncio.Lock()
         # Network results go to the store through one recorder, batched across runs.
         self._recorder: Recorder | None = None
@@ -138,8 +143,17 @@ class AsyncSession:
         """The result store, opened on first use; None when disabled (``store = ""``)."""
         async with self._store_lock:
             if not self._store_opened:
+                failed = self._store_failure
+                if failed is not None and time.monotonic() - failed[0] < STORE_RETRY_AFTER:
+                    raise failed[1]  # asked again at once: the same answer, without waiting again
+                try:
+                    self._store = await self._open_store()
+                except CitecheckError as exc:
+                    # Not marked opened: a long-lived session (the service, a Dask worker) tries
+                    # again later rather than running without its store for the rest of its life.
+                    self._store_failure = (time.monotonic(), exc)
+                    raise
                 self._store_opened = True
-                self._store = await self._open_store()
                 if self._store is not None:
                     self._recorder = Recorder(
                         self._store,
