@@ -52,10 +52,15 @@ def _article(tmp_path: Path, *urls: str) -> Path:
     return article
 
 
-def test_changed_is_a_finding_listed_with_its_snapshot(web: Web, tmp_path: Path) -> None:
+def _same_and_rewritten(web: Web, tmp_path: Path) -> tuple[str, str, Path]:
+    """A page whose text is as captured (its layout changed), one rewritten since, and an article citing both."""
     same = web.publish("/same", page(template="b"), {"20210301000000": page()})
     rewritten = web.publish("/rewritten", page(REWRITTEN), {"20210301000000": page()})
-    article = _article(tmp_path, same, rewritten)
+    return same, rewritten, _article(tmp_path, same, rewritten)
+
+
+def test_changed_is_a_finding_listed_with_its_snapshot(web: Web, tmp_path: Path) -> None:
+    same, rewritten, article = _same_and_rewritten(web, tmp_path)
     done = check(web, tmp_path, "--format", "json", str(article))
     assert done.returncode == 1, done.stderr
     doc = json.loads(done.stdout)
@@ -107,9 +112,7 @@ def test_github_annotates_a_changed_page_as_a_warning(web: Web, tmp_path: Path) 
 def test_sarif_lists_a_changed_page_as_a_content_drift_warning(web: Web, tmp_path: Path) -> None:
     from test_report import check_sarif
 
-    same = web.publish("/same", page(template="b"), {"20210301000000": page()})
-    rewritten = web.publish("/rewritten", page(REWRITTEN), {"20210301000000": page()})
-    article = _article(tmp_path, same, rewritten)
+    _, rewritten, article = _same_and_rewritten(web, tmp_path)
     done = check(web, tmp_path, "--format", "sarif", str(article))
     assert done.returncode == 1, done.stderr
     log = json.loads(done.stdout)
