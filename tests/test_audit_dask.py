@@ -609,3 +609,18 @@ def test_a_worker_session_that_failed_is_replaced_for_the_next_shard(tmp_path: P
         sessions.close()
     assert (summary.checked, summary.unrecorded) == (2, ())
     assert set(rows(store, urls)) == set(urls)
+
+
+def test_a_later_audit_on_the_same_workers_checks_again_when_asked_to(
+    scheduler: str, tmp_path: Path, web: FakeWeb, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Workers live on between audits: only the store (within max_age) decides what is reused,
+    never what a worker still remembers from an earlier audit."""
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"{web.url(h, '/a')}\n" for h in range(3)), "utf-8")
+    args = ("--scheduler", scheduler, "--store", str(tmp_path / "store.sqlite3"), "--max-age", "0")
+    assert audit(capsys, *args, str(urls))[0] == 0
+    web.reset_stats()
+    code, _, err = audit(capsys, *args, str(urls))
+    assert code == 0, err
+    assert sum(1 for host in web.hosts for seen in host.seen if seen.path == "/a") == 3

@@ -205,7 +205,9 @@ class WorkerSessions:
         key = pickle.dumps(config)
         session = self._sessions.get(key)
         if session is None:
-            session = self._sessions[key] = AsyncSession(config)
+            # long_running: no answers kept in memory between shards; the store (and max_age)
+            # decides what is reused, or a later audit asking for fresh checks would get old ones.
+            session = self._sessions[key] = AsyncSession(config, long_running=True)
         self._sessions.move_to_end(key)
         self._users[id(session)] = self._users.get(id(session), 0) + 1
         try:
