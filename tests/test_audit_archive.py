@@ -196,3 +196,26 @@ def test_a_distributed_audit_carries_the_same_snapshot_and_drift_fields(
         url: (r["snapshot_url"], r["drift"]) for url, r in records.items()
     }
     assert len(web.raw_fetches) == 2
+
+
+def test_a_distributed_drift_audit_without_the_extra_stops_before_any_cluster(tmp_path: Path, web: Web) -> None:
+    """Said once, by the command, rather than by every shard failing on the workers."""
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("distributed")
+    blocker = tmp_path / "blocker" / "trafilatura"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('not installed here')\n", "utf-8")
+    urls = tmp_path / "urls.txt"
+    urls.write_text(web.web.url(1, "/x") + "\n", "utf-8")
+    src = Path(__file__).resolve().parent.parent / "src"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(blocker.parent), str(src)))}
+    command = [sys.executable, "-m", "citecheck", *BASE, "--drift", "--workers", "2", "--store"]
+    command += [str(tmp_path / "s.sqlite3"), str(urls)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'citecheck[drift]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert web.web.requests == 0

@@ -329,6 +329,10 @@ def _audit_on_cluster(
     from ..pipeline.cluster import audit_on_cluster, connect, shards_at_once, shared_store
 
     scheduler, workers = cluster
+    if asked.drift:  # said here, once, rather than by every shard on the workers
+        from ..drift.maintext import require_extractor
+
+        require_extractor()
     config, notices = shared_store(config, local=workers is not None)
     for notice in notices:
         print(f"citecheck: {notice}", file=sys.stderr)
