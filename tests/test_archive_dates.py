@@ -7,31 +7,17 @@ get different snapshots, both from the store, with no new request while the list
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from citecheck.core.snapshot import Snapshot
 from citecheck.store.sqlite import Store
 from fakeweb import FakeWeb, status
-from test_archive_integration import FakeArchives, archiver, run
+from test_archive_integration import FakeArchives, archiver, archives_fixture, run, web_fixture
+
+__all__ = ["archives_fixture", "web_fixture"]  # the shared fixtures, used by pytest by name
 
 URL = "https://example.com/article"
-
-
-@pytest.fixture
-def web() -> Iterator[FakeWeb]:
-    with FakeWeb.threaded(hosts=2) as server:
-        yield server
-
-
-@pytest.fixture
-def archives(web: FakeWeb) -> FakeArchives:
-    return FakeArchives(web)
-
-
 EARLY, LATE = datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 6, 1, tzinfo=UTC)
 
 

@@ -173,14 +173,17 @@ class FakeArchives:
         return [seen.path for seen in self.web.hosts[host].seen if seen.path.startswith(prefix)]
 
 
-@pytest.fixture
-def web() -> Iterator[FakeWeb]:
+# Named apart from what they register as, so the archive test modules that import them
+# (test_archive_dates, test_archive_save_policy) take the same fixtures without shadowing them.
+@pytest.fixture(name="web")
+def web_fixture() -> Iterator[FakeWeb]:
+    """Two fake hosts: 0 plays the archives, 1 the live web."""
     with FakeWeb.threaded(hosts=2) as server:
         yield server
 
 
-@pytest.fixture
-def archives(web: FakeWeb) -> FakeArchives:
+@pytest.fixture(name="archives")
+def archives_fixture(web: FakeWeb) -> FakeArchives:
     return FakeArchives(web)
 
 

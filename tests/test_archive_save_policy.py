@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,20 +22,11 @@ from citecheck.archive.save import SaveClient
 from citecheck.cli.archive import archive_command
 from citecheck.net.limits import reset_limiters
 from fakeweb import FakeWeb, Request, Response, ok
-from test_archive_integration import FAST, JSON, FakeArchives, _answer
+from test_archive_integration import FAST, JSON, FakeArchives, _answer, archives_fixture, web_fixture
+
+__all__ = ["archives_fixture", "web_fixture"]  # the shared fixtures, used by pytest by name
 
 ACCESS = "2024-06-01"
-
-
-@pytest.fixture
-def web() -> Iterator[FakeWeb]:
-    with FakeWeb.threaded(hosts=2) as server:
-        yield server
-
-
-@pytest.fixture
-def archives(web: FakeWeb) -> FakeArchives:
-    return FakeArchives(web)
 
 
 class FakeSaves:
