@@ -44,14 +44,14 @@ def _targets(args: argparse.Namespace, at: datetime | None) -> list[dict[str, An
     """``{url, path, line, at}`` for each URL given and each http(s) link in each file given."""
     from ..core.urls import split_url
     from ..extract import extract_links, format_for_path
-    from ..fix.documents import iter_article_paths, read_document
+    from ..fix.documents import iter_article_paths, modified_at, read_document
 
     found: list[dict[str, Any]] = []
     for target in args.targets:
         if os.path.exists(target):
             for path in iter_article_paths([target]):
                 document = read_document(path)
-                read_at = at or datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
+                read_at = at or modified_at(path) or datetime.now(UTC)
                 for link in extract_links(document.text, format_for_path(path)):
                     if split_url(link.url.strip()) is not None:
                         found.append({"url": link.url, "path": path, "line": link.line, "at": read_at})

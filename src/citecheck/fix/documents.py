@@ -16,6 +16,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 # The suffixes and excludes are settings: their defaults live in the one table.
@@ -29,6 +30,7 @@ __all__ = [
     "Document",
     "decode_document",
     "iter_article_paths",
+    "modified_at",
     "read_document",
     "write_document",
 ]
@@ -105,6 +107,15 @@ def decode_document(data: bytes, *, path: str, fallback_encoding: str | None = N
     if text.encode(fallback_encoding) != data:
         raise InputError(f"{path}: {fallback_encoding} does not round-trip this file; refusing to touch it")
     return Document(path=path, text=text, encoding=fallback_encoding)
+
+
+def modified_at(path: str | Path) -> datetime | None:
+    """When an article was last written (UTC): its author read what it cites by then at the
+    latest, so its snapshots are chosen for that date. None when the file cannot tell."""
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
+    except (OSError, OverflowError, ValueError):
+        return None
 
 
 def read_document(path: str | Path, *, fallback_encoding: str | None = None) -> Document:

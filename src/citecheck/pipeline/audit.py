@@ -34,7 +34,7 @@ from ..core.results import FileResult, LinkResult
 from ..core.snapshot import Snapshot
 from ..core.verdicts import Reason, Verdict
 from ..extract import extract_links, format_for_path
-from ..fix.documents import Document, iter_article_paths, read_document
+from ..fix.documents import Document, iter_article_paths, modified_at, read_document
 from .run import Run, Source
 from .session import AsyncSession
 
@@ -289,20 +289,12 @@ class _Reader:
             except CitecheckError as exc:
                 self.found.errors.append(str(exc))
                 continue
-            read_at = _modified_at(path)
+            read_at = modified_at(path)
             for link in extract_links(document.text, format_for_path(path)):
                 self.add(link.url, Cited(link.url, path, link.line), quiet_if_not_http=True, read_at=read_at)
 
 
 _ALL_FIELDS = frozenset((*RESULT_FIELDS, *ARCHIVE_FIELDS, *DRIFT_FIELDS))
-
-
-def _modified_at(path: str) -> datetime | None:
-    """An article's modification time: when its author last read what it cites, at the latest."""
-    try:
-        return datetime.fromtimestamp(Path(path).stat().st_mtime, UTC)
-    except (OSError, OverflowError, ValueError):
-        return None
 
 
 def _column_name(name: str) -> str:

@@ -7,10 +7,10 @@ holds what is known so far of its documents and what is still coming.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..archive.archiver import AsyncArchiver
 from ..check import AsyncLinkChecker
@@ -168,28 +168,17 @@ class Run:
             await asyncio.wait({self._checks, recalled}, return_when=asyncio.FIRST_COMPLETED)
             recalled.cancel()
             await asyncio.wait({self._checks}, timeout=left())
-            if self._checks.done() and not self._checks.cancelled():
-                failure = self._checks.exception()
-                if failure is not None:
-                    raise failure
+            _raise_failure([self._checks])
         if self.archive:
             await self._start_lookups()
             if self._lookups:
                 await asyncio.wait(self._lookups.values(), timeout=left())
-            for task in self._lookups.values():
-                if task.done() and not task.cancelled():
-                    failure = task.exception()
-                    if failure is not None:
-                        raise failure
+            _raise_failure(self._lookups.values())
         if self.drift:
             self._start_comparisons()
             if self._comparisons:
                 await asyncio.wait(self._comparisons.values(), timeout=left())
-            for comparison in self._comparisons.values():
-                if comparison.done() and not comparison.cancelled():
-                    failure = comparison.exception()
-                    if failure is not None:
-                        raise failure
+            _raise_failure(self._comparisons.values())
         return self.done
 
     def results(self) -> list[FileResult]:
@@ -321,6 +310,15 @@ class Run:
 
         for url in read_at:
             self._lookups[url] = self.session.keep(asyncio.ensure_future(lookup(url)))
+
+
+def _raise_failure(tasks: Iterable[asyncio.Future[Any]]) -> None:
+    """Raise the first failure among the finished ``tasks``: a bug, never a link's trouble."""
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            failure = task.exception()
+            if failure is not None:
+                raise failure
 
 
 def _unreadable_rows(store: BaseStore) -> int:

@@ -10,8 +10,6 @@ service all go through it, so a capability added here reaches every kind of user
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -32,7 +30,7 @@ from ..core.verdicts import Verdict
 from ..drift.fetch import DriftFetcher
 from ..drift.maintext import require_extractor
 from ..extract import format_for_path
-from ..fix.documents import Document, iter_article_paths, read_document, write_document
+from ..fix.documents import Document, iter_article_paths, modified_at, read_document, write_document
 from ..fix.rewrite import fixed_text
 from ..store.aio import AsyncStore
 from .drifting import make_fetcher
@@ -327,7 +325,7 @@ class AsyncSession:
             except CitecheckError as exc:
                 order.append(_file_error(path, exc))
                 continue
-            source = Source(document, format_for_path(path), _modified_at(path))
+            source = Source(document, format_for_path(path), modified_at(path) or datetime.now(UTC))
             sources.append(source)
             order.append(source)
         run: Run | None = None
@@ -367,12 +365,6 @@ class AsyncSession:
         if not report.files:
             return FileResult(path=path, format=format_for_path(path))
         return report.files[0]
-
-
-def _modified_at(path: str) -> datetime:
-    with contextlib.suppress(OSError):
-        return datetime.fromtimestamp(os.stat(path).st_mtime, UTC)
-    return datetime.now(UTC)
 
 
 def _file_error(path: str, exc: CitecheckError) -> FileResult:

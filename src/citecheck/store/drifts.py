@@ -38,19 +38,21 @@ def record_drift(store: BaseStore, url: str, drift: Drift) -> None:
 def reusable_drift(store: BaseStore, url: str, memento_url: str, *, max_age: float) -> Drift | None:
     """The newest definite comparison of ``url`` with this snapshot, if younger than ``max_age`` seconds."""
     oldest = encode_time(store._now() - timedelta(seconds=max_age))
-    rows = store._read(
-        "SELECT data FROM drift WHERE url = ? AND memento_url = ? AND compared_at > ? AND verdict != ?"
-        " ORDER BY compared_at DESC, id DESC LIMIT 1",
-        (url, memento_url, oldest, DriftVerdict.UNKNOWN.value),
+    return _newest(
+        store, url, memento_url, "AND compared_at > ? AND verdict != ?", (oldest, DriftVerdict.UNKNOWN.value)
     )
-    return Drift.from_dict(json.loads(rows[0][0])) if rows else None
 
 
 def latest_drift(store: BaseStore, url: str, memento_url: str) -> Drift | None:
     """The newest comparison of ``url`` with this snapshot, whatever its verdict (``unknown`` too):
     what a run that compared it said, read back by a distributed audit's client."""
+    return _newest(store, url, memento_url, "", ())
+
+
+def _newest(store: BaseStore, url: str, memento_url: str, also: str, parameters: tuple[str, ...]) -> Drift | None:
+    """The newest comparison of ``url`` with ``memento_url`` meeting the ``also`` conditions."""
     rows = store._read(
-        "SELECT data FROM drift WHERE url = ? AND memento_url = ? ORDER BY compared_at DESC, id DESC LIMIT 1",
-        (url, memento_url),
+        f"SELECT data FROM drift WHERE url = ? AND memento_url = ? {also} ORDER BY compared_at DESC, id DESC LIMIT 1",
+        (url, memento_url, *parameters),
     )
     return Drift.from_dict(json.loads(rows[0][0])) if rows else None
