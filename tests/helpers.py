@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
 from citecheck.core.links import Link
 from citecheck.net.limits import Limiters
@@ -43,3 +44,10 @@ class FakeTime:
         self.sleeps.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
+
+
+class Terminal(io.StringIO):
+    """A standard error that says it is a terminal (what the progress counter waits for)."""
+
+    def isatty(self) -> bool:
+        return True

@@ -20,6 +20,7 @@ import pytest
 from citecheck.cli.main import main
 from citecheck.pipeline.audit import RESULT_FIELDS, input_kind
 from fakeweb import FakeWeb, delay, ok, status
+from helpers import Terminal
 
 PAGE = "<html><head><title>A report</title></head><body><p>The report itself, at length.</p></body></html>"
 BASE = ["audit", "--isolated", "--allow-network", "127.0.0.0/8", "--retries", "0"]
@@ -299,25 +300,18 @@ def test_an_interrupted_audit_resumes_where_it_stopped(tmp_path: Path, web: Fake
     assert b"2 fresh results reused" in done.stderr
 
 
-class _Terminal(io.StringIO):
-    """A standard error that says it is a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_progress_is_counted_on_a_terminal_and_only_there(
     tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     urls = tmp_path / "urls.txt"
     urls.write_text(f"{web.url(0, '/a')}\n{web.url(0, '/b')}\n", "utf-8")
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main([*BASE, "--no-store", "--format", "jsonl", str(urls)]) == 0
     shown = terminal.getvalue()
     assert "\rchecking links: 2/2" in shown
     assert "\r\033[K" in shown  # the counter is cleared before the summary
-    quiet = _Terminal()
+    quiet = Terminal()
     monkeypatch.setattr(sys, "stderr", quiet)
     assert main([*BASE, "--no-store", "--quiet", "--format", "jsonl", str(urls)]) == 0
     assert "checking links" not in quiet.getvalue()

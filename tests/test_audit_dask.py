@@ -534,11 +534,7 @@ def test_a_resumed_audit_sends_the_workers_only_what_is_left(scheduler: str, tmp
 def test_progress_counts_shards_on_a_terminal(
     scheduler: str, tmp_path: Path, web: FakeWeb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import io
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
+    from helpers import Terminal
 
     urls = tmp_path / "urls.txt"
     urls.write_text("".join(f"{web.url(h, '/a')}\n" for h in range(3)), "utf-8")

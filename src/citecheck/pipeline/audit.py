@@ -178,15 +178,9 @@ def record(url: str, cited: Cited, *, verdict: Verdict, reason: Reason | None = 
 
 def online_record(result: OnlineResult, cited: Cited) -> dict[str, Any]:
     """The record of a URL the network (or the store) answered for."""
-    return {
-        "url": result.url,
-        "verdict": result.verdict.value,
-        "reason": None if result.reason is None else result.reason.value,
-        "http_status": result.http_status,
-        "final_url": result.final_url,
-        "checked_at": result.checked_at.isoformat(),
-        **_place(cited),
-    }
+    line = record(result.url, cited, verdict=result.verdict, reason=result.reason)
+    line.update(http_status=result.http_status, final_url=result.final_url, checked_at=result.checked_at.isoformat())
+    return line
 
 
 def _place(cited: Cited) -> dict[str, Any]:
